@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "kconv",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "KerasRuntime", targets: ["KerasRuntime"]),
+        .library(name: "KerasImport", targets: ["KerasImport"]),
+        .executable(name: "kconv", targets: ["kconv"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
+        .target(name: "KerasRuntime"),
+        .target(name: "KerasImport", dependencies: ["KerasRuntime", "CHDF5"]),
+        .executableTarget(
+            name: "kconv",
+            dependencies: [
+                "KerasRuntime", "KerasImport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime"]),
+        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "KerasRuntime"]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["KerasImport", "KerasRuntime"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
