@@ -1,0 +1,152 @@
+import Foundation
+
+/// A Keras activation function, with the exact formula of the Keras release that wrote the model.
+public enum Activation: Sendable, Equatable {
+    case linear
+    /// `relu`, optionally with the `ReLU` layer's `max_value`, `negative_slope` and `threshold`.
+    case relu(maxValue: Float?, negativeSlope: Float, threshold: Float)
+    case tanh
+    case sigmoid
+    /// `clip(0.2x + 0.5, 0, 1)` (Keras 1–2) or `clip(x/6 + 0.5, 0, 1)` (Keras 3).
+    case hardSigmoid(keras3: Bool)
+    /// Softmax over the last axis.
+    case softmax
+    case elu(alpha: Float)
+    case selu
+    case softplus
+    case softsign
+    /// `x * sigmoid(x)` (Keras names: `swish`, `silu`).
+    case swish
+    /// Exact `0.5x(1 + erf(x/√2))`, or the tanh approximation.
+    case gelu(approximate: Bool)
+    case exponential
+
+    public static let plainReLU = Activation.relu(maxValue: nil, negativeSlope: 0, threshold: 0)
+
+    /// Decodes an activation from a config value: a name, or a serialized function object.
+    public init(json: JSON, version: KerasVersion, context: LayerConfig) throws {
+        var name: String?
+        if let s = json.stringValue { name = s }
+        if let obj = json.objectValue {
+            // Keras 3 may write {"module": "keras.activations", "class_name": "function", "config": "relu"}.
+            name = obj["config"]?.stringValue ?? obj["config"]?["name"]?.stringValue ?? obj["class_name"]?.stringValue
+        }
+        guard let name else { throw context.unsupported("activation \(json.serialized) is not a known activation") }
+        guard let a = Activation(name: name, version: version) else {
+            throw context.unsupported("activation '\(name)' is not supported")
+        }
+        self = a
+    }
+
+    /// The activation Keras registers under `name`, or nil.
+    public init?(name: String, version: KerasVersion) {
+        switch name {
+        case "linear", "None": self = .linear
+        case "relu": self = .plainReLU
+        case "tanh": self = .tanh
+        case "sigmoid": self = .sigmoid
+        case "hard_sigmoid": self = .hardSigmoid(keras3: version.hardSigmoidIsKeras3)
+        case "softmax": self = .softmax
+        case "elu": self = .elu(alpha: 1)
+        case "selu": self = .selu
+        case "softplus": self = .softplus
+        case "softsign": self = .softsign
+        case "swish", "silu": self = .swish
+        case "gelu": self = .gelu(approximate: false)
+        case "exponential": self = .exponential
+        default: return nil
+        }
+    }
+
+    /// Applies the activation in place to rows of `rowLength` elements (softmax normalises each row).
+    public func apply(_ x: UnsafeMutableBufferPointer<Float>, rowLength: Int) {
+        let n = x.count
+        switch self {
+        case .linear:
+            return
+        case .relu(let maxValue, let slope, let threshold):
+            if maxValue == nil, slope == 0, threshold == 0 {
+                for i in 0..<n where !(x[i] > 0) && !x[i].isNaN { x[i] = 0 }
+                return
+            }
+            for i in 0..<n {
+                let v = x[i]
+                var y = v >= threshold ? v : (slope == 0 ? 0 : slope * (v - threshold))
+                if let maxValue, y > maxValue { y = maxValue }
+                x[i] = v.isNaN ? v : y
+            }
+        case .tanh:
+            for i in 0..<n { x[i] = Foundation.tanh(x[i]) }
+        case .sigmoid:
+            for i in 0..<n { x[i] = Activation.sigmoid(x[i]) }
+        case .hardSigmoid(let keras3):
+            let (scale, shift): (Float, Float) = keras3 ? (1 / 6, 0.5) : (0.2, 0.5)
+            for i in 0..<n {
+                let y = x[i] * scale + shift
+                x[i] = y.isNaN ? y : min(max(y, 0), 1)
+            }
+        case .softmax:
+            Activation.softmaxRows(x, rowLength: rowLength)
+        case .elu(let alpha):
+            for i in 0..<n where x[i] <= 0 { x[i] = alpha * expm1(x[i]) }
+        case .selu:
+            let alpha: Float = 1.6732632423543772848170429916717
+            let scale: Float = 1.0507009873554804934193349852946
+            for i in 0..<n { x[i] = x[i] > 0 ? scale * x[i] : scale * alpha * expm1(x[i]) }
+        case .softplus:
+            for i in 0..<n { x[i] = Activation.softplus(x[i]) }
+        case .softsign:
+            for i in 0..<n { x[i] = x[i] / (1 + abs(x[i])) }
+        case .swish:
+            for i in 0..<n { x[i] = x[i] * Activation.sigmoid(x[i]) }
+        case .gelu(let approximate):
+            if approximate {
+                let c = Float((2 / Double.pi).squareRoot())
+                for i in 0..<n {
+                    let v = x[i]
+                    x[i] = 0.5 * v * (1 + Foundation.tanh(c * (v + 0.044715 * v * v * v)))
+                }
+            } else {
+                for i in 0..<n { x[i] = 0.5 * x[i] * (1 + erf(x[i] / Float(2).squareRoot())) }
+            }
+        case .exponential:
+            for i in 0..<n { x[i] = exp(x[i]) }
+        }
+    }
+
+    /// Applies the activation to a whole tensor (softmax over its last axis).
+    public func apply(_ t: inout Tensor) {
+        if self == .linear { return }
+        let row = t.shape.last ?? 1
+        t.scalars.withUnsafeMutableBufferPointer { apply($0, rowLength: max(row, 1)) }
+    }
+
+    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+
+    /// TensorFlow's softplus: `log1p(exp(x))`, with its cut-offs where float32 makes the result `x` or `exp(x)`.
+    @inline(__always) static func softplus(_ x: Float) -> Float {
+        let threshold = log(Float.ulpOfOne) + 2
+        if x > -threshold { return x }
+        if x < threshold { return exp(x) }
+        return log1p(exp(x))
+    }
+
+    /// Numerically stable softmax over consecutive rows: `exp(x - max) / sum`.
+    static func softmaxRows(_ x: UnsafeMutableBufferPointer<Float>, rowLength: Int) {
+        guard rowLength > 0 else { return }
+        var start = 0
+        while start + rowLength <= x.count {
+            var m = -Float.infinity
+            for i in start..<start + rowLength { m = max(m, x[i]) }
+            var sum: Float = 0
+            for i in start..<start + rowLength {
+                let e = exp(x[i] - m)
+                x[i] = e
+                sum += e
+            }
+            let inv = 1 / sum
+            for i in start..<start + rowLength { x[i] *= inv }
+            start += rowLength
+        }
+    }
+}

@@ -1,0 +1,138 @@
+/// One Keras layer: its options, its weights, its shape rule and its forward pass.
+///
+/// A layer is made in two steps, like Keras' `from_config` then `build`: `init(config:)` reads and
+/// checks the options (so unsupported options are found before anything runs), and
+/// `build(inputShapes:weights:)` creates the weights for the given input shapes, taking them from
+/// the file in Keras' order and checking each one's shape.
+public protocol Layer: Sendable {
+    /// The name Keras gave the layer.
+    var name: String { get }
+    /// The Keras class name shown in summaries (`"Dense"`, `"CuDNNLSTM"` ...).
+    var className: String { get }
+    /// The layer's weights in Keras' order (`layer.weights`), each marked trainable or not.
+    var weights: [Weight] { get }
+
+    /// Reads and checks the layer's options.
+    init(config: LayerConfig) throws
+
+    /// Takes the layer's weights for inputs of the given shapes.
+    mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws
+
+    /// The output shapes for inputs of the given shapes (batch first, `nil` when unknown).
+    func outputShapes(for inputShapes: [Shape]) throws -> [Shape]
+
+    /// The forward pass at inference (dropout and noise are identities).
+    func call(_ inputs: [Tensor]) throws -> [Tensor]
+}
+
+/// A layer with one input and one output.
+public protocol UnaryLayer: Layer {
+    func outputShape(for inputShape: Shape) throws -> Shape
+    func callAsFunction(_ input: Tensor) throws -> Tensor
+    mutating func build(inputShape: Shape, weights: inout WeightReader) throws
+}
+
+extension UnaryLayer {
+    public mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
+        try build(inputShape: ShapeCheck(layer: name).single(inputShapes), weights: &weights)
+    }
+
+    public func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
+        [try outputShape(for: ShapeCheck(layer: name).single(inputShapes))]
+    }
+
+    public func call(_ inputs: [Tensor]) throws -> [Tensor] {
+        guard inputs.count == 1 else {
+            throw KerasError(.invalidArgument, "layer '\(name)' expects 1 input, got \(inputs.count)")
+        }
+        return [try self(inputs[0])]
+    }
+}
+
+/// A layer without weights.
+public protocol WeightlessLayer: UnaryLayer {}
+
+extension WeightlessLayer {
+    public var weights: [Weight] { [] }
+    public mutating func build(inputShape: Shape, weights: inout WeightReader) throws {
+        _ = try outputShape(for: inputShape)
+    }
+}
+
+/// A named weight tensor of a layer.
+public struct Weight: Sendable {
+    /// The variable's role in the layer (`"kernel"`, `"bias"`, `"moving_mean"` ...).
+    public let name: String
+    public let tensor: Tensor
+    /// Whether Keras counts it as trainable (summaries split the parameter totals on this).
+    public let trainable: Bool
+
+    public init(_ name: String, _ tensor: Tensor, trainable: Bool = true) {
+        self.name = name
+        self.tensor = tensor
+        self.trainable = trainable
+    }
+}
+
+/// Hands a layer its weights, in Keras' order, checking each shape; or zeros when the model has no weights.
+public struct WeightReader: Sendable {
+    /// A weight as found in a file: its stored name (for messages) and its values.
+    public struct Stored: Sendable {
+        public let name: String
+        public let tensor: Tensor
+        public init(name: String, tensor: Tensor) {
+            self.name = name
+            self.tensor = tensor
+        }
+    }
+
+    let layerName: String
+    let stored: [Stored]?
+    private var next = 0
+
+    /// Weights read from a file for the layer `layerName`, in Keras' order.
+    public init(layerName: String, stored: [Stored]) {
+        self.layerName = layerName
+        self.stored = stored
+    }
+
+    /// No weights available (architecture only): every weight is zeros of the expected shape.
+    public init(zerosFor layerName: String) {
+        self.layerName = layerName
+        self.stored = nil
+    }
+
+    /// Whether real weights (not zeros) are being read.
+    public var hasStoredWeights: Bool { stored != nil }
+
+    /// The next weight, which must have `shape`.
+    public mutating func take(_ role: String, shape: [Int]) throws -> Tensor {
+        guard let stored else { return Tensor(zeros: shape) }
+        guard next < stored.count else {
+            throw KerasError(.format, "layer '\(layerName)' needs a '\(role)' weight of shape \(shape), but the file has only \(stored.count) weight(s) for it")
+        }
+        let w = stored[next]
+        next += 1
+        guard w.tensor.shape == shape else {
+            throw KerasError(.shape, "layer '\(layerName)': weight '\(w.name)' has shape \(w.tensor.shape), the layer config needs \(role) of shape \(shape)")
+        }
+        return w.tensor
+    }
+
+    /// Checks that the layer used every weight the file holds for it.
+    public func finish() throws {
+        guard let stored, next != stored.count else { return }
+        throw KerasError(.format, "layer '\(layerName)': the file has \(stored.count) weight(s), the layer config uses \(next)")
+    }
+}
+
+extension Layer {
+    /// Parameter counts as Keras reports them.
+    public var parameterCounts: (trainable: Int, nonTrainable: Int) {
+        var t = 0, n = 0
+        for w in weights {
+            if w.trainable { t += w.tensor.count } else { n += w.tensor.count }
+        }
+        return (t, n)
+    }
+}

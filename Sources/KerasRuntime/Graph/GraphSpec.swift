@@ -1,0 +1,102 @@
+/// A reference to one output tensor of one call of a layer: Keras' `[layer, node_index, tensor_index]`.
+public struct TensorRef: Sendable, Hashable, CustomStringConvertible {
+    public var layer: String
+    public var node: Int
+    public var tensor: Int
+
+    public init(_ layer: String, _ node: Int = 0, _ tensor: Int = 0) {
+        self.layer = layer
+        self.node = node
+        self.tensor = tensor
+    }
+
+    public var description: String { "\(layer)[\(node)][\(tensor)]" }
+
+    var json: JSON { .array([.string(layer), .number(Double(node)), .number(Double(tensor))]) }
+
+    init(json: JSON) throws {
+        guard let a = json.arrayValue, a.count >= 3, let l = a[0].stringValue,
+              let n = a[1].intValue, let t = a[2].intValue, n >= 0, t >= 0 else {
+            throw KerasError(.format, "bad tensor reference \(json.serialized)")
+        }
+        self.init(l, n, t)
+    }
+}
+
+/// One layer of a graph: its class, name, config, and the inputs of each time it is called.
+public struct LayerSpec: Sendable {
+    public var className: String
+    public var name: String
+    /// The layer's config in kconv's canonical form (Keras 2 option names; nested models and
+    /// wrapped layers in the same form).
+    public var config: [String: JSON]
+    /// One entry per call of the layer in this graph: the tensors it was called on.
+    public var calls: [[TensorRef]]
+
+    public init(className: String, name: String, config: [String: JSON], calls: [[TensorRef]]) {
+        self.className = className
+        self.name = name
+        self.config = config
+        self.calls = calls
+    }
+}
+
+/// A model's layer graph in kconv's canonical form, independent of the Keras release that wrote it.
+///
+/// Sequential models are stored as a chain whose first layer is an `InputLayer`; `isSequential`
+/// keeps Keras' summary conventions (no InputLayer row).
+public struct GraphSpec: Sendable {
+    public var name: String
+    public var isSequential: Bool
+    public var layers: [LayerSpec]
+    public var inputs: [TensorRef]
+    public var outputs: [TensorRef]
+
+    public init(name: String, isSequential: Bool, layers: [LayerSpec], inputs: [TensorRef], outputs: [TensorRef]) {
+        self.name = name
+        self.isSequential = isSequential
+        self.layers = layers
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    /// The canonical JSON form (what `.kconv` files store and nested-model configs hold).
+    public var json: JSON {
+        .object([
+            "name": .string(name),
+            "class_name": .string(isSequential ? "Sequential" : "Functional"),
+            "layers": .array(layers.map { l in
+                .object([
+                    "class_name": .string(l.className),
+                    "name": .string(l.name),
+                    "config": .object(l.config),
+                    "calls": .array(l.calls.map { .array($0.map(\.json)) }),
+                ])
+            }),
+            "inputs": .array(inputs.map(\.json)),
+            "outputs": .array(outputs.map(\.json)),
+        ])
+    }
+
+    /// Reads the canonical JSON form.
+    public init(json: JSON) throws {
+        guard let layers = json["layers"]?.arrayValue, let inputs = json["inputs"]?.arrayValue,
+              let outputs = json["outputs"]?.arrayValue else {
+            throw KerasError(.format, "graph has no layers, inputs or outputs")
+        }
+        self.name = json["name"]?.stringValue ?? "model"
+        self.isSequential = json["class_name"]?.stringValue == "Sequential"
+        self.layers = try layers.map { l in
+            guard let cls = l["class_name"]?.stringValue, let name = l["name"]?.stringValue,
+                  let config = l["config"]?.objectValue, let calls = l["calls"]?.arrayValue else {
+                throw KerasError(.format, "graph layer entry \(l.serialized.prefix(120)) is incomplete")
+            }
+            return LayerSpec(className: cls, name: name, config: config, calls: try calls.map { call in
+                guard let refs = call.arrayValue else { throw KerasError(.format, "bad call list in layer '\(name)'") }
+                return try refs.map(TensorRef.init(json:))
+            })
+        }
+        self.inputs = try inputs.map(TensorRef.init(json:))
+        self.outputs = try outputs.map(TensorRef.init(json:))
+    }
+}

@@ -1,0 +1,31 @@
+/// Maps Keras class names to the layers that implement them.
+///
+/// Adding a layer: write it in the file of its family under `Layers/`, add one line here, add a
+/// conformance case in `Tools/conformance/generate.py`.
+public enum LayerRegistry {
+    typealias Maker = @Sendable (LayerConfig) throws -> any Layer
+
+    static let makers: [String: Maker] = [
+        "InputLayer": { try InputLayer(config: $0) },
+        "Dense": { try Dense(config: $0) },
+        "Activation": { try ActivationLayer(config: $0) },
+        "Dropout": { try IdentityLayer(config: $0) },
+        "Flatten": { try Flatten(config: $0) },
+        "Reshape": { try Reshape(config: $0) },
+        "RepeatVector": { try RepeatVector(config: $0) },
+        "Sequential": { try NestedModel(config: $0) },
+        "Functional": { try NestedModel(config: $0) },
+        "Model": { try NestedModel(config: $0) },
+    ]
+
+    /// The Keras class names kconv can run.
+    public static var supportedClassNames: [String] { makers.keys.sorted() }
+
+    /// Makes the layer a config describes, or throws an `unsupported` error naming it.
+    public static func make(_ config: LayerConfig) throws -> any Layer {
+        guard let maker = makers[config.className] else {
+            throw KerasError(.unsupported, "layer '\(config.name)' has class \(config.className), which kconv does not support")
+        }
+        return try maker(config)
+    }
+}

@@ -1,0 +1,217 @@
+/// Where a model's weights come from while it is built.
+public protocol WeightSource {
+    /// The stored weights of the layer called `name`, in Keras' order (empty if it has none).
+    func weights(forLayer name: String) throws -> [WeightReader.Stored]
+}
+
+/// A runnable Keras model: its layers, the order to call them in, and the shapes between them.
+public struct Model: Sendable {
+    /// One call of one layer.
+    struct Step: Sendable {
+        let layer: Int
+        let inputs: [Int]
+        let outputs: [Int]
+    }
+
+    /// The graph this model was built from.
+    public let spec: GraphSpec
+    /// The Keras release that wrote the model (it selects version-dependent formulas).
+    public let kerasVersion: KerasVersion
+    /// The layers, in the graph's order (Keras' `model.layers`).
+    public private(set) var layers: [any Layer]
+    /// For each layer, the output shapes of each of its calls.
+    public private(set) var callShapes: [[[Shape]]]
+    /// Shapes of the model's inputs and outputs.
+    public private(set) var inputShapes: [Shape] = []
+    public private(set) var outputShapes: [Shape] = []
+    /// Names of the model's inputs (their InputLayers) and of the layers producing its outputs.
+    public private(set) var inputNames: [String] = []
+    public private(set) var outputNames: [String] = []
+
+    private var steps: [Step] = []
+    private var inputValues: [Int] = []
+    private var outputValues: [Int] = []
+    private var valueCount = 0
+    /// For each value, the last step that reads it (values are freed after it).
+    private var lastUse: [Int] = []
+
+    /// Where weights come from while building.
+    enum Supply {
+        case source(any WeightSource)
+        case zeros
+        case shared(SharedReader)
+    }
+
+    /// A weight reader shared by all layers of a nested model (its weights are one list in the file).
+    final class SharedReader {
+        var reader: WeightReader
+        init(_ reader: WeightReader) { self.reader = reader }
+    }
+
+    /// Builds the model: checks every layer's options first (all problems reported at once), then
+    /// walks the graph, inferring shapes and binding weights (zeros when `weights` is nil).
+    public init(spec: GraphSpec, version: KerasVersion, weights: (any WeightSource)?) throws {
+        try self.init(spec: spec, version: version, supply: weights.map { .source($0) } ?? .zeros)
+    }
+
+    init(spec: GraphSpec, version: KerasVersion, supply: Supply) throws {
+        self.spec = spec
+        self.kerasVersion = version
+        self.layers = try Model.makeLayers(spec, version: version)
+        self.callShapes = Array(repeating: [], count: spec.layers.count)
+        try wire(supply: supply)
+    }
+
+    /// Makes every layer from its config, collecting every unsupported layer or option into one error.
+    static func makeLayers(_ spec: GraphSpec, version: KerasVersion) throws -> [any Layer] {
+        var layers: [any Layer] = []
+        var problems: [KerasError] = []
+        var seen = Set<String>()
+        for l in spec.layers {
+            if !seen.insert(l.name).inserted {
+                problems.append(KerasError(.format, "two layers are named '\(l.name)'"))
+            }
+            do {
+                layers.append(try LayerRegistry.make(LayerConfig(className: l.className, name: l.name, values: l.config, version: version)))
+            } catch let e as KerasError {
+                problems.append(e)
+            }
+        }
+        guard problems.isEmpty else { throw KerasError.combining(problems) }
+        return layers
+    }
+
+    private mutating func wire(supply: Supply) throws {
+        let index = Dictionary(spec.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var valueOf: [TensorRef: Int] = [:]
+        var valueShapes: [Shape] = []
+        var built = Array(repeating: false, count: layers.count)
+
+        func newValue(_ ref: TensorRef, _ shape: Shape) -> Int {
+            valueShapes.append(shape)
+            valueOf[ref] = valueShapes.count - 1
+            return valueShapes.count - 1
+        }
+
+        // Inputs first: every InputLayer yields one value.
+        for ref in spec.inputs {
+            guard let li = index[ref.layer], let input = layers[li] as? InputLayer else {
+                throw KerasError(.format, "model input \(ref) is not an InputLayer")
+            }
+            let v = newValue(TensorRef(ref.layer, 0, 0), input.batchShape)
+            inputValues.append(v)
+            inputShapes.append(input.batchShape)
+            inputNames.append(ref.layer)
+            callShapes[li] = [[input.batchShape]]
+            built[li] = true
+        }
+
+        // Then every call, as soon as its inputs exist (the config's order need not be topological).
+        var pending: [(layer: Int, call: Int)] = []
+        for (li, l) in spec.layers.enumerated() where !(layers[li] is InputLayer) {
+            callShapes[li] = Array(repeating: [], count: l.calls.count)
+            for c in l.calls.indices { pending.append((li, c)) }
+        }
+        while !pending.isEmpty {
+            var progressed = false
+            var rest: [(layer: Int, call: Int)] = []
+            for p in pending {
+                let refs = spec.layers[p.layer].calls[p.call]
+                guard refs.allSatisfy({ valueOf[$0] != nil }) else { rest.append(p); continue }
+                let inputs = refs.map { valueOf[$0]! }
+                let shapes = inputs.map { valueShapes[$0] }
+                let name = spec.layers[p.layer].name
+                do {
+                    if !built[p.layer] {
+                        try build(layer: p.layer, inputShapes: shapes, supply: supply)
+                        built[p.layer] = true
+                    }
+                    let outs = try layers[p.layer].outputShapes(for: shapes)
+                    callShapes[p.layer][p.call] = outs
+                    let outputs = outs.enumerated().map { newValue(TensorRef(name, p.call, $0), $1) }
+                    steps.append(Step(layer: p.layer, inputs: inputs, outputs: outputs))
+                } catch let e as KerasError {
+                    throw e.message.contains("'\(name)'") ? e : KerasError(e.kind, "layer '\(name)': \(e.message)", file: e.file)
+                }
+                progressed = true
+            }
+            pending = rest
+            if !progressed {
+                let missing = pending.flatMap { spec.layers[$0.layer].calls[$0.call] }.filter { valueOf[$0] == nil }
+                throw KerasError(.format, "the graph cannot be evaluated: \(missing.first.map(\.description) ?? "a tensor") is never produced")
+            }
+        }
+
+        for ref in spec.outputs {
+            guard let v = valueOf[ref] else { throw KerasError(.format, "model output \(ref) is never produced") }
+            outputValues.append(v)
+            outputShapes.append(valueShapes[v])
+            outputNames.append(ref.layer)
+        }
+        valueCount = valueShapes.count
+        lastUse = Array(repeating: -1, count: valueCount)
+        for (si, s) in steps.enumerated() { for v in s.inputs { lastUse[v] = si } }
+        for v in outputValues { lastUse[v] = Int.max }
+    }
+
+    private mutating func build(layer li: Int, inputShapes: [Shape], supply: Supply) throws {
+        let name = spec.layers[li].name
+        switch supply {
+        case .shared(let box):
+            try layers[li].build(inputShapes: inputShapes, weights: &box.reader)
+        case .zeros:
+            var reader = WeightReader(zerosFor: name)
+            try layers[li].build(inputShapes: inputShapes, weights: &reader)
+        case .source(let source):
+            var reader = WeightReader(layerName: name, stored: try source.weights(forLayer: name))
+            try layers[li].build(inputShapes: inputShapes, weights: &reader)
+            try reader.finish()
+        }
+    }
+
+    /// Runs the model on a batch: one tensor per model input, in the model's input order.
+    public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        guard inputs.count == inputValues.count else {
+            throw KerasError(.invalidArgument, "the model takes \(inputValues.count) input(s), got \(inputs.count)")
+        }
+        let batch = inputs.first?.shape.first
+        for (i, (t, expected)) in zip(inputs, inputShapes).enumerated() {
+            let ok = t.rank == expected.count && zip(t.shape, expected).allSatisfy { $1 == nil || $0 == $1 }
+            guard ok else {
+                throw KerasError(.shape, "input \(i) ('\(inputNames[i])') has shape \(t.shape), the model expects \(expected.kerasDescription)")
+            }
+            guard t.shape.first == batch, (batch ?? 0) > 0 else {
+                throw KerasError(.shape, "input \(i) ('\(inputNames[i])') has shape \(t.shape): inputs need the same batch size, at least 1")
+            }
+        }
+        var values = [Tensor?](repeating: nil, count: valueCount)
+        for (v, t) in zip(inputValues, inputs) { values[v] = t }
+        for (si, step) in steps.enumerated() {
+            var args: [Tensor] = []
+            args.reserveCapacity(step.inputs.count)
+            for v in step.inputs {
+                guard let t = values[v] else { throw KerasError(.format, "internal: value \(v) missing") }
+                args.append(t)
+            }
+            for v in step.inputs where lastUse[v] == si { values[v] = nil }
+            let results = try layers[step.layer].call(args)
+            guard results.count == step.outputs.count else {
+                throw KerasError(.format, "layer '\(layers[step.layer].name)' returned \(results.count) tensors, expected \(step.outputs.count)")
+            }
+            for (v, t) in zip(step.outputs, results) { values[v] = t }
+        }
+        return try outputValues.map { v in
+            guard let t = values[v] else { throw KerasError(.format, "internal: output value \(v) missing") }
+            return t
+        }
+    }
+}
+
+extension KerasError {
+    /// One error holding several problems (each layer's), on one line.
+    static func combining(_ problems: [KerasError]) -> KerasError {
+        if problems.count == 1 { return problems[0] }
+        let kind = problems.contains { $0.kind == .unsupported } ? Kind.unsupported : problems[0].kind
+        return KerasError(kind, "\(problems.count) problems: " + problems.map(\.message).joined(separator: "; "))
+    }
+}

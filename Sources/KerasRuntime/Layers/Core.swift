@@ -1,0 +1,110 @@
+/// Keras `InputLayer`: the entry of a model; it has no call, only a batch shape.
+struct InputLayer: WeightlessLayer {
+    let name: String
+    var className: String { "InputLayer" }
+    /// `batch_input_shape`, batch first.
+    let batchShape: Shape
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        guard let shape = try config.shape("batch_input_shape"), !shape.isEmpty else {
+            throw KerasError(.format, "input layer '\(name)' has no batch_input_shape")
+        }
+        guard shape.allSatisfy({ ($0 ?? 0) >= 0 }) else {
+            throw KerasError(.format, "input layer '\(name)' has an invalid shape \(shape.kerasDescription)")
+        }
+        batchShape = shape
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape { batchShape }
+    func callAsFunction(_ input: Tensor) throws -> Tensor { input }
+}
+
+/// Keras `Dense`: `y = activation(x·W + b)` over the last axis of an input of any rank.
+///
+/// `kernel` is `(input_dim, units)`, `bias` is `(units)`.
+struct Dense: UnaryLayer {
+    let name: String
+    var className: String { "Dense" }
+    let units: Int
+    let activation: Activation
+    let useBias: Bool
+    private(set) var kernel = Tensor(zeros: [0, 0])
+    private(set) var bias: Tensor?
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        units = try config.int("units")
+        guard units > 0 else { throw config.unsupported("units must be positive, got \(units)") }
+        activation = try config.activation()
+        useBias = try config.bool("use_bias", default: true)
+    }
+
+    var weights: [Weight] {
+        [Weight("kernel", kernel)] + (bias.map { [Weight("bias", $0)] } ?? [])
+    }
+
+    mutating func build(inputShape: Shape, weights: inout WeightReader) throws {
+        let check = ShapeCheck(layer: name)
+        let s = try check.single([inputShape], minRank: 2)
+        let inputDim = try check.known(s.last!, "last")
+        kernel = try weights.take("kernel", shape: [inputDim, units])
+        bias = useBias ? try weights.take("bias", shape: [units]) : nil
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        guard inputShape.count >= 2 else {
+            throw KerasError(.shape, "layer '\(name)' expects an input of rank ≥ 2, got \(inputShape.kerasDescription)")
+        }
+        if let d = inputShape.last!, d != kernel.shape[0] {
+            throw KerasError(.shape, "layer '\(name)' expects last dimension \(kernel.shape[0]), got \(inputShape.kerasDescription)")
+        }
+        return Array(inputShape.dropLast()) + [units]
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let inputDim = kernel.shape[0]
+        guard x.rank >= 2, x.shape.last == inputDim else {
+            throw KerasError(.shape, "layer '\(name)' expects last dimension \(inputDim), got shape \(x.shape)")
+        }
+        let rows = x.count / max(inputDim, 1)
+        var y = Tensor(uncheckedShape: Array(x.shape.dropLast()) + [units],
+                       scalars: GEMM.multiply(x.scalars, kernel.scalars, m: rows, k: inputDim, n: units, bias: bias?.scalars))
+        activation.apply(&y)
+        return y
+    }
+}
+
+/// Keras `Activation`: applies an activation function.
+struct ActivationLayer: WeightlessLayer {
+    let name: String
+    var className: String { "Activation" }
+    let activation: Activation
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        activation = try config.activation()
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape { inputShape }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        var y = x
+        activation.apply(&y)
+        return y
+    }
+}
+
+/// Keras `Dropout` and the other layers that are identities at inference.
+struct IdentityLayer: WeightlessLayer {
+    let name: String
+    let className: String
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        className = config.className
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape { inputShape }
+    func callAsFunction(_ x: Tensor) throws -> Tensor { x }
+}

@@ -1,0 +1,4 @@
+@main
+struct KConvMain {
+    static func main() {}
+}
