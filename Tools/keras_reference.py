@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Write seeded random inputs for a Keras model and Keras' own outputs for them, as .npy files.
+
+usage: keras_reference.py MODEL [--weights W.h5] [--batch N] [--seed S] [--out DIR] [--keras 2|3]
+
+MODEL is a full-model .h5, a .keras archive, or a model .json (then --weights is needed).
+Writes DIR/input_0.npy ... (one per model input) and DIR/expected_0.npy ... (one per output),
+then prints the `kconv verify` command that checks them.
+
+--keras 2 (default for .h5/.json) loads with tf_keras (Keras 2 semantics, TF_USE_LEGACY_KERAS=1);
+--keras 3 (default for .keras) loads with Keras 3. Use the generation that wrote the file:
+hard_sigmoid and other defaults differ between them.
+"""
+import argparse
+import os
+import sys
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('model')
+    p.add_argument('--weights')
+    p.add_argument('--batch', type=int, default=2)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--out', default='.')
+    p.add_argument('--keras', choices=['2', '3'])
+    a = p.parse_args()
+    generation = a.keras or ('3' if a.model.endswith('.keras') else '2')
+    if generation == '2':
+        os.environ['TF_USE_LEGACY_KERAS'] = '1'
+        import tf_keras as keras
+    else:
+        import keras
+    import numpy as np
+
+    if a.model.endswith('.json'):
+        with open(a.model) as f:
+            model = keras.models.model_from_json(f.read())
+        if not a.weights:
+            sys.exit('error: a .json model needs --weights')
+        model.load_weights(a.weights)
+    else:
+        model = keras.models.load_model(a.model, compile=False)
+
+    rng = np.random.default_rng(a.seed)
+    inputs = []
+    for t in model.inputs:
+        shape = [a.batch if d is None else d for d in t.shape]
+        if model.inputs[0].shape[0] is not None:
+            shape[0] = model.inputs[0].shape[0]
+        inputs.append(rng.uniform(-1, 1, size=shape).astype(np.float32))
+    outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    os.makedirs(a.out, exist_ok=True)
+    cmd = ['kconv', 'verify', a.model] + (['--weights', a.weights] if a.weights else [])
+    for i, x in enumerate(inputs):
+        path = os.path.join(a.out, f'input_{i}.npy')
+        np.save(path, x)
+        cmd += ['--input', path]
+    for i, y in enumerate(outputs):
+        path = os.path.join(a.out, f'expected_{i}.npy')
+        np.save(path, np.asarray(y, dtype=np.float32))
+        cmd += ['--expected', path]
+    print(' '.join(cmd))
+
+
+if __name__ == '__main__':
+    main()
