@@ -1,0 +1,212 @@
+import KerasRuntime
+
+/// Turns a Keras model config (`model_config`, `to_json()`, Keras 3 `config.json`) of any Keras
+/// generation into kconv's canonical `GraphSpec`.
+///
+/// Handles Sequential configs as a bare list (Keras ≤ 2.2.2) or a dict, with or without an
+/// InputLayer; Functional configs (`Model`/`Functional`) with Keras 1/2 inbound-node lists or
+/// Keras 3 `args/kwargs` records; nested models (whose node indices start at 1) and shared layers.
+struct ConfigDecoder {
+    let version: KerasVersion
+
+    static let modelClasses: Set<String> = ["Sequential", "Model", "Functional"]
+
+    /// Decodes a whole-model config `{"class_name": ..., "config": ...}`.
+    func decodeModel(_ json: JSON) throws -> GraphSpec {
+        guard let cls = json["class_name"]?.stringValue, let config = json["config"] else {
+            throw KerasError(.format, "the model config has no class_name/config")
+        }
+        return try decodeModel(className: cls, config: config)
+    }
+
+    func decodeModel(className: String, config: JSON) throws -> GraphSpec {
+        switch className {
+        case "Sequential": return try decodeSequential(config)
+        case "Model", "Functional": return try decodeFunctional(config)
+        default:
+            throw KerasError(.unsupported, "the model is a \(className); kconv reads Sequential and Functional models (custom model classes cannot be rebuilt from the file)")
+        }
+    }
+
+    // MARK: Sequential
+
+    private func decodeSequential(_ config: JSON) throws -> GraphSpec {
+        let layerList: [JSON]
+        var name = "sequential"
+        if let list = config.arrayValue {
+            layerList = list
+        } else if let list = config["layers"]?.arrayValue {
+            layerList = list
+            name = config["name"]?.stringValue ?? name
+        } else {
+            throw KerasError(.format, "the Sequential config has no layers")
+        }
+        var entries = try layerList.map { try layerEntry($0) }
+        guard !entries.isEmpty else { throw KerasError(.format, "the Sequential model '\(name)' has no layers") }
+
+        var layers: [LayerSpec] = []
+        var previous: TensorRef?
+        if entries[0].className == "InputLayer" {
+            entries[0].config = normalizedInput(entries[0].config)
+        } else {
+            guard let batchShape = try inputShape(of: entries[0].config) ?? buildInputShape(config) else {
+                throw KerasError(.format, "the Sequential model '\(name)' records no input shape (it was never built), so its layers' shapes are unknown")
+            }
+            let inputName = "\(entries[0].name)_input"
+            layers.append(LayerSpec(className: "InputLayer", name: inputName,
+                                    config: ["batch_input_shape": batchShape, "name": .string(inputName)], calls: []))
+            previous = TensorRef(inputName)
+        }
+        for e in entries {
+            let isInput = e.className == "InputLayer"
+            layers.append(LayerSpec(className: e.className, name: e.name, config: e.config,
+                                    calls: isInput ? [] : previous.map { [[$0]] } ?? []))
+            previous = TensorRef(e.name)
+        }
+        guard let first = layers.first, let last = layers.last else {
+            throw KerasError(.format, "the Sequential model '\(name)' has no layers")
+        }
+        return GraphSpec(name: name, isSequential: true, layers: layers,
+                         inputs: [TensorRef(first.name)], outputs: [TensorRef(last.name)])
+    }
+
+    /// `batch_input_shape` / `batch_shape` / `input_shape` / Keras 1 `input_dim` of a first layer.
+    private func inputShape(of config: [String: JSON]) throws -> JSON? {
+        if let s = config["batch_input_shape"], s != .null { return s }
+        if let s = config["batch_shape"], s != .null { return s }
+        if let s = config["input_shape"]?.arrayValue { return .array([.null] + s) }
+        if let d = config["input_dim"], d != .null {
+            if let len = config["input_length"], len != .null { return .array([.null, len, d]) }
+            return .array([.null, d])
+        }
+        return nil
+    }
+
+    private func buildInputShape(_ config: JSON) -> JSON? {
+        guard let s = config["build_input_shape"], s != .null else { return nil }
+        // Keras 3 may nest the shape in a one-element list or a dict.
+        if let a = s.arrayValue, a.count == 1, a[0].arrayValue != nil { return a[0] }
+        return s
+    }
+
+    private func normalizedInput(_ config: [String: JSON]) -> [String: JSON] {
+        var c = config
+        if c["batch_input_shape"] == nil || c["batch_input_shape"] == .null, let s = c["batch_shape"] {
+            c["batch_input_shape"] = s
+        }
+        return c
+    }
+
+    // MARK: Functional
+
+    private func decodeFunctional(_ config: JSON) throws -> GraphSpec {
+        guard let list = config["layers"]?.arrayValue else {
+            throw KerasError(.format, "the Functional config has no layers")
+        }
+        let name = config["name"]?.stringValue ?? "model"
+        var entries: [(entry: LayerEntry, rawNodes: JSON?)] = []
+        for item in list {
+            var e = try layerEntry(item)
+            if let n = item["name"]?.stringValue { e.name = n }
+            if e.className == "InputLayer" { e.config = normalizedInput(e.config) }
+            entries.append((e, item["inbound_nodes"]))
+        }
+        let nestedNames = Set(entries.filter { ConfigDecoder.modelClasses.contains($0.entry.className) }.map(\.entry.name))
+        func canonical(_ ref: TensorRef) throws -> TensorRef {
+            guard nestedNames.contains(ref.layer) else { return ref }
+            guard ref.node >= 1 else { throw KerasError(.format, "reference \(ref) to nested model '\(ref.layer)' has node index 0") }
+            return TensorRef(ref.layer, ref.node - 1, ref.tensor)
+        }
+        let layers = try entries.map { e, nodes -> LayerSpec in
+            let calls = try inboundCalls(nodes, layer: e.name).map { try $0.map(canonical) }
+            return LayerSpec(className: e.className, name: e.name, config: e.config, calls: e.className == "InputLayer" ? [] : calls)
+        }
+        let inputs = try refList(config["input_layers"], what: "input_layers").map(canonical)
+        let outputs = try refList(config["output_layers"], what: "output_layers").map(canonical)
+        return GraphSpec(name: name, isSequential: false, layers: layers, inputs: inputs, outputs: outputs)
+    }
+
+    /// The calls of a layer: Keras 1/2 `[[[name, node, tensor, kwargs], ...], ...]` or Keras 3 `[{"args", "kwargs"}]`.
+    private func inboundCalls(_ nodes: JSON?, layer: String) throws -> [[TensorRef]] {
+        guard let nodes, nodes != .null else { return [] }
+        guard let list = nodes.arrayValue else { throw KerasError(.format, "layer '\(layer)' has malformed inbound_nodes") }
+        return try list.map { node in
+            if node.objectValue != nil {
+                var refs: [TensorRef] = []
+                try collectKerasTensors(node["args"] ?? .null, into: &refs)
+                try collectKerasTensors(node["kwargs"] ?? .null, into: &refs)
+                return refs
+            }
+            guard let inputs = node.arrayValue else { throw KerasError(.format, "layer '\(layer)' has a malformed inbound node") }
+            // A single call may also be written as one bare reference.
+            if inputs.first?.stringValue != nil { return [try ref(node)] }
+            return try inputs.map(ref)
+        }
+    }
+
+    /// Keras 3 tensors are `{"class_name": "__keras_tensor__", "config": {"keras_history": [name, node, tensor]}}`.
+    private func collectKerasTensors(_ value: JSON, into refs: inout [TensorRef]) throws {
+        switch value {
+        case .array(let items): for i in items { try collectKerasTensors(i, into: &refs) }
+        case .object(let o):
+            if o["class_name"]?.stringValue == "__keras_tensor__" {
+                guard let h = o["config"]?["keras_history"] else { throw KerasError(.format, "a Keras tensor has no keras_history") }
+                refs.append(try ref(h))
+            } else {
+                for key in o.keys.sorted() { try collectKerasTensors(o[key]!, into: &refs) }
+            }
+        default: break
+        }
+    }
+
+    private func ref(_ json: JSON) throws -> TensorRef {
+        guard let a = json.arrayValue, a.count >= 3, let name = a[0].stringValue,
+              let node = a[1].intValue, let tensor = a[2].intValue, node >= 0, tensor >= 0 else {
+            throw KerasError(.format, "malformed tensor reference \(json.serialized.prefix(80))")
+        }
+        return TensorRef(name, node, tensor)
+    }
+
+    /// `input_layers`/`output_layers`: a list of triples, one bare triple (Keras 3), or a dict of them.
+    private func refList(_ json: JSON?, what: String) throws -> [TensorRef] {
+        guard let json else { throw KerasError(.format, "the Functional config has no \(what)") }
+        if let o = json.objectValue { return try o.keys.sorted().map { try ref(o[$0]!) } }
+        guard let a = json.arrayValue else { throw KerasError(.format, "malformed \(what)") }
+        if a.first?.stringValue != nil { return [try ref(json)] }
+        return try a.map(ref)
+    }
+
+    // MARK: Layers
+
+    struct LayerEntry {
+        var className: String
+        var name: String
+        var config: [String: JSON]
+    }
+
+    /// One layer's `{"class_name", "config"}`, with wrapped layers and nested models made canonical.
+    func layerEntry(_ json: JSON) throws -> LayerEntry {
+        guard let cls = json["class_name"]?.stringValue else {
+            throw KerasError(.format, "a layer entry has no class_name: \(json.serialized.prefix(80))")
+        }
+        let raw = json["config"] ?? .object([:])
+        if ConfigDecoder.modelClasses.contains(cls) {
+            let graph = try decodeModel(className: cls, config: raw)
+            let name = raw["name"]?.stringValue ?? json["name"]?.stringValue ?? graph.name
+            var spec = graph
+            spec.name = name
+            return LayerEntry(className: cls, name: name, config: spec.json.objectValue ?? [:])
+        }
+        guard var config = raw.objectValue else {
+            throw KerasError(.format, "layer of class \(cls) has no config object")
+        }
+        guard let name = config["name"]?.stringValue ?? json["name"]?.stringValue else {
+            throw KerasError(.format, "a \(cls) layer has no name")
+        }
+        if let inner = config["layer"], inner.objectValue != nil {
+            let e = try layerEntry(inner)
+            config["layer"] = .object(["class_name": .string(e.className), "config": .object(e.config)])
+        }
+        return LayerEntry(className: cls, name: name, config: config)
+    }
+}

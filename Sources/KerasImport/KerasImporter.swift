@@ -1,0 +1,127 @@
+import Foundation
+import KerasRuntime
+
+/// A Keras model read from its file(s), ready to run.
+public struct ImportedModel: Sendable {
+    /// The runnable model.
+    public let model: Model
+    /// The Keras release that wrote the file (its `keras_version`).
+    public let kerasVersion: KerasVersion
+    /// The backend the file records (`tensorflow`, `theano`, `jax` ...), if any.
+    public let backend: String?
+    /// The model file and, for a JSON architecture, the weights file.
+    public let modelPath: String
+    public let weightsPath: String?
+    /// Whether real weights were loaded (false: architecture only, weights are zeros).
+    public let hasWeights: Bool
+}
+
+/// Reads Keras model files: full-model `.h5`, or a `to_json()` architecture with an optional
+/// `save_weights()` `.h5`.
+public enum KerasImporter {
+    /// The kinds of file kconv recognises by their first bytes.
+    enum FileKind {
+        case hdf5, zip, json, unknown
+    }
+
+    /// Loads a model. `weightsPath` is needed with a JSON architecture to get real weights;
+    /// without it the model's weights are zeros (enough for `summary`).
+    public static func load(_ path: String, weights weightsPath: String? = nil) throws -> ImportedModel {
+        do {
+            switch try kind(of: path) {
+            case .hdf5:
+                if let weightsPath {
+                    throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is an HDF5 model file (given weights: \(weightsPath))")
+                }
+                return try loadFullH5(path)
+            case .json:
+                return try loadJSON(path, weightsPath: weightsPath)
+            case .zip:
+                throw KerasError(.unsupported, "is a zip archive (a Keras 3 .keras file); kconv does not read .keras archives yet", file: path)
+            case .unknown:
+                throw KerasError(.format, "is not a Keras model file (neither HDF5 nor JSON)", file: path)
+            }
+        } catch let e as KerasError {
+            throw e.inFile(path)
+        }
+    }
+
+    static func kind(of path: String) throws -> FileKind {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+                throw KerasError(.io, isDir.boolValue ? "is a directory, not a model file" : "cannot be read", file: path)
+            }
+            throw KerasError(.io, "no such file", file: path)
+        }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 64)) ?? Data())
+        if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
+        if head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "{") { return .json }
+        return .unknown
+    }
+
+    static func loadFullH5(_ path: String) throws -> ImportedModel {
+        let file = try HDF5File(path: path)
+        let root = file.root
+        guard let configText = try root.stringAttribute("model_config") else {
+            if root.hasAttribute("layer_names") || root.hasAttribute("layer_names0") {
+                throw KerasError(.format, "holds only weights (save_weights), no model_config: pass the model's JSON as MODEL and this file with --weights", file: path)
+            }
+            if root.hasGroup("layers") || root.hasGroup("vars") {
+                throw KerasError(.format, "is a Keras 3 weights-only file (.weights.h5) with no model config", file: path)
+            }
+            throw KerasError(.format, "has no model_config attribute: it is not a Keras model file", file: path)
+        }
+        let version = KerasVersion(try root.stringAttribute("keras_version"))
+        let backend = try root.stringAttribute("backend")
+        let graph = try ConfigDecoder(version: version).decodeModel(JSON(parsing: configText, what: "model_config"))
+        let weightsGroup = root.hasGroup("model_weights") ? try root.group("model_weights") : root
+        let weights = try LegacyH5Weights(file: file, group: weightsGroup, graph: graph)
+        let model = try Model(spec: graph, version: version, weights: weights)
+        return ImportedModel(model: model, kerasVersion: version, backend: backend, modelPath: path,
+                             weightsPath: nil, hasWeights: true)
+    }
+
+    static func loadJSON(_ path: String, weightsPath: String?) throws -> ImportedModel {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw KerasError(.io, "cannot be read", file: path)
+        }
+        guard data.count < 512 << 20 else { throw KerasError(.format, "is too large for a model JSON (\(data.count) bytes)", file: path) }
+        let json = try JSON(parsing: data, what: "the model JSON")
+        var versionText = json["keras_version"]?.stringValue
+        var backend = json["backend"]?.stringValue
+        var source: (HDF5File, HDF5Group)?
+        if let weightsPath {
+            do {
+                guard try kind(of: weightsPath) == .hdf5 else {
+                    throw KerasError(.format, "is not an HDF5 weights file", file: weightsPath)
+                }
+                let file = try HDF5File(path: weightsPath)
+                let root = file.root
+                let group = root.hasGroup("model_weights") ? try root.group("model_weights") : root
+                if versionText == nil { versionText = try group.stringAttribute("keras_version") ?? root.stringAttribute("keras_version") }
+                if backend == nil { backend = try group.stringAttribute("backend") ?? root.stringAttribute("backend") }
+                source = (file, group)
+            } catch let e as KerasError {
+                throw e.inFile(weightsPath)
+            }
+        }
+        let version = KerasVersion(versionText)
+        let graph = try ConfigDecoder(version: version).decodeModel(json)
+        let model: Model
+        if let (file, group) = source {
+            do {
+                model = try Model(spec: graph, version: version, weights: LegacyH5Weights(file: file, group: group, graph: graph))
+            } catch let e as KerasError {
+                throw e.inFile(weightsPath ?? path)
+            }
+        } else {
+            model = try Model(spec: graph, version: version, weights: nil)
+        }
+        return ImportedModel(model: model, kerasVersion: version, backend: backend, modelPath: path,
+                             weightsPath: weightsPath, hasWeights: source != nil)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import KerasImport
+import KerasRuntime
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the model on .npy inputs and write its outputs as .npy files."
+    )
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(name: .long, help: "An input .npy, one per model input, in the model's input order.")
+    var input: [String] = []
+
+    @Option(name: .long, help: "Where to write an output .npy, one per model output, in order.")
+    var output: [String] = []
+
+    func run() throws {
+        let imported = try model.load()
+        let m = imported.model
+        guard output.count == m.outputShapes.count else {
+            throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s) (\(m.outputNames.joined(separator: ", "))); give one --output for each", file: model.model)
+        }
+        let results = try RunInputs.predict(m, inputs: input, modelPath: model.model)
+        for (tensor, path) in zip(results, output) {
+            try Npy.write(tensor, to: URL(fileURLWithPath: path))
+        }
+    }
+}
+
+/// Reads the `--input` files and runs the model on them.
+enum RunInputs {
+    static func predict(_ model: Model, inputs: [String], modelPath: String) throws -> [Tensor] {
+        guard inputs.count == model.inputShapes.count else {
+            let expected = zip(model.inputNames, model.inputShapes).map { "\($0) \($1.kerasDescription)" }.joined(separator: ", ")
+            throw KerasError(.invalidArgument, "the model takes \(model.inputShapes.count) input(s) (\(expected)); got \(inputs.count) --input", file: modelPath)
+        }
+        let tensors = try inputs.map { try Npy.read(URL(fileURLWithPath: $0)) }
+        for (i, (t, path)) in zip(tensors, inputs).enumerated() {
+            let expected = model.inputShapes[i]
+            let ok = t.rank == expected.count && zip(t.shape, expected).allSatisfy { $1 == nil || $0 == $1 }
+            guard ok else {
+                throw KerasError(.shape, "has shape \(t.shape); model input \(i) ('\(model.inputNames[i])') needs \(expected.kerasDescription)", file: path)
+            }
+        }
+        do {
+            return try model.predict(tensors)
+        } catch let e as KerasError {
+            throw e.inFile(modelPath)
+        }
+    }
+}

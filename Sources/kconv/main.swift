@@ -1,4 +1,0 @@
-@main
-struct KConvMain {
-    static func main() {}
-}
