@@ -8,6 +8,10 @@ public enum LayerRegistry {
     static let makers: [String: Maker] = [
         "InputLayer": { try InputLayer(config: $0) },
         "Dense": { try Dense(config: $0) },
+        "Conv1D": { try Conv1D(config: $0) },
+        "Conv2D": { try Conv2D(config: $0) },
+        "MaxPooling1D": { try MaxPooling1D(config: $0) },
+        "MaxPooling2D": { try MaxPooling2D(config: $0) },
         "Activation": { try ActivationLayer(config: $0) },
         "Dropout": { try IdentityLayer(config: $0) },
         "Flatten": { try Flatten(config: $0) },

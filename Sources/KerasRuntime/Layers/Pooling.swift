@@ -1,0 +1,115 @@
+/// Options shared by the max-pooling layers, read and checked from a config.
+struct PoolOptions: Sendable {
+    /// Pool size and stride per spatial axis (dilation 1).
+    let axes: [WindowAxis]
+    let padding: WindowPadding
+
+    init(config: LayerConfig, rank: Int) throws {
+        let sizes = try config.ints("pool_size", count: rank, default: Array(repeating: 2, count: rank))
+        // A null or missing `strides` means the pool size (Keras' default).
+        let strides = try config.ints("strides", count: rank, default: sizes)
+        guard sizes.allSatisfy({ $0 > 0 }) else { throw config.unsupported("pool_size \(sizes) must be positive") }
+        guard strides.allSatisfy({ $0 > 0 }) else { throw config.unsupported("strides \(strides) must be positive") }
+        axes = (0..<rank).map { WindowAxis(size: sizes[$0], stride: strides[$0], dilation: 1) }
+        padding = try WindowPadding(config: config, allowsCausal: false)
+        let format = try config.string("data_format", default: "channels_last")
+        guard format == "channels_last" else { throw config.unsupported("data_format '\(format)' is not supported") }
+    }
+}
+
+/// Max pooling over NHWC inputs; padded cells are skipped, so they never win.
+enum MaxPoolKernel {
+    /// Returns `(batch, outH, outW, channels)` scalars, row-major.
+    static func pool(_ input: [Float], plan p: WindowPlan) -> [Float] {
+        let c = p.channels
+        let total = p.outputPositions * c
+        guard total > 0 else { return [] }
+        var out = [Float](repeating: -.infinity, count: total)
+        input.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for b in 0..<p.batch {
+                    for oy in 0..<p.outHeight {
+                        let y0 = oy * p.rows.stride - p.padTop
+                        let yLo = max(y0, 0), yHi = min(y0 + p.rows.size, p.height)
+                        for ox in 0..<p.outWidth {
+                            let x0 = ox * p.cols.stride - p.padLeft
+                            let xLo = max(x0, 0), xHi = min(x0 + p.cols.size, p.width)
+                            let o = ((b * p.outHeight + oy) * p.outWidth + ox) * c
+                            for iy in yLo..<max(yLo, yHi) {
+                                for ix in xLo..<max(xLo, xHi) {
+                                    let i = ((b * p.height + iy) * p.width + ix) * c
+                                    for ch in 0..<c where src[i + ch] > dst[o + ch] || src[i + ch].isNaN {
+                                        dst[o + ch] = src[i + ch]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Keras `MaxPooling1D` (channels_last): `(batch, steps, channels)` → `(batch, new_steps, channels)`.
+///
+/// `strides` defaults to `pool_size`; padding `valid` or `same` (extra cell at the end, never chosen).
+struct MaxPooling1D: WeightlessLayer {
+    let name: String
+    var className: String { "MaxPooling1D" }
+    let options: PoolOptions
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        options = try PoolOptions(config: config, rank: 1)
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], rank: 3)
+        return [s[0], try options.axes[0].outputLength(s[1], padding: options.padding, layer: name), s[2]]
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 3 else {
+            throw KerasError(.shape, "layer '\(name)' expects input (batch, steps, channels), got shape \(x.shape)")
+        }
+        let plan = try WindowPlan(batch: x.shape[0], height: 1, width: x.shape[1], channels: x.shape[2],
+                                  rows: WindowAxis(size: 1, stride: 1, dilation: 1), cols: options.axes[0],
+                                  padding: options.padding, layer: name)
+        return Tensor(uncheckedShape: [plan.batch, plan.outWidth, plan.channels],
+                      scalars: MaxPoolKernel.pool(x.scalars, plan: plan))
+    }
+}
+
+/// Keras `MaxPooling2D` (channels_last): `(batch, h, w, channels)` → `(batch, h', w', channels)`.
+///
+/// `strides` defaults to `pool_size`; padding `valid` or `same` (extra row/column at the end, never chosen).
+struct MaxPooling2D: WeightlessLayer {
+    let name: String
+    var className: String { "MaxPooling2D" }
+    let options: PoolOptions
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        options = try PoolOptions(config: config, rank: 2)
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], rank: 4)
+        return [s[0],
+                try options.axes[0].outputLength(s[1], padding: options.padding, layer: name),
+                try options.axes[1].outputLength(s[2], padding: options.padding, layer: name),
+                s[3]]
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 4 else {
+            throw KerasError(.shape, "layer '\(name)' expects input (batch, height, width, channels), got shape \(x.shape)")
+        }
+        let plan = try WindowPlan(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
+                                  rows: options.axes[0], cols: options.axes[1], padding: options.padding, layer: name)
+        return Tensor(uncheckedShape: [plan.batch, plan.outHeight, plan.outWidth, plan.channels],
+                      scalars: MaxPoolKernel.pool(x.scalars, plan: plan))
+    }
+}
