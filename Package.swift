@@ -33,6 +33,7 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: ["KerasImport", "KerasRuntime"]
         ),
+        .testTarget(name: "KConvTests", dependencies: ["kconv", "KerasRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import KerasImport
 import KerasRuntime
@@ -15,5 +16,12 @@ struct SummaryConformanceTests {
         let ours = ModelSummary(imported.model).json
         let problems = summaryDifferences(ours: ours, keras: try c.referenceSummary())
         #expect(problems.isEmpty, "\(c.name): \(problems.joined(separator: "; "))")
+    }
+
+    @Test("kconv's summary table is the one tf_keras prints", arguments: ConformanceCase.all.filter { $0.manifest["keras"]?.stringValue?.hasPrefix("tf_keras") == true })
+    func summaryTextMatchesTFKeras(_ c: ConformanceCase) throws {
+        let keras = try String(contentsOfFile: c.path("summary.txt"), encoding: .utf8)
+        let ours = ModelSummary(try c.load().model).text
+        #expect(ours == keras.trimmingCharacters(in: .newlines), "\(c.name):\n\(ours)\n---- tf_keras:\n\(keras)")
     }
 }

@@ -169,6 +169,20 @@ public struct Model: Sendable {
         }
     }
 
+    /// Whether the graph is a single chain (one input, one output, every layer called once on one
+    /// tensor, every tensor used once): Keras then prints the short summary table.
+    var isChain: Bool {
+        guard inputValues.count == 1, outputValues.count == 1 else { return false }
+        var uses = Array(repeating: 0, count: valueCount)
+        var calls = Array(repeating: 0, count: layers.count)
+        for s in steps {
+            guard s.inputs.count == 1 else { return false }
+            uses[s.inputs[0]] += 1
+            calls[s.layer] += 1
+        }
+        return uses.allSatisfy { $0 <= 1 } && calls.allSatisfy { $0 <= 1 }
+    }
+
     /// Runs the model on a batch: one tensor per model input, in the model's input order.
     public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
         guard inputs.count == inputValues.count else {

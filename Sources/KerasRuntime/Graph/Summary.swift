@@ -1,3 +1,5 @@
+import Foundation
+
 /// The facts Keras' `model.summary()` prints: per layer name, class, output shape and parameters, and totals.
 public struct ModelSummary: Sendable {
     /// A layer's output shape as Keras reports it.
@@ -14,12 +16,24 @@ public struct ModelSummary: Sendable {
         public let className: String
         public let outputShape: OutputShape
         public let parameters: Int
-        /// The layers feeding each call, as `name[node][tensor]`.
-        public let connectedTo: [String]
+        /// The layers feeding each call, as `name[node][tensor]` with Keras' node numbering.
+        public let printedConnections: [String]
+        let isInput: Bool
+
+        /// The shape as tf.keras prints it: `(None, 32)`, a list for several outputs and for InputLayers.
+        var printedShape: String {
+            switch outputShape {
+            case .single(let s): return isInput ? "[\(s.kerasDescription)]" : s.kerasDescription
+            case .several(let ss): return "[" + ss.map(\.kerasDescription).joined(separator: ", ") + "]"
+            case .multiple: return "multiple"
+            }
+        }
     }
 
     public let modelName: String
     public let isSequential: Bool
+    /// Whether Keras prints the short table without `Connected to` (a Sequential model or a plain chain).
+    public let isSequentialLike: Bool
     public let rows: [Row]
     public let trainableParameters: Int
     public let nonTrainableParameters: Int
@@ -28,6 +42,7 @@ public struct ModelSummary: Sendable {
     public init(_ model: Model) {
         modelName = model.spec.name
         isSequential = model.spec.isSequential
+        let nestedModels = Set(model.layers.filter { $0 is NestedModel }.map(\.name))
         var rows: [Row] = []
         var trainable = 0, nonTrainable = 0
         for (i, layer) in model.layers.enumerated() {
@@ -42,12 +57,16 @@ public struct ModelSummary: Sendable {
             } else {
                 shape = calls.isEmpty ? .several([]) : .multiple
             }
-            let spec = model.spec.layers[i]
+            // Keras numbers a nested model's calls from 1 (its own construction is node 0).
+            let connections = model.spec.layers[i].calls.flatMap { $0 }.map { ref in
+                nestedModels.contains(ref.layer) ? "\(ref.layer)[\(ref.node + 1)][\(ref.tensor)]" : ref.description
+            }
             rows.append(Row(name: layer.name, className: layer.className, outputShape: shape,
                             parameters: counts.trainable + counts.nonTrainable,
-                            connectedTo: spec.calls.flatMap { $0.map(\.description) }))
+                            printedConnections: connections, isInput: layer is InputLayer))
         }
         self.rows = rows
+        isSequentialLike = isSequential || model.isChain
         trainableParameters = trainable
         nonTrainableParameters = nonTrainable
     }
@@ -74,43 +93,70 @@ public struct ModelSummary: Sendable {
         ])
     }
 
-    /// The table in the layout of tf.keras 2's `model.summary()`.
+    /// The table exactly as tf.keras 2.13–2.21 (`tf_keras`) prints `model.summary()`.
     public var text: String {
-        let functional = !isSequential
-        let widths = functional ? [32, 21, 12, 33] : [29, 26, 10]
-        let total = widths.reduce(0, +)
-        var lines = ["Model: \"\(modelName)\"", String(repeating: "_", count: total)]
-        func row(_ fields: [String]) -> String {
-            var line = ""
-            for (f, w) in zip(fields, widths) {
-                var cell = f
-                if cell.count > w - 1 { cell = String(cell.prefix(w - 1)) }
-                line += cell + String(repeating: " ", count: w - cell.count)
+        let lineLength = isSequentialLike ? 65 : 98
+        let positions = isSequentialLike ? [29, 55, 65] : [29, 58, 68, 98]
+        var lines = ["Model: \"\(modelName)\"", String(repeating: "_", count: lineLength)]
+        lines += ModelSummary.wrappedRow(isSequentialLike ? ["Layer (type)", "Output Shape", "Param #"]
+                                         : ["Layer (type)", "Output Shape", "Param #", "Connected to"], positions)
+        lines.append(String(repeating: "=", count: lineLength))
+        for r in rows {
+            var fields = ["\(r.name) (\(r.className))", r.printedShape, String(r.parameters)]
+            if !isSequentialLike {
+                fields.append("[" + r.printedConnections.map { "'\($0)'" }.joined(separator: ", ") + "]")
             }
-            return line
+            lines += ModelSummary.wrappedRow(fields, positions)
+            lines.append(String(repeating: " ", count: lineLength))
         }
-        lines.append(row(functional ? ["Layer (type)", "Output Shape", "Param #", "Connected to"] : ["Layer (type)", "Output Shape", "Param #"]))
-        lines.append(String(repeating: "=", count: total))
-        for (i, r) in rows.enumerated() {
-            let shape: String
-            switch r.outputShape {
-            case .single(let s): shape = s.kerasDescription
-            case .several(let ss): shape = "[" + ss.map(\.kerasDescription).joined(separator: ", ") + "]"
-            case .multiple: shape = "multiple"
-            }
-            var fields = ["\(r.name) (\(r.className))", shape, ModelSummary.grouped(r.parameters)]
-            if functional { fields.append(r.connectedTo.first ?? "") }
-            lines.append(row(fields))
-            if functional {
-                for extra in r.connectedTo.dropFirst() { lines.append(row(["", "", "", extra])) }
-            }
-            lines.append(String(repeating: i == rows.count - 1 ? "=" : "_", count: total))
-        }
-        lines.append("Total params: \(ModelSummary.grouped(totalParameters))")
-        lines.append("Trainable params: \(ModelSummary.grouped(trainableParameters))")
-        lines.append("Non-trainable params: \(ModelSummary.grouped(nonTrainableParameters))")
-        lines.append(String(repeating: "_", count: total))
+        lines.append(String(repeating: "=", count: lineLength))
+        func params(_ n: Int) -> String { "\(n) (\(ModelSummary.readableSize(n * 4)))" }
+        lines.append("Total params: \(params(totalParameters))")
+        lines.append("Trainable params: \(params(trainableParameters))")
+        lines.append("Non-trainable params: \(params(nonTrainableParameters))")
+        lines.append(String(repeating: "_", count: lineLength))
         return lines.joined(separator: "\n")
+    }
+
+    /// tf_keras' `print_row`: each field wrapped within its column, preferably after `),` `},` `],` `',`.
+    static func wrappedRow(_ fields: [String], _ positions: [Int]) -> [String] {
+        var left = fields.map { Array($0) }
+        var lines: [String] = []
+        while left.contains(where: { !$0.isEmpty }) {
+            var line: [Character] = []
+            for col in left.indices {
+                let start = col > 0 ? positions[col - 1] : 0
+                let last = col == positions.count - 1
+                let space = last ? 0 : 2
+                var cutoff = positions[col] - start - space - (last ? 0 : 1)
+                var fit = Array(left[col].prefix(max(cutoff, 0)))
+                let text = String(fit)
+                let breaks = ["),", "},", "],", "',"].compactMap { mark in
+                    text.range(of: mark).map { text.distance(from: text.startIndex, to: $0.upperBound) }
+                }
+                if let first = breaks.min() {
+                    cutoff = first
+                    fit = Array(fit.prefix(cutoff))
+                }
+                if col == 0 { line.append(" ") }
+                line += fit
+                line += Array(repeating: " ", count: space)
+                left[col] = Array(left[col].dropFirst(max(cutoff, 0)))
+                if positions[col] > line.count { line += Array(repeating: " ", count: positions[col] - line.count) }
+            }
+            lines.append(String(line))
+        }
+        return lines
+    }
+
+    /// tf_keras' `readable_memory_size`: `9.37 KB`, `0.00 Byte`.
+    static func readableSize(_ bytes: Int) -> String {
+        var size = Double(bytes)
+        for unit in ["Byte", "KB", "MB", "GB", "TB"] {
+            if size / 1024 < 1 { return String(format: "%.2f %@", size, unit) }
+            size /= 1024
+        }
+        return String(format: "%.2f PB", size)
     }
 
     /// `2398` → `2,398`.

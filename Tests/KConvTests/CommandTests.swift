@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import KerasRuntime
+
+/// Runs the real `kconv` binary, as users and scripts do.
+struct KConvRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    static let binary: URL = {
+        // The test runner sits in the build products directory, next to the kconv executable.
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kconv")
+    }()
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func caseFile(_ relative: String) -> String {
+        repository.appendingPathComponent("Conformance/cases").appendingPathComponent(relative).path
+    }
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = KConvRun.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        stdout = String(decoding: outData, as: UTF8.self)
+        stderr = String(decoding: errData, as: UTF8.self)
+    }
+
+    var stderrLines: [Substring] { stderr.split(separator: "\n") }
+}
+
+func temporaryFile(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("kconv-cli-\(UUID().uuidString)-\(name)").path
+}
+
+@Suite("kconv command line")
+struct CommandTests {
+    @Test("the kconv binary is there")
+    func binaryExists() {
+        #expect(FileManager.default.isExecutableFile(atPath: KConvRun.binary.path), "\(KConvRun.binary.path)")
+    }
+
+    @Test("summary prints Keras' table and totals")
+    func summaryText() throws {
+        let run = try KConvRun(["summary", KConvRun.caseFile("td_lstm/model.h5")])
+        #expect(run.status == 0)
+        // 2398 parameters: the user's document and Keras' own count; 2398 float32 = 9592 bytes = 9.37 KB.
+        #expect(run.stdout.contains("Total params: 2398 (9.37 KB)"))
+        #expect(run.stdout.contains(" time_distributed (TimeDist  (None, 2, 40, 12)"))
+        #expect(run.stdout.contains("(None, 2, 40, 12)"))
+    }
+
+    @Test("summary --json of a JSON architecture without weights")
+    func summaryJSONArchitectureOnly() throws {
+        let run = try KConvRun(["summary", KConvRun.caseFile("conv1d_lstm_json/model.json"), "--json"])
+        #expect(run.status == 0)
+        let ours = try JSON(parsing: run.stdout)
+        let keras = try JSON(parsing: Data(contentsOf: URL(fileURLWithPath: KConvRun.caseFile("conv1d_lstm_json/summary.json"))))
+        #expect(ours["total_params"] == keras["total_params"])
+        #expect(ours["layers"]?.arrayValue?.count == keras["layers"]?.arrayValue?.count)
+    }
+
+    @Test("predict writes Keras' outputs")
+    func predict() throws {
+        let out = temporaryFile("y.npy")
+        let run = try KConvRun(["predict", KConvRun.caseFile("conv1d_lstm/model.h5"),
+                                "--input", KConvRun.caseFile("conv1d_lstm/input_0.npy"), "--output", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let ours = try Npy.read(URL(fileURLWithPath: out))
+        let keras = try Npy.read(URL(fileURLWithPath: KConvRun.caseFile("conv1d_lstm/expected_0.npy")))
+        #expect(try Comparison(ours: ours, expected: keras, tolerance: 1e-5).passed)
+    }
+
+    @Test("verify: 0 on a match, 1 on a mismatch")
+    func verifyStatuses() throws {
+        let args = ["verify", KConvRun.caseFile("stacked_lstm_reshape/model.h5"),
+                    "--input", KConvRun.caseFile("stacked_lstm_reshape/input_0.npy")]
+        let pass = try KConvRun(args + ["--expected", KConvRun.caseFile("stacked_lstm_reshape/expected_0.npy")])
+        #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")
+        #expect(pass.stdout.contains("max abs"))
+        #expect(pass.stdout.contains("ULP"))
+
+        // The same reference with one element moved by 0.01: verify must report the mismatch there.
+        var wrong = try Npy.read(URL(fileURLWithPath: KConvRun.caseFile("stacked_lstm_reshape/expected_0.npy")))
+        wrong.scalars[3] += 0.01
+        let wrongPath = temporaryFile("wrong.npy")
+        try Npy.write(wrong, to: URL(fileURLWithPath: wrongPath))
+        let fail = try KConvRun(args + ["--expected", wrongPath])
+        #expect(fail.status == 1)
+        #expect(fail.stdout.contains("FAIL"))
+        #expect(fail.stdout.contains("[0, 1, 1]"), "\(fail.stdout)")   // element 3 of shape (2, 10, 2)
+    }
+
+    @Test("bad files and arguments: one error line on stderr, exit 2", arguments: [
+        ["summary", "/nonexistent.h5"],
+        ["summary", KConvRun.caseFile("conv1d_lstm_json/weights.h5")],
+        ["summary", KConvRun.caseFile("conv1d_lstm/input_0.npy")],
+        ["summary", KConvRun.caseFile("conv1d_lstm/model.h5"), "--weights", "w.h5"],
+        ["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", KConvRun.caseFile("td_lstm/input_0.npy"), "--output", "/tmp/kconv-unused.npy"],
+        ["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--output", "/tmp/kconv-unused.npy"],
+        ["verify", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", "/nonexistent.npy", "--expected", KConvRun.caseFile("conv1d_lstm/expected_0.npy")],
+        ["verify", KConvRun.caseFile("conv1d_lstm/model.h5"), "--tolerance", "abc"],
+        ["frobnicate"],
+    ])
+    func cleanFailures(_ arguments: [String]) throws {
+        let run = try KConvRun(arguments)
+        #expect(run.status == 2, "\(arguments): status \(run.status), stderr \(run.stderr)")
+        #expect(run.stderrLines.count == 1, "\(arguments): \(run.stderr)")
+        #expect(!run.stderr.contains("HDF5-DIAG"))
+        #expect(run.stderr.hasPrefix("error: "))
+    }
+
+    @Test("a truncated .h5 fails cleanly")
+    func truncatedFile() throws {
+        let full = try Data(contentsOf: URL(fileURLWithPath: KConvRun.caseFile("cnn_lstm/model.h5")))
+        let path = temporaryFile("half.h5")
+        try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: path))
+        let run = try KConvRun(["summary", path])
+        #expect(run.status == 2)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains(path))
+        #expect(!run.stderr.contains("HDF5-DIAG"))
+    }
+}
