@@ -1,0 +1,567 @@
+import Foundation
+
+/// Reads and writes numpy's `.npy` files.
+///
+/// Reading accepts format versions 1.0, 2.0 and 3.0, C order, and the little-endian dtypes
+/// `<f4`, `<f8`, `<i4` and `<i8`, converted to `Float` (rounding to nearest; `<f8` values beyond
+/// `Float`'s range become ±infinity, as `astype(np.float32)` does). Anything else — big-endian,
+/// Fortran order, strings, objects, bools, structured dtypes — is a `KerasError` naming the file.
+/// Every length and count in the file is checked before use, so a damaged file never traps.
+///
+/// Writing produces what `np.save` writes for a C-order `float32` array: version 1.0, `<f4`,
+/// a header padded with spaces to a 64-byte boundary and ending in `\n`.
+public enum Npy {
+    /// The most dimensions a file may declare (numpy's own limit, `NPY_MAXDIMS`).
+    public static let maxRank = 64
+
+    /// The six bytes every `.npy` file starts with.
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+
+    /// What `np.save` aligns the header block to.
+    static let alignment = 64
+
+    /// Spare header room numpy leaves after the dict so the growth axis can be rewritten in place.
+    static let growthAxisMaxDigits = 21
+
+    // MARK: Reading
+
+    /// Reads the tensor stored in the `.npy` file at `url`.
+    public static func read(_ url: URL) throws(KerasError) -> Tensor {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KerasError(.io, "no such file", file: path)
+        }
+        guard !isDirectory.boolValue else {
+            throw KerasError(.io, "is a directory, not a .npy file", file: path)
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)  // Read, not mapped: a file shrinking under a map would trap.
+        } catch {
+            throw KerasError(.io, "cannot read: \(reason(error))", file: path)
+        }
+        return try read(data: data, name: path)
+    }
+
+    /// Decodes `.npy` bytes; `name` is the file to name in errors.
+    public static func read(data: Data, name: String) throws(KerasError) -> Tensor {
+        let result = data.withUnsafeBytes { decode($0, name: name) }
+        return try result.get()
+    }
+
+    /// Decodes `.npy` bytes; `name` is the file to name in errors.
+    public static func read(bytes: [UInt8], name: String) throws(KerasError) -> Tensor {
+        let result = bytes.withUnsafeBytes { decode(UnsafeRawBufferPointer($0), name: name) }
+        return try result.get()
+    }
+
+    /// The header fields of a `.npy` file.
+    struct Header: Equatable {
+        var descr: String
+        var fortranOrder: Bool
+        var shape: [Int]
+    }
+
+    /// A dtype kconv reads.
+    enum DType: String {
+        case float32 = "<f4", float64 = "<f8", int32 = "<i4", int64 = "<i8"
+
+        var itemSize: Int {
+            switch self {
+            case .float32, .int32: 4
+            case .float64, .int64: 8
+            }
+        }
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer, name: String) -> Result<Tensor, KerasError> {
+        do {
+            return .success(try decodeThrowing(raw, name: name))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func decodeThrowing(_ raw: UnsafeRawBufferPointer, name: String) throws(KerasError) -> Tensor {
+        func fail(_ message: String, _ kind: KerasError.Kind = .format) -> KerasError {
+            KerasError(kind, message, file: name)
+        }
+        let size = raw.count
+        guard size > 0 else { throw fail("the file is empty (0 bytes), not a .npy file") }
+
+        // Magic and version.
+        let magicMatches = zip(raw.prefix(magic.count), magic).allSatisfy { $0 == $1 }
+        guard magicMatches else {
+            throw fail("not a .npy file (it does not start with numpy's \\x93NUMPY magic)")
+        }
+        guard size >= magic.count + 2 else {
+            throw fail("truncated .npy file: \(size) bytes, too short for the format version")
+        }
+        let major = raw[6], minor = raw[7]
+        let lengthFieldSize: Int
+        switch (major, minor) {
+        case (1, 0): lengthFieldSize = 2
+        case (2, 0), (3, 0): lengthFieldSize = 4
+        default:
+            throw fail("npy format version \(major).\(minor) is not supported (kconv reads 1.0, 2.0 and 3.0)", .unsupported)
+        }
+
+        // Header length and header text.
+        let headerStart = magic.count + 2 + lengthFieldSize
+        guard size >= headerStart else {
+            throw fail("truncated .npy file: \(size) bytes, too short for the header length")
+        }
+        var declaredLength: UInt64 = 0
+        for i in 0..<lengthFieldSize {
+            declaredLength |= UInt64(raw[magic.count + 2 + i]) << (8 * i)
+        }
+        guard declaredLength <= UInt64(size - headerStart) else {
+            throw fail("truncated .npy file: the header claims \(declaredLength) bytes but only \(size - headerStart) follow the header length")
+        }
+        let headerLength = Int(declaredLength)
+        let headerBytes = UnsafeRawBufferPointer(rebasing: raw[headerStart..<(headerStart + headerLength)])
+        let headerText: String
+        if major >= 3 {
+            guard let text = String(validating: headerBytes, as: UTF8.self) else {
+                throw fail("the .npy header is not valid UTF-8")
+            }
+            headerText = text
+        } else {
+            // Versions 1 and 2 store the header as latin-1: every byte is one character.
+            var scalars = String.UnicodeScalarView()
+            for byte in headerBytes { scalars.append(Unicode.Scalar(byte)) }
+            headerText = String(scalars)
+        }
+        let header: Header
+        do {
+            header = try parseHeader(headerText)
+        } catch {
+            throw error.inFile(name)
+        }
+
+        // Dtype and layout.
+        guard let dtype = DType(rawValue: header.descr) else {
+            throw fail(unsupportedDtypeMessage(header.descr), .unsupported)
+        }
+        guard !header.fortranOrder else {
+            throw fail("Fortran-order arrays are not supported; save a C-order array (np.save(path, np.ascontiguousarray(a)))", .unsupported)
+        }
+
+        // Shape and data size.
+        guard header.shape.count <= maxRank else {
+            throw fail("the .npy shape has \(header.shape.count) dimensions; at most \(maxRank) are allowed")
+        }
+        guard header.shape.allSatisfy({ $0 >= 0 }) else {
+            throw fail("the .npy shape \(shapeText(header.shape)) has a negative dimension")
+        }
+        let dataStart = headerStart + headerLength
+        let available = size - dataStart
+        guard let count = Tensor.elementCount(header.shape) else {
+            throw fail("the .npy shape \(shapeText(header.shape)) is too large")
+        }
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.itemSize)
+        guard !overflow else {
+            throw fail("the .npy shape \(shapeText(header.shape)) is too large")
+        }
+        guard byteCount == available else {
+            if byteCount > available {
+                throw fail("truncated .npy file: shape \(shapeText(header.shape)) of '\(dtype.rawValue)' needs \(byteCount) data bytes, the file has \(available)")
+            }
+            let extra = available - byteCount
+            throw fail("the .npy file has \(extra) byte\(extra == 1 ? "" : "s") after the data of shape \(shapeText(header.shape)) of '\(dtype.rawValue)'")
+        }
+
+        let body = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
+        let scalars = convert(body, dtype: dtype, count: count)
+        return Tensor(uncheckedShape: header.shape, scalars: scalars)
+    }
+
+    /// Converts `count` little-endian elements of `dtype` to `Float`.
+    private static func convert(_ body: UnsafeRawBufferPointer, dtype: DType, count: Int) -> [Float] {
+        guard count > 0 else { return [] }
+        switch dtype {
+        case .float32:
+            #if _endian(little)
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: body[..<(count * 4)]))
+                initialized = count
+            }
+            #else
+            return (0..<count).map { Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            #endif
+        case .float64:
+            return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)))) }
+        case .int32:
+            return (0..<count).map { Float(Int32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }
+        case .int64:
+            return (0..<count).map { Float(Int64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))) }
+        }
+    }
+
+    private static func unsupportedDtypeMessage(_ descr: String) -> String {
+        let supported = "kconv reads little-endian float32/float64/int32/int64"
+        var hint = ""
+        if descr.hasPrefix(">"), ["f4", "f8", "i4", "i8"].contains(String(descr.dropFirst())) {
+            hint = "; convert with a.astype('<\(descr.dropFirst())')"
+        } else if descr.hasPrefix("[") {
+            hint = "; structured arrays are not supported"
+        }
+        return "dtype '\(descr)' is not supported (\(supported))\(hint)"
+    }
+
+    /// `(2, 3)`, `(2,)` or `()`, as Python prints a shape tuple.
+    static func shapeText(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let text = (error as NSError).localizedDescription
+        return text.isEmpty ? "\(error)" : text
+    }
+
+    // MARK: Header parsing
+
+    /// Parses the header dict, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
+    ///
+    /// Keys may come in any order, with any spacing and an optional trailing comma; extra keys are
+    /// ignored. Values are Python literals: strings (`'…'`, `"…"`, optionally `u`/`b`-prefixed),
+    /// `True`/`False`/`None`, integers (Python 2's `3L` too), tuples, lists and nested dicts.
+    static func parseHeader(_ text: String) throws(KerasError) -> Header {
+        var parser = LiteralParser(text)
+        let value = try parser.parseDocument()
+        guard case .dict(let entries) = value else {
+            throw KerasError(.format, "the .npy header is not a dict: \(abbreviated(text))")
+        }
+        func entry(_ key: String) throws(KerasError) -> PyValue {
+            guard let value = entries.first(where: { $0.key == .string(key) })?.value else {
+                throw KerasError(.format, "the .npy header has no '\(key)': \(abbreviated(text))")
+            }
+            return value
+        }
+        let descr: String
+        switch try entry("descr") {
+        case .string(let s): descr = s
+        case let other: descr = other.pythonText
+        }
+        guard case .bool(let fortranOrder) = try entry("fortran_order") else {
+            throw KerasError(.format, "the .npy header's 'fortran_order' is not True or False: \(abbreviated(text))")
+        }
+        let shapeValue = try entry("shape")
+        let shapeItems: [PyValue]
+        switch shapeValue {
+        case .tuple(let items), .list(let items): shapeItems = items
+        default: throw KerasError(.format, "the .npy header's 'shape' is not a tuple: \(abbreviated(text))")
+        }
+        var shape: [Int] = []
+        shape.reserveCapacity(shapeItems.count)
+        for item in shapeItems {
+            guard case .int(let d) = item else {
+                throw KerasError(.format, "the .npy header's 'shape' holds a non-integer: \(abbreviated(text))")
+            }
+            shape.append(d)
+        }
+        return Header(descr: descr, fortranOrder: fortranOrder, shape: shape)
+    }
+
+    private static func abbreviated(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.count <= 120 ? trimmed : String(trimmed.prefix(120)) + "…"
+    }
+
+    /// A Python literal as it appears in a `.npy` header.
+    indirect enum PyValue: Equatable {
+        case string(String)
+        case int(Int)
+        case float(Double)
+        case bool(Bool)
+        case none
+        case tuple([PyValue])
+        case list([PyValue])
+        case dict([(key: PyValue, value: PyValue)])
+
+        static func == (a: PyValue, b: PyValue) -> Bool {
+            switch (a, b) {
+            case let (.string(x), .string(y)): x == y
+            case let (.int(x), .int(y)): x == y
+            case let (.float(x), .float(y)): x == y
+            case let (.bool(x), .bool(y)): x == y
+            case (.none, .none): true
+            case let (.tuple(x), .tuple(y)), let (.list(x), .list(y)): x == y
+            case let (.dict(x), .dict(y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            default: false
+            }
+        }
+
+        /// The value written back as Python would print it (for error messages).
+        var pythonText: String {
+            switch self {
+            case .string(let s): "'\(s)'"
+            case .int(let i): String(i)
+            case .float(let x): String(x)
+            case .bool(let b): b ? "True" : "False"
+            case .none: "None"
+            case .tuple(let items): items.count == 1 ? "(\(items[0].pythonText),)" : "(" + items.map(\.pythonText).joined(separator: ", ") + ")"
+            case .list(let items): "[" + items.map(\.pythonText).joined(separator: ", ") + "]"
+            case .dict(let entries): "{" + entries.map { "\($0.key.pythonText): \($0.value.pythonText)" }.joined(separator: ", ") + "}"
+            }
+        }
+    }
+
+    /// A recursive-descent parser for the Python literals of a `.npy` header.
+    struct LiteralParser {
+        private let chars: [Unicode.Scalar]
+        private var position = 0
+        private var depth = 0
+        private let source: String
+
+        /// Nesting deeper than this is refused rather than risking the stack.
+        static let maxDepth = 32
+
+        init(_ text: String) {
+            source = text
+            chars = Array(text.unicodeScalars)
+        }
+
+        /// One literal followed only by whitespace.
+        mutating func parseDocument() throws(KerasError) -> PyValue {
+            let value = try parseValue()
+            skipSpace()
+            guard position == chars.count else { throw error("unexpected text after the header dict") }
+            return value
+        }
+
+        private func error(_ what: String) -> KerasError {
+            KerasError(.format, "cannot parse the .npy header (\(what) at character \(position)): \(Npy.abbreviated(source))")
+        }
+
+        private var current: Unicode.Scalar? { position < chars.count ? chars[position] : nil }
+
+        private mutating func skipSpace() {
+            while let c = current, c == " " || c == "\t" || c == "\n" || c == "\r" { position += 1 }
+        }
+
+        private mutating func parseValue() throws(KerasError) -> PyValue {
+            skipSpace()
+            guard let c = current else { throw error("unexpected end") }
+            switch c {
+            case "{": return try parseDict()
+            case "(":
+                let (items, hadComma) = try parseSequence(close: ")")
+                return items.count == 1 && !hadComma ? items[0] : .tuple(items)
+            case "[": return .list(try parseSequence(close: "]").items)
+            case "'", "\"": return .string(try parseString())
+            case "u", "U", "b", "B":
+                if position + 1 < chars.count, chars[position + 1] == "'" || chars[position + 1] == "\"" {
+                    position += 1
+                    return .string(try parseString())
+                }
+                return try parseWord()
+            case "-", "+", "0"..."9": return try parseNumber()
+            default: return try parseWord()
+            }
+        }
+
+        private mutating func parseWord() throws(KerasError) -> PyValue {
+            let start = position
+            while let c = current, c.properties.isAlphabetic || c == "_" { position += 1 }
+            switch String(String.UnicodeScalarView(chars[start..<position])) {
+            case "True": return .bool(true)
+            case "False": return .bool(false)
+            case "None": return .none
+            default:
+                position = start
+                throw error("unexpected character '\(current.map { String($0) } ?? "")'")
+            }
+        }
+
+        private mutating func parseString() throws(KerasError) -> String {
+            guard let quote = current else { throw error("unexpected end") }
+            position += 1
+            var result = String.UnicodeScalarView()
+            while true {
+                guard let c = current else { throw error("unterminated string") }
+                position += 1
+                if c == quote { break }
+                if c == "\\" {
+                    guard let escaped = current else { throw error("unterminated string") }
+                    position += 1
+                    switch escaped {
+                    case "n": result.append("\n")
+                    case "t": result.append("\t")
+                    case "r": result.append("\r")
+                    case "0": result.append("\0")
+                    default: result.append(escaped)
+                    }
+                } else {
+                    result.append(c)
+                }
+            }
+            return String(result)
+        }
+
+        /// An integer, or a float (`2.5`, `1e3`) kept only so the error can say "non-integer".
+        private mutating func parseNumber() throws(KerasError) -> PyValue {
+            let start = position
+            let integer = try parseInt()
+            guard let c = current, c == "." || c == "e" || c == "E" else { return .int(integer) }
+            while let c = current, ("0"..."9").contains(c) || c == "." || c == "e" || c == "E" || c == "-" || c == "+" {
+                position += 1
+            }
+            guard let value = Double(String(String.UnicodeScalarView(chars[start..<position]))) else {
+                throw error("malformed number")
+            }
+            return .float(value)
+        }
+
+        private mutating func parseInt() throws(KerasError) -> Int {
+            var negative = false
+            if current == "-" || current == "+" {
+                negative = current == "-"
+                position += 1
+            }
+            let start = position
+            var value = 0
+            while let c = current, ("0"..."9").contains(c) {
+                let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(Int(c.value) - 48)
+                guard !o1, !o2 else { throw error("integer too large") }
+                value = sum
+                position += 1
+            }
+            guard position > start else { throw error("expected digits") }
+            if current == "L" || current == "l" { position += 1 }  // Python 2 long literal.
+            return negative ? -value : value
+        }
+
+        private mutating func enter() throws(KerasError) {
+            depth += 1
+            guard depth <= Self.maxDepth else { throw error("nested too deeply") }
+        }
+
+        /// The items of a tuple or list, and whether a comma appeared (`(5)` is 5, `(5,)` a tuple).
+        private mutating func parseSequence(close: Unicode.Scalar) throws(KerasError) -> (items: [PyValue], hadComma: Bool) {
+            try enter()
+            defer { depth -= 1 }
+            position += 1
+            var items: [PyValue] = []
+            var hadComma = false
+            while true {
+                skipSpace()
+                if current == close {
+                    position += 1
+                    return (items, hadComma)
+                }
+                if !items.isEmpty {
+                    guard current == "," else { throw error("expected ',' or '\(close)'") }
+                    position += 1
+                    hadComma = true
+                    skipSpace()
+                    if current == close {
+                        position += 1
+                        return (items, hadComma)
+                    }
+                }
+                items.append(try parseValue())
+                guard items.count <= 4096 else { throw error("too many items") }
+            }
+        }
+
+        private mutating func parseDict() throws(KerasError) -> PyValue {
+            try enter()
+            defer { depth -= 1 }
+            position += 1
+            var entries: [(key: PyValue, value: PyValue)] = []
+            while true {
+                skipSpace()
+                if current == "}" {
+                    position += 1
+                    return .dict(entries)
+                }
+                if !entries.isEmpty {
+                    guard current == "," else { throw error("expected ',' or '}'") }
+                    position += 1
+                    skipSpace()
+                    if current == "}" {
+                        position += 1
+                        return .dict(entries)
+                    }
+                }
+                let key = try parseValue()
+                skipSpace()
+                guard current == ":" else { throw error("expected ':'") }
+                position += 1
+                let value = try parseValue()
+                if entries.contains(where: { $0.key == key }) { throw error("duplicate key \(key.pythonText)") }
+                entries.append((key, value))
+                guard entries.count <= 256 else { throw error("too many keys") }
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    /// The `.npy` bytes of `tensor`: version 1.0, `<f4`, C order, exactly as `np.save` writes them.
+    ///
+    /// The header states `tensor.shape`; ``write(_:to:)`` refuses a tensor whose `scalars` no
+    /// longer match it.
+    public static func encode(_ tensor: Tensor) -> [UInt8] {
+        var bytes = header(shape: tensor.shape)
+        let dataStart = bytes.count
+        let count = tensor.scalars.count
+        bytes.reserveCapacity(dataStart + count * 4)
+        #if _endian(little)
+        tensor.scalars.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for x in tensor.scalars {
+            withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        #endif
+        return bytes
+    }
+
+    /// The magic, version, header length and header of a C-order `<f4` array of `shape`.
+    static func header(shape: [Int]) -> [UInt8] {
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText(shape)), }"
+        if let first = shape.first {
+            // np.save's spare room for growing the first axis in place.
+            dict += String(repeating: " ", count: max(0, growthAxisMaxDigits - String(first).count))
+        }
+        let text = Array(dict.utf8)  // ASCII: identical in latin-1.
+        // Version 1.0 unless the header outgrows its 2-byte length, as np.save decides.
+        var lengthFieldSize = 2
+        var padding = alignment - (magic.count + 2 + lengthFieldSize + text.count + 1) % alignment
+        if text.count + padding + 1 > Int(UInt16.max) {
+            lengthFieldSize = 4
+            padding = alignment - (magic.count + 2 + lengthFieldSize + text.count + 1) % alignment
+        }
+        let headerLength = text.count + padding + 1
+        var out = magic + [lengthFieldSize == 2 ? 1 : 2, 0]
+        for i in 0..<lengthFieldSize { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * i))) }
+        out += text
+        out += [UInt8](repeating: 0x20, count: padding)
+        out.append(0x0A)
+        return out
+    }
+
+    /// Writes `tensor` to `url` as a `.npy` file (see ``encode(_:)``), replacing it atomically.
+    public static func write(_ tensor: Tensor, to url: URL) throws(KerasError) {
+        let path = url.path
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw KerasError(.io, "cannot write: no such directory '\(directory)'", file: path)
+        }
+        guard Tensor.elementCount(tensor.shape) == tensor.scalars.count else {
+            throw KerasError(.shape, "cannot write: shape \(tensor.shape) does not match \(tensor.scalars.count) elements", file: path)
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw KerasError(.io, "cannot write: is a directory", file: path)
+        }
+        do {
+            try Data(encode(tensor)).write(to: url, options: .atomic)
+        } catch {
+            throw KerasError(.io, "cannot write: \(reason(error))", file: path)
+        }
+    }
+}
