@@ -23,6 +23,34 @@ public protocol Layer: Sendable {
 
     /// The forward pass at inference (dropout and noise are identities).
     func call(_ inputs: [Tensor]) throws -> [Tensor]
+
+    /// What the layer does with a Keras mask arriving with its input (default: drops it).
+    var maskBehavior: MaskBehavior { get }
+
+    /// The forward pass with Keras masks: one optional mask per input, one per output.
+    ///
+    /// A mask is a `(batch, time)` tensor of 1s and 0s (0 = padded step). Layers that make masks
+    /// (Masking, Embedding) or honour them (recurrent layers) implement this; the default calls
+    /// `call(_:)` and passes or drops the mask as `maskBehavior` says.
+    func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?])
+}
+
+/// How a layer treats the Keras mask of its input, when it does not handle masks itself.
+public enum MaskBehavior: Sendable {
+    /// The mask stops here (Keras layers without `supports_masking`).
+    case drop
+    /// The output carries the first input's mask (Dense, Dropout, Activation, ...).
+    case passThrough
+}
+
+extension Layer {
+    public var maskBehavior: MaskBehavior { .drop }
+
+    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+        let outputs = try call(inputs)
+        let mask = maskBehavior == .passThrough ? masks.first ?? nil : nil
+        return (outputs, outputs.map { _ in mask })
+    }
 }
 
 /// A layer with one input and one output.

@@ -199,6 +199,7 @@ public struct Model: Sendable {
             }
         }
         var values = [Tensor?](repeating: nil, count: valueCount)
+        var masks = [Tensor?](repeating: nil, count: valueCount)
         for (v, t) in zip(inputValues, inputs) { values[v] = t }
         for (si, step) in steps.enumerated() {
             var args: [Tensor] = []
@@ -207,12 +208,19 @@ public struct Model: Sendable {
                 guard let t = values[v] else { throw KerasError(.format, "internal: value \(v) missing") }
                 args.append(t)
             }
-            for v in step.inputs where lastUse[v] == si { values[v] = nil }
-            let results = try layers[step.layer].call(args)
-            guard results.count == step.outputs.count else {
-                throw KerasError(.format, "layer '\(layers[step.layer].name)' returned \(results.count) tensors, expected \(step.outputs.count)")
+            let argMasks = step.inputs.map { masks[$0] }
+            for v in step.inputs where lastUse[v] == si {
+                values[v] = nil
+                masks[v] = nil
             }
-            for (v, t) in zip(step.outputs, results) { values[v] = t }
+            let results = try layers[step.layer].call(args, masks: argMasks)
+            guard results.outputs.count == step.outputs.count, results.masks.count == step.outputs.count else {
+                throw KerasError(.format, "layer '\(layers[step.layer].name)' returned \(results.outputs.count) tensors, expected \(step.outputs.count)")
+            }
+            for (i, v) in step.outputs.enumerated() {
+                values[v] = results.outputs[i]
+                masks[v] = results.masks[i]
+            }
         }
         return try outputValues.map { v in
             guard let t = values[v] else { throw KerasError(.format, "internal: output value \(v) missing") }

@@ -29,6 +29,7 @@ struct Dense: UnaryLayer {
     let units: Int
     let activation: Activation
     let useBias: Bool
+    var maskBehavior: MaskBehavior { .passThrough }
     private(set) var kernel = Tensor(zeros: [0, 0])
     private(set) var bias: Tensor?
 
@@ -80,6 +81,7 @@ struct ActivationLayer: WeightlessLayer {
     let name: String
     var className: String { "Activation" }
     let activation: Activation
+    var maskBehavior: MaskBehavior { .passThrough }
 
     init(config: LayerConfig) throws {
         name = config.name
@@ -99,6 +101,7 @@ struct ActivationLayer: WeightlessLayer {
 struct IdentityLayer: WeightlessLayer {
     let name: String
     let className: String
+    var maskBehavior: MaskBehavior { .passThrough }
 
     init(config: LayerConfig) throws {
         name = config.name
