@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .systemLibrary(
@@ -19,7 +20,10 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
         .target(name: "KerasRuntime"),
-        .target(name: "KerasImport", dependencies: ["KerasRuntime", "CHDF5"]),
+        .target(
+            name: "KerasImport",
+            dependencies: ["KerasRuntime", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         .executableTarget(
             name: "kconv",
             dependencies: [

@@ -734,6 +734,26 @@ CASES = [
 ]
 
 
+def family_cases():
+    """Cases defined in Tools/conformance/families/*.py: each module has `cases(g)`, which receives
+    this module (for Case, simple_case, fit_random, ...) and returns a list of Case objects.
+    One module per layer family keeps the case table easy to extend in parallel."""
+    import importlib.util
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "families")
+    found = []
+    for fname in sorted(os.listdir(here)) if os.path.isdir(here) else []:
+        if not fname.endswith(".py") or fname.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"kconv_family_{fname[:-3]}", os.path.join(here, fname))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found += module.cases(sys.modules[__name__])
+    return found
+
+
+CASES += family_cases()
+
+
 # ---------------------------------------------------------------------------
 # Summary helpers.
 # ---------------------------------------------------------------------------
