@@ -18,13 +18,17 @@ struct PoolOptions: Sendable {
 }
 
 /// Max pooling over NHWC inputs; padded cells are skipped, so they never win.
+///
+/// Like TensorFlow's MaxPool, the running maximum starts at the lowest finite float and NaN never
+/// wins a comparison: a window holding NaN yields its largest other value, and a window of only NaN
+/// (or -inf) yields -3.4028235e38 (Conformance/cases/nan_propagation).
 enum MaxPoolKernel {
     /// Returns `(batch, outH, outW, channels)` scalars, row-major.
     static func pool(_ input: [Float], plan p: WindowPlan) -> [Float] {
         let c = p.channels
         let total = p.outputPositions * c
         guard total > 0 else { return [] }
-        var out = [Float](repeating: -.infinity, count: total)
+        var out = [Float](repeating: -.greatestFiniteMagnitude, count: total)
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for b in 0..<p.batch {
@@ -38,7 +42,7 @@ enum MaxPoolKernel {
                             for iy in yLo..<max(yLo, yHi) {
                                 for ix in xLo..<max(xLo, xHi) {
                                     let i = ((b * p.height + iy) * p.width + ix) * c
-                                    for ch in 0..<c where src[i + ch] > dst[o + ch] || src[i + ch].isNaN {
+                                    for ch in 0..<c where src[i + ch] > dst[o + ch] {
                                         dst[o + ch] = src[i + ch]
                                     }
                                 }
