@@ -20,6 +20,7 @@ public enum LayerRegistry {
         "LSTM": { try LSTM(config: $0) },
         "CuDNNLSTM": { try LSTM(config: $0) },
         "TimeDistributed": { try TimeDistributed(config: $0) },
+        "Masking": { try Masking(config: $0) },
         "Sequential": { try NestedModel(config: $0) },
         "Functional": { try NestedModel(config: $0) },
         "Model": { try NestedModel(config: $0) },
