@@ -13,6 +13,8 @@ struct TimeDistributed: UnaryLayer {
     var className: String { "TimeDistributed" }
     /// The wrapped layer.
     private(set) var inner: any Layer
+    /// Keras passes the `(batch, time)` mask through (the inner layers here make no masks of their own).
+    var maskBehavior: MaskBehavior { .passThrough }
 
     init(config: LayerConfig) throws {
         name = config.name
@@ -52,5 +54,200 @@ struct TimeDistributed: UnaryLayer {
             throw KerasError(.shape, "layer '\(name)': the wrapped layer '\(inner.name)' did not return one tensor of \(batch * steps) rows")
         }
         return try y.reshaped([batch, steps] + Array(y.shape.dropFirst()))
+    }
+}
+
+/// Keras `Bidirectional` around an `LSTM`, `GRU` or `SimpleRNN` (CuDNN variants included).
+///
+/// Input `(batch, time, features)`, then optionally the initial states: the forward layer's first,
+/// then the backward layer's (`[x, h_f(, c_f), h_b(, c_b)]`, split half/half). The forward layer
+/// runs on `x`; the backward layer is `backward_layer` when the config has one (tf.keras, Keras 3),
+/// else a copy of `layer` with `go_backwards` flipped. With `return_sequences` the backward output
+/// `(batch, time, u)` is reversed back in time so that step `t` of both belongs to input step `t`.
+///
+/// Merge modes: `concat` → `(…, 2u)`, forward first; `sum`, `mul`, `ave` (`(y + y_rev) / 2`)
+/// elementwise → `(…, u)`; `None` → two outputs `[y, y_rev]`. With `return_state` the outputs are
+/// `[merged (or y, y_rev), forward states…, backward states…]`, each state `(batch, u)`.
+///
+/// Weights: the forward layer's, then the backward layer's, each in its own order. Masks reach both
+/// layers; tf.keras and Keras 3 force `zero_output_for_mask = return_sequences` on both, so masked
+/// steps of a returned sequence are zeros (Keras 1/2.0–2.3 do not). The output mask is the input mask
+/// with `return_sequences` (one per output for merge `None`), else none.
+struct Bidirectional: Layer {
+    /// How the two directions are combined.
+    enum Merge: String, Sendable {
+        case concat, sum, mul, ave
+    }
+
+    let name: String
+    var className: String { "Bidirectional" }
+    /// nil for `merge_mode=None` (two outputs).
+    let merge: Merge?
+    private(set) var forward: any RecurrentLayer
+    private(set) var backward: any RecurrentLayer
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        if let mode = config["merge_mode"] {
+            guard let text = mode.stringValue, let m = Merge(rawValue: text) else {
+                throw config.unsupported("merge_mode \(mode.serialized) is not one of concat, sum, mul, ave, None")
+            }
+            merge = m
+        } else {
+            merge = nil
+        }
+        if config["num_constants"]?.intValue ?? 0 > 0 {
+            throw config.unsupported("constants (num_constants) are not supported")
+        }
+        let forwardConfig = try config.wrappedLayer()
+        var f = try Bidirectional.recurrent(forwardConfig, in: config)
+        var b: any RecurrentLayer
+        if config["backward_layer"] != nil {
+            b = try Bidirectional.recurrent(try config.wrappedLayer("backward_layer"), in: config)
+        } else {
+            var values = forwardConfig.values
+            values["go_backwards"] = .bool(!f.core.goBackwards)
+            values["name"] = .string("backward_" + forwardConfig.name)
+            b = try Bidirectional.recurrent(LayerConfig(className: forwardConfig.className, name: "backward_" + forwardConfig.name,
+                                                        values: values, version: config.version), in: config)
+        }
+        guard f.core.goBackwards != b.core.goBackwards else {
+            throw KerasError(.format, "layer '\(name)' (Bidirectional): the forward and backward layers have the same go_backwards")
+        }
+        guard f.core.returnSequences == b.core.returnSequences, f.core.returnState == b.core.returnState,
+              f.core.stateCount == b.core.stateCount else {
+            throw KerasError(.format, "layer '\(name)' (Bidirectional): the forward and backward layers differ in return_sequences, return_state or cell type")
+        }
+        if !config.version.rnnMasksWithPreviousState {
+            f.core.zeroOutputForMask = f.core.returnSequences
+            b.core.zeroOutputForMask = b.core.returnSequences
+        }
+        forward = f
+        backward = b
+    }
+
+    private static func recurrent(_ inner: LayerConfig, in config: LayerConfig) throws -> any RecurrentLayer {
+        guard let layer = try LayerRegistry.make(inner) as? any RecurrentLayer else {
+            throw config.unsupported("wrapping a \(inner.className) is not supported (only LSTM, GRU, SimpleRNN and their CuDNN variants)")
+        }
+        return layer
+    }
+
+    var weights: [Weight] { forward.weights + backward.weights }
+
+    private var returnSequences: Bool { forward.core.returnSequences }
+    private var returnState: Bool { forward.core.returnState }
+
+    /// Splits `[x, states…]` into the forward layer's and the backward layer's inputs.
+    private func split<T>(_ inputs: [T]) throws -> (forward: [T], backward: [T]) {
+        guard let x = inputs.first else {
+            throw KerasError(.invalidArgument, "layer '\(name)' expects an input")
+        }
+        let states = Array(inputs.dropFirst())
+        guard states.isEmpty || states.count == 2 * forward.core.stateCount else {
+            throw KerasError(.invalidArgument, "layer '\(name)' expects 1 input, or 1 input and \(2 * forward.core.stateCount) initial states, got \(inputs.count) inputs")
+        }
+        let half = states.count / 2
+        return ([x] + states[..<half], [x] + states[half...])
+    }
+
+    mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
+        let (f, b) = try split(inputShapes)
+        try forward.build(inputShapes: f, weights: &weights)
+        try backward.build(inputShapes: b, weights: &weights)
+    }
+
+    func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
+        let (f, b) = try split(inputShapes)
+        let fs = try forward.outputShapes(for: f)
+        let bs = try backward.outputShapes(for: b)
+        guard let y = fs.first, let yRev = bs.first, y.count == yRev.count, y.count >= 2 else {
+            throw KerasError(.shape, "layer '\(name)': the two directions give no output")
+        }
+        var outputs: [Shape]
+        switch merge {
+        case .concat?:
+            var s = y
+            let last = y.count - 1
+            if let a = y[last], let b = yRev[last] { s[last] = a + b } else { s[last] = nil }
+            outputs = [s]
+        case .sum?, .mul?, .ave?:
+            outputs = [y]
+        case nil:
+            outputs = [y, yRev]
+        }
+        if returnState { outputs += fs.dropFirst() + bs.dropFirst() }
+        return outputs
+    }
+
+    func call(_ inputs: [Tensor]) throws -> [Tensor] {
+        try call(inputs, masks: []).outputs
+    }
+
+    func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+        let (f, b) = try split(inputs)
+        let mask = masks.first ?? nil
+        let fm = [mask] + Array(repeating: nil, count: f.count - 1)
+        let bm = [mask] + Array(repeating: nil, count: b.count - 1)
+        let fy = try forward.call(f, masks: fm).outputs
+        let by = try backward.call(b, masks: bm).outputs
+        guard let y = fy.first, var yRev = by.first, y.shape == yRev.shape else {
+            throw KerasError(.shape, "layer '\(name)': the two directions returned different shapes")
+        }
+        if returnSequences { yRev = Bidirectional.reversedInTime(yRev) }
+        let outputMask = returnSequences ? mask : nil
+        var outputs: [Tensor]
+        switch merge {
+        case .concat?:
+            outputs = [Bidirectional.concatenatedOnLastAxis(y, yRev)]
+        case .sum?:
+            outputs = [Bidirectional.elementwise(y, yRev) { $0 + $1 }]
+        case .mul?:
+            outputs = [Bidirectional.elementwise(y, yRev) { $0 * $1 }]
+        case .ave?:
+            outputs = [Bidirectional.elementwise(y, yRev) { ($0 + $1) / 2 }]
+        case nil:
+            outputs = [y, yRev]
+        }
+        var outMasks: [Tensor?] = outputs.map { _ in outputMask }
+        if returnState {
+            let states = Array(fy.dropFirst()) + Array(by.dropFirst())
+            outputs += states
+            outMasks += states.map { _ in nil }
+        }
+        return (outputs, outMasks)
+    }
+
+    /// `(batch, time, …)` with the time axis reversed.
+    static func reversedInTime(_ t: Tensor) -> Tensor {
+        guard t.rank >= 2 else { return t }
+        let batch = t.shape[0], steps = t.shape[1]
+        let inner = steps > 0 && batch > 0 ? t.count / (batch * steps) : 0
+        var out = t.scalars
+        for b in 0..<batch {
+            for s in 0..<steps {
+                let src = (b * steps + s) * inner, dst = (b * steps + steps - 1 - s) * inner
+                for i in 0..<inner { out[dst + i] = t.scalars[src + i] }
+            }
+        }
+        return Tensor(uncheckedShape: t.shape, scalars: out)
+    }
+
+    /// `[a, b]` joined on the last axis (`a` first); both have the same shape.
+    static func concatenatedOnLastAxis(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let w = a.shape.last ?? 0
+        let rows = w > 0 ? a.count / w : 0
+        var out = [Float](repeating: 0, count: 2 * a.count)
+        for r in 0..<rows {
+            for j in 0..<w {
+                out[r * 2 * w + j] = a.scalars[r * w + j]
+                out[r * 2 * w + w + j] = b.scalars[r * w + j]
+            }
+        }
+        return Tensor(uncheckedShape: Array(a.shape.dropLast()) + [2 * w], scalars: out)
+    }
+
+    static func elementwise(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        Tensor(uncheckedShape: a.shape, scalars: zip(a.scalars, b.scalars).map(f))
     }
 }
