@@ -1,0 +1,156 @@
+import Foundation
+
+/// The name and shape of one model input or output.
+public struct TensorDescription: Sendable, Equatable, CustomStringConvertible {
+    /// The input's name (its `InputLayer`), or the output's name (the layer producing it, made
+    /// unique with `_1`, `_2` ... as Keras' `model.output_names` does).
+    public let name: String
+    /// The shape, batch first; `nil` for a dimension fixed only at run time (normally the batch).
+    public let shape: [Int?]
+
+    public init(name: String, shape: [Int?]) {
+        self.name = name
+        self.shape = shape
+    }
+
+    /// `name (None, 200, 8, 1)`.
+    public var description: String { "\(name) \(shape.kerasDescription)" }
+}
+
+/// A converted Keras model, ready to run: what an app embeds.
+///
+/// Load one from a `.kconv` file made by `kconv import` (no HDF5, no Python needed), then call
+/// `predict(_:)` with a batch of any size:
+///
+/// ```swift
+/// let model = try KerasModel(contentsOf: Bundle.module.url(forResource: "cnn_lstm", withExtension: "kconv")!)
+/// let x = try Tensor(shape: [1, 4, 50, 8, 1], scalars: samples)
+/// let y = try model.predict(x)          // shape [1, classes]
+/// ```
+///
+/// A `KerasModel` is immutable: any number of threads may call `predict` on the same instance at
+/// once (each call allocates its own intermediate tensors).
+public final class KerasModel: Sendable {
+    /// The runnable graph.
+    public let model: Model
+    /// The model's inputs, in order.
+    public let inputs: [TensorDescription]
+    /// The model's outputs, in order.
+    public let outputs: [TensorDescription]
+    /// Where the model came from (source file name and SHA-256, Keras version, backend), when known.
+    public let provenance: KConvFile.Provenance?
+    /// The test vectors stored with the model, if any (see ``verifyStoredTestVectors(tolerance:)``).
+    public let storedTestVectors: StoredTestVectors?
+
+    /// Loads a `.kconv` file (memory-mapped; weights are copied once into the layers).
+    ///
+    /// Throws a ``KerasError`` naming the file when it is missing, damaged, not a `.kconv` file,
+    /// written by a newer kconv, or uses a layer this version does not run.
+    public convenience init(contentsOf url: URL) throws(KerasError) {
+        let contents = try KConvFile.read(contentsOf: url)
+        try self.init(contents.model, provenance: contents.provenance, testVectors: contents.testVectors)
+    }
+
+    /// Wraps a model built some other way (for instance by `KerasImport`).
+    ///
+    /// Throws when `testVectors` do not have one tensor per model input and output.
+    public init(_ model: Model, provenance: KConvFile.Provenance? = nil, testVectors: StoredTestVectors? = nil) throws(KerasError) {
+        try testVectors?.check(against: model)
+        self.model = model
+        self.provenance = provenance
+        self.storedTestVectors = testVectors
+        inputs = zip(model.inputNames, model.inputShapes).map { TensorDescription(name: $0, shape: $1) }
+        var used = Set<String>(), counters: [String: Int] = [:]
+        var outputs: [TensorDescription] = []
+        for (name, shape) in zip(model.outputNames, model.outputShapes) {
+            var proposal = name
+            while used.contains(proposal) {
+                let n = counters[name, default: 1]
+                proposal = "\(name)_\(n)"
+                counters[name] = n + 1
+            }
+            used.insert(proposal)
+            outputs.append(TensorDescription(name: proposal, shape: shape))
+        }
+        self.outputs = outputs
+    }
+
+    /// Runs a model with one input and one output on a batch.
+    ///
+    /// - Parameter input: shape `(batch, ...)` as ``inputs`` describes, any batch size ≥ 1.
+    /// - Returns: the output for the whole batch, `(batch, ...)`.
+    public func predict(_ input: Tensor) throws(KerasError) -> Tensor {
+        guard inputs.count == 1, outputs.count == 1 else {
+            throw KerasError(.invalidArgument, "the model has \(inputs.count) input(s) and \(outputs.count) output(s); use predict([Tensor]) or predict([String: Tensor])")
+        }
+        let results = try predict([input])
+        guard let first = results.first else {
+            throw KerasError(.format, "internal: the model returned no output")
+        }
+        return first
+    }
+
+    /// Runs the model on a batch: one tensor per input, in ``inputs`` order; one result per output,
+    /// in ``outputs`` order. All inputs must have the same batch size.
+    public func predict(_ inputs: [Tensor]) throws(KerasError) -> [Tensor] {
+        do {
+            return try model.predict(inputs)
+        } catch let e as KerasError {
+            throw e
+        } catch {
+            throw KerasError(.invalidArgument, "\(error)")
+        }
+    }
+
+    /// Runs the model with inputs and outputs keyed by their names (``TensorDescription/name``).
+    ///
+    /// Every input must be given, and no other key.
+    public func predict(_ inputs: [String: Tensor]) throws(KerasError) -> [String: Tensor] {
+        let names = self.inputs.map(\.name)
+        if let unknown = inputs.keys.sorted().first(where: { !names.contains($0) }) {
+            throw KerasError(.invalidArgument, "the model has no input named '\(unknown)' (its inputs: \(names.joined(separator: ", ")))")
+        }
+        var ordered: [Tensor] = []
+        for name in names {
+            guard let t = inputs[name] else {
+                throw KerasError(.invalidArgument, "input '\(name)' is missing (the model's inputs: \(names.joined(separator: ", ")))")
+            }
+            ordered.append(t)
+        }
+        let results = try predict(ordered)
+        return Dictionary(uniqueKeysWithValues: zip(outputs.map(\.name), results))
+    }
+
+    /// Runs the stored test inputs and compares the results with the stored expected outputs.
+    ///
+    /// - Parameter tolerance: an element passes when |ours − ref| ≤ T·(1 + |ref|); by default the
+    ///   tolerance recorded with the vectors, else `1e-5`.
+    /// - Returns: one ``Comparison`` per output; check ``Comparison/passed``.
+    /// - Throws: when the model has no stored test vectors, or they cannot be run.
+    public func verifyStoredTestVectors(tolerance: Float? = nil) throws(KerasError) -> [Comparison] {
+        guard let vectors = storedTestVectors else {
+            throw KerasError(.invalidArgument, "the model has no stored test vectors")
+        }
+        let t = tolerance ?? vectors.tolerance ?? 1e-5
+        let results = try predict(vectors.inputs)
+        var comparisons: [Comparison] = []
+        for (ours, expected) in zip(results, vectors.expected) {
+            comparisons.append(try Comparison(ours: ours, expected: expected, tolerance: t))
+        }
+        return comparisons
+    }
+
+    /// The `.kconv` bytes of this model (with its provenance and stored test vectors).
+    public func kconvBytes() throws(KerasError) -> [UInt8] {
+        try KConvFile.encode(model, provenance: provenance ?? Self.unknownProvenance(model), testVectors: storedTestVectors)
+    }
+
+    /// Writes this model as a `.kconv` file, replacing any file at `url` atomically.
+    public func write(to url: URL) throws(KerasError) {
+        try KConvFile.write(model, provenance: provenance ?? Self.unknownProvenance(model), testVectors: storedTestVectors, to: url)
+    }
+
+    private static func unknownProvenance(_ model: Model) -> KConvFile.Provenance {
+        KConvFile.Provenance(kerasVersion: model.kerasVersion.string, backend: nil, sourceName: "", sourceSHA256: "")
+    }
+}
