@@ -14,6 +14,8 @@ public struct ImportedModel: Sendable {
     public let weightsPath: String?
     /// Whether real weights were loaded (false: architecture only, weights are zeros).
     public let hasWeights: Bool
+    /// For a converted `.kconv` file: the loaded model with its provenance and stored test vectors.
+    public var converted: KerasModel? = nil
 }
 
 /// Reads Keras model files: full-model `.h5`, or a `to_json()` architecture with an optional
@@ -21,7 +23,7 @@ public struct ImportedModel: Sendable {
 public enum KerasImporter {
     /// The kinds of file kconv recognises by their first bytes.
     enum FileKind {
-        case hdf5, zip, json, unknown
+        case hdf5, zip, json, kconv, unknown
     }
 
     /// Loads a model. `weightsPath` is needed with a JSON architecture to get real weights;
@@ -36,10 +38,12 @@ public enum KerasImporter {
                 return try loadFullH5(path)
             case .json:
                 return try loadJSON(path, weightsPath: weightsPath)
+            case .kconv:
+                return try loadKConv(path, weightsPath: weightsPath)
             case .zip:
                 throw KerasError(.unsupported, "is a zip archive (a Keras 3 .keras file); kconv does not read .keras archives yet", file: path)
             case .unknown:
-                throw KerasError(.format, "is not a Keras model file (neither HDF5 nor JSON)", file: path)
+                throw KerasError(.format, "is not a Keras model file (neither HDF5, JSON nor .kconv)", file: path)
             }
         } catch let e as KerasError {
             throw e.inFile(path)
@@ -57,9 +61,22 @@ public enum KerasImporter {
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 64)) ?? Data())
         if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
+        if KConvFile.looksLikeSafeTensors(head) { return .kconv }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
         if head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) == UInt8(ascii: "{") { return .json }
         return .unknown
+    }
+
+    /// A converted `.kconv` file (a safetensors file holding the graph, weights and test vectors).
+    static func loadKConv(_ path: String, weightsPath: String?) throws -> ImportedModel {
+        if let weightsPath {
+            throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is a .kconv file, which holds its weights (given weights: \(weightsPath))")
+        }
+        let converted = try KerasModel(contentsOf: URL(fileURLWithPath: path))
+        var imported = ImportedModel(model: converted.model, kerasVersion: converted.model.kerasVersion,
+                                     backend: converted.provenance?.backend, modelPath: path, weightsPath: nil, hasWeights: true)
+        imported.converted = converted
+        return imported
     }
 
     static func loadFullH5(_ path: String) throws -> ImportedModel {

@@ -8,14 +8,14 @@ struct KConv: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kconv",
         abstract: "Bring trained Keras models into Swift: inspect, run and verify them without Python.",
-        discussion: "MODEL is a full-model .h5 file, or a model .json with --weights W.h5.",
-        subcommands: [Summary.self, Predict.self, Verify.self]
+        discussion: "MODEL is a full-model .h5 file, a model .json with --weights W.h5, or a .kconv file made by 'kconv import'.",
+        subcommands: [Import.self, Summary.self, Predict.self, Verify.self]
     )
 }
 
 /// The model file arguments every subcommand takes.
 struct ModelOptions: ParsableArguments {
-    @Argument(help: "The model: a full-model .h5, or a model .json (with --weights).")
+    @Argument(help: "The model: a full-model .h5, a model .json (with --weights), or a .kconv.")
     var model: String
 
     @Option(name: .long, help: "The weights .h5 for a JSON architecture.")

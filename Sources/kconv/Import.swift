@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import KerasImport
+import KerasRuntime
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Convert a Keras model to a single .kconv file (safetensors) that KerasRuntime loads without HDF5 or Python.",
+        discussion: """
+            Test vectors stored in the file let `kconv verify OUT.kconv` (and \
+            KerasModel.verifyStoredTestVectors in an app) prove the converted model later. Give Keras' \
+            own inputs and outputs with --test-input/--test-output: they are checked against the model \
+            (at --tolerance) before anything is written. --self-test instead stores the model's own \
+            outputs for seeded random inputs; those prove only that the file round-trips, not that \
+            kconv matches Keras.
+            """
+    )
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(name: [.short, .customLong("output")], help: "The .kconv file to write.")
+    var output: String
+
+    @Option(name: .customLong("test-input"), help: "A test input .npy to store, one per model input, in order.")
+    var testInput: [String] = []
+
+    @Option(name: .customLong("test-output"), help: "The expected output .npy for the test inputs, one per model output, in order.")
+    var testOutput: [String] = []
+
+    @Flag(name: .customLong("self-test"), help: "Store the model's own outputs for seeded inputs (uniform [-1, 1), batch 2, unknown dimensions 8).")
+    var selfTest = false
+
+    @Option(name: .long, help: "The tolerance T the given test vectors must meet, and that is stored with them.")
+    var tolerance: Float = 1e-5
+
+    func validate() throws {
+        guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a finite number ≥ 0") }
+        if selfTest && !(testInput.isEmpty && testOutput.isEmpty) {
+            throw ValidationError("use either --test-input/--test-output or --self-test, not both")
+        }
+        if testInput.isEmpty != testOutput.isEmpty {
+            throw ValidationError("--test-input and --test-output go together: give the inputs and the outputs Keras computed for them")
+        }
+    }
+
+    /// The seed of `--self-test` inputs.
+    static let selfTestSeed: UInt64 = 20_240_601
+
+    func run() throws {
+        let imported = try model.load()
+        let m = imported.model
+        guard imported.hasWeights else {
+            throw KerasError(.invalidArgument, "has no weights: pass the weights .h5 with --weights (a .kconv holds a trained model)", file: model.model)
+        }
+
+        // Test vectors.
+        var vectors: StoredTestVectors?
+        if !testInput.isEmpty {
+            guard testOutput.count == m.outputShapes.count else {
+                throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s) (\(m.outputNames.joined(separator: ", "))); give one --test-output for each (got \(testOutput.count))", file: model.model)
+            }
+            let inputs = try testInput.map { try Npy.read(URL(fileURLWithPath: $0)) }
+            let expected = try testOutput.map { try Npy.read(URL(fileURLWithPath: $0)) }
+            let results = try RunInputs.predict(m, inputs: testInput, modelPath: model.model)
+            var passed = true
+            for (i, (ours, ref)) in zip(results, expected).enumerated() {
+                let comparison: Comparison
+                do { comparison = try Comparison(ours: ours, expected: ref, tolerance: tolerance) } catch {
+                    throw error.inFile(testOutput[i])
+                }
+                passed = passed && comparison.passed
+                print("test output \(i) '\(m.outputNames[i])' \(ours.shape): \(comparison.passed ? "PASS" : "FAIL") — \(comparison.report)")
+            }
+            guard passed else {
+                FileHandle.standardError.write(Data("error: \(model.model): the model does not reproduce the given test outputs at tolerance \(tolerance); nothing written\n".utf8))
+                throw ExitCode(Exit.mismatch)
+            }
+            let files = zip(testInput.indices, testInput).map { "input_\($0) from \(Self.fileName($1))" }
+                + zip(testOutput.indices, testOutput).map { "expected_\($0) from \(Self.fileName($1))" }
+            vectors = StoredTestVectors(inputs: inputs, expected: expected,
+                                        note: "reference vectors given to kconv import: " + files.joined(separator: ", "),
+                                        tolerance: tolerance)
+        } else if selfTest {
+            var rng = SplitMix64(seed: Self.selfTestSeed)
+            let inputs = m.inputShapes.map { shape -> Tensor in
+                let dims = shape.enumerated().map { i, d in i == 0 ? 2 : (d ?? 8) }
+                let count = Tensor.elementCount(dims) ?? 0
+                return Tensor(shape: dims, uniformFrom: &rng, count: count)
+            }
+            let expected: [Tensor]
+            do { expected = try m.predict(inputs) } catch let e as KerasError { throw e.inFile(model.model) }
+            vectors = StoredTestVectors(inputs: inputs, expected: expected,
+                                        note: "self-test: kconv's own outputs for seeded uniform [-1, 1) inputs (seed \(Self.selfTestSeed)); they prove only that this file round-trips, not that kconv matches Keras",
+                                        tolerance: tolerance)
+        }
+
+        if vectors == nil, let stored = imported.converted?.storedTestVectors {
+            vectors = stored  // Re-importing a .kconv keeps its vectors.
+        }
+
+        // Provenance.
+        let provenance: KConvFile.Provenance
+        if let previous = imported.converted?.provenance {
+            provenance = previous
+        } else {
+            provenance = KConvFile.Provenance(
+                kerasVersion: imported.kerasVersion.string, backend: imported.backend,
+                sourceName: Self.fileName(model.model),
+                sourceSHA256: try SHA256.hex(ofFile: URL(fileURLWithPath: model.model)),
+                weightsName: model.weights.map(Self.fileName),
+                weightsSHA256: try model.weights.map { try SHA256.hex(ofFile: URL(fileURLWithPath: $0)) })
+        }
+
+        let url = URL(fileURLWithPath: output)
+        try KConvFile.write(m, provenance: provenance, testVectors: vectors, to: url)
+
+        // Read the file back: it must load and give bit-identical outputs.
+        let written = try KerasModel(contentsOf: url)
+        if let vectors {
+            let again = try written.predict(vectors.inputs)
+            let before: [Tensor]
+            do { before = try m.predict(vectors.inputs) } catch let e as KerasError { throw e.inFile(model.model) }
+            guard again.map(\.scalars).map({ $0.map(\.bitPattern) }) == before.map(\.scalars).map({ $0.map(\.bitPattern) }) else {
+                throw KerasError(.format, "internal: the written file does not reproduce the source model's outputs bit for bit", file: output)
+            }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        let summary = ModelSummary(m)
+        print("wrote \(output): \(size) bytes, \(summary.totalParameters) parameters, \(m.layers.count) layers, from \(provenance.sourceName) (sha256 \(provenance.sourceSHA256.prefix(16))…, Keras \(provenance.kerasVersion))")
+        if let vectors {
+            print("stored test vectors: \(vectors.inputs.count) input(s), \(vectors.expected.count) output(s), tolerance \(vectors.tolerance ?? tolerance); reloaded outputs are bit-identical")
+            if selfTest {
+                print("note: self-test vectors are kconv's own outputs: they prove only that the file round-trips, not that kconv matches Keras (use --test-input/--test-output with Keras' outputs for that)")
+            }
+        } else {
+            print("no test vectors stored (add --test-input/--test-output, or --self-test)")
+        }
+    }
+
+    static func fileName(_ path: String) -> String {
+        URL(fileURLWithPath: path).lastPathComponent
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for self-test inputs.
+struct SplitMix64 {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1), on a 2^-23 grid.
+    mutating func nextSigned() -> Float {
+        Float(next() >> 40) / Float(1 << 23) - 1
+    }
+}
+
+extension Tensor {
+    /// `count` uniform [-1, 1) values from `rng`, in shape `shape` (which must hold `count` elements).
+    init(shape: [Int], uniformFrom rng: inout SplitMix64, count: Int) {
+        var scalars = [Float](repeating: 0, count: count)
+        for i in 0..<count { scalars[i] = rng.nextSigned() }
+        self = (try? Tensor(shape: shape, scalars: scalars)) ?? Tensor(zeros: [0])
+    }
+}
