@@ -9,7 +9,7 @@ struct KConv: ParsableCommand {
         commandName: "kconv",
         abstract: "Bring trained Keras models into Swift: inspect, run and verify them without Python.",
         discussion: "MODEL is a full-model .h5 file, a model .json with --weights W.h5, or a .kconv file made by 'kconv import'.",
-        subcommands: [Import.self, Summary.self, Predict.self, Verify.self]
+        subcommands: [Import.self, Summary.self, Predict.self, Verify.self, Bench.self]
     )
 }
 
