@@ -1,0 +1,514 @@
+import Foundation
+import Testing
+@testable import KerasRuntime
+
+/// Small models built in code, and helpers to take `.kconv` bytes apart and put them back together.
+enum KConvFixtures {
+    /// Weights looked up by layer name.
+    struct Weights: WeightSource {
+        let byLayer: [String: [Tensor]]
+        func weights(forLayer name: String) throws -> [WeightReader.Stored] {
+            (byLayer[name] ?? []).enumerated().map { .init(name: "\(name)/\($0)", tensor: $1) }
+        }
+    }
+
+    /// `count` deterministic values in about [-1, 1].
+    static func values(_ count: Int, seed: Int) -> [Float] {
+        (0..<count).map { i in Float(sin(Double(i * 7 + seed * 13) * 0.37)) }
+    }
+
+    static func tensor(_ shape: [Int], seed: Int) -> Tensor {
+        // The shapes here are small and valid.
+        (try? Tensor(shape: shape, scalars: values(Tensor.elementCount(shape) ?? 0, seed: seed))) ?? Tensor(zeros: [0])
+    }
+
+    static func input(_ name: String, _ dims: [Int]) -> LayerSpec {
+        LayerSpec(className: "InputLayer", name: name,
+                  config: ["batch_input_shape": .array([.null] + dims.map { .number(Double($0)) }), "name": .string(name)],
+                  calls: [])
+    }
+
+    static func dense(_ name: String, units: Int, activation: String, on input: String) -> LayerSpec {
+        LayerSpec(className: "Dense", name: name,
+                  config: ["units": .number(Double(units)), "activation": .string(activation), "use_bias": .bool(true), "name": .string(name)],
+                  calls: [[TensorRef(input)]])
+    }
+
+    /// `x (None, 3)` → Dense(4, relu) `hidden` → Dense(2) `out`.
+    static func mlp() throws -> Model {
+        let spec = GraphSpec(name: "mlp", isSequential: false, layers: [
+            input("x", [3]),
+            dense("hidden", units: 4, activation: "relu", on: "x"),
+            dense("out", units: 2, activation: "linear", on: "hidden"),
+        ], inputs: [TensorRef("x")], outputs: [TensorRef("out")])
+        return try Model(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
+            "hidden": [tensor([3, 4], seed: 1), tensor([4], seed: 2)],
+            "out": [tensor([4, 2], seed: 3), tensor([2], seed: 4)],
+        ]))
+    }
+
+    /// Two inputs `a (None, 3)`, `b (None, 5)`, each through its own Dense; two outputs.
+    static func twoHeads() throws -> Model {
+        let spec = GraphSpec(name: "two", isSequential: false, layers: [
+            input("a", [3]), input("b", [5]),
+            dense("da", units: 2, activation: "tanh", on: "a"),
+            dense("db", units: 3, activation: "sigmoid", on: "b"),
+        ], inputs: [TensorRef("a"), TensorRef("b")], outputs: [TensorRef("da"), TensorRef("db")])
+        return try Model(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
+            "da": [tensor([3, 2], seed: 5), tensor([2], seed: 6)],
+            "db": [tensor([5, 3], seed: 7), tensor([3], seed: 8)],
+        ]))
+    }
+
+    /// `seq (None, 6, 3)` → LSTM(4, return_state) with three outputs, all named after the layer.
+    static func lstmWithState() throws -> Model {
+        let spec = GraphSpec(name: "rnn", isSequential: false, layers: [
+            input("seq", [6, 3]),
+            LayerSpec(className: "LSTM", name: "lstm",
+                      config: ["units": .number(4), "return_state": .bool(true), "name": .string("lstm"),
+                               "activation": .string("tanh"), "recurrent_activation": .string("sigmoid")],
+                      calls: [[TensorRef("seq")]]),
+        ], inputs: [TensorRef("seq")], outputs: [TensorRef("lstm", 0, 0), TensorRef("lstm", 0, 1), TensorRef("lstm", 0, 2)])
+        return try Model(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
+            "lstm": [tensor([3, 16], seed: 9), tensor([4, 16], seed: 10), tensor([16], seed: 11)],
+        ]))
+    }
+
+    static let provenance = KConvFile.Provenance(kerasVersion: "2.21.0", backend: "tensorflow", sourceName: "mlp.h5",
+                                                 sourceSHA256: String(repeating: "ab", count: 32))
+
+    /// The `.kconv` bytes of the MLP with one stored test vector pair.
+    static func mlpBytes() throws -> [UInt8] {
+        let model = try mlp()
+        let x = tensor([2, 3], seed: 12)
+        let y = try model.predict([x])
+        return try KConvFile.encode(model, provenance: provenance,
+                                    testVectors: StoredTestVectors(inputs: [x], expected: y, note: "test", tolerance: 1e-5))
+    }
+
+    /// A file taken apart: header JSON and data bytes.
+    struct Parts {
+        var header: [String: JSON]
+        var data: [UInt8]
+
+        init(_ bytes: [UInt8]) throws {
+            let n = Int(SafeTensors.readLength(bytes))
+            let json = try JSON(parsing: bytes[8..<(8 + n)])
+            guard let object = json.objectValue else { throw KerasError(.format, "test fixture: header is not an object") }
+            header = object
+            data = Array(bytes[(8 + n)...])
+        }
+
+        /// The bytes with this header (not padded, so offsets are whatever the header says).
+        var bytes: [UInt8] { KConvFixtures.assemble(Array(JSON.object(header).serialized.utf8), data) }
+
+        var metadata: [String: JSON] {
+            get { header["__metadata__"]?.objectValue ?? [:] }
+            set { header["__metadata__"] = .object(newValue) }
+        }
+
+        /// Changes one field of a tensor's header entry.
+        mutating func set(_ tensor: String, _ key: String, _ value: JSON) {
+            var entry = header[tensor]?.objectValue ?? [:]
+            entry[key] = value
+            header[tensor] = .object(entry)
+        }
+    }
+
+    static func assemble(_ header: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * UInt64($0))) }
+        out += header
+        out += data
+        return out
+    }
+
+    /// The error decoding `bytes` gives (nil if it decodes).
+    static func error(_ bytes: [UInt8]) -> KerasError? {
+        do {
+            _ = try KConvFile.decode(bytes, name: "bad.kconv")
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    @Test("FIPS 180-2 / NIST test vectors")
+    func knownVectors() {
+        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(Array("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8))
+                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+        #expect(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(SHA256.hex(Array("The quick brown fox jumps over the lazy dog".utf8))
+                == "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592")
+    }
+
+    @Test("feeding in pieces gives the same digest as at once, at every block boundary")
+    func pieces() {
+        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 300] {
+            let whole = SHA256.hex(data[0..<length])
+            for split in Set([0, 1, length / 2, max(length - 1, 0), length]) where split <= length {
+                var h = SHA256()
+                h.update(data[0..<split])
+                h.update(data[split..<length])
+                #expect(h.hexDigest() == whole, "length \(length) split \(split)")
+            }
+        }
+    }
+
+    @Test("a file's digest")
+    func file() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString).txt")
+        try Data("abc".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(try SHA256.hex(ofFile: url) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(throws: KerasError.self) { try SHA256.hex(ofFile: URL(fileURLWithPath: "/nonexistent/file")) }
+    }
+}
+
+@Suite(".kconv files")
+struct KConvFileTests {
+    @Test("a model round-trips: same graph, bit-identical weights, outputs and test vectors")
+    func roundTrip() throws {
+        let model = try KConvFixtures.mlp()
+        let bytes = try KConvFixtures.mlpBytes()
+        let contents = try KConvFile.decode(bytes, name: "mlp.kconv")
+        #expect(contents.provenance == KConvFixtures.provenance)
+        #expect(contents.model.spec.json == model.spec.json)
+        #expect(contents.model.kerasVersion == model.kerasVersion)
+        for (a, b) in zip(contents.model.layers, model.layers) {
+            #expect(a.weights.map(\.tensor) == b.weights.map(\.tensor))
+        }
+        let x = KConvFixtures.tensor([5, 3], seed: 40)
+        #expect(try contents.model.predict([x]) == model.predict([x]))
+        let vectors = try #require(contents.testVectors)
+        #expect(vectors.inputs == [KConvFixtures.tensor([2, 3], seed: 12)])
+        #expect(vectors.note == "test")
+        #expect(vectors.tolerance == 1e-5)
+        #expect(contents.metadata["format"] == "kconv")
+        #expect(contents.metadata["format_version"] == "1")
+    }
+
+    @Test("the layout is safetensors: 8-aligned data, sorted keys, F32 entries, contiguous offsets, deterministic")
+    func layout() throws {
+        let bytes = try KConvFixtures.mlpBytes()
+        #expect(try KConvFixtures.mlpBytes() == bytes)
+        let n = Int(SafeTensors.readLength(bytes))
+        #expect((8 + n) % 8 == 0)
+        #expect(bytes[8] == UInt8(ascii: "{"))
+        let headerText = String(decoding: bytes[8..<(8 + n)], as: UTF8.self)
+        #expect(headerText.hasPrefix("{\"__metadata__\":{\"backend\":\"tensorflow\",\"format\":\"kconv\",\"format_version\":\"1\",\"graph\":"))
+        let parts = try KConvFixtures.Parts(bytes)
+        #expect(Set(parts.header.keys) == ["__metadata__", "hidden/0", "hidden/1", "out/0", "out/1",
+                                          "__test__/input_0", "__test__/expected_0"])
+        #expect(parts.header["hidden/0"] == .object(["dtype": .string("F32"), "shape": .array([.number(3), .number(4)]),
+                                                     "data_offsets": .array([.number(0), .number(48)])]))
+        #expect(parts.data.count == (12 + 4 + 8 + 2 + 6 + 4) * 4)
+        // Little-endian F32, in layer order.
+        let first = Float(bitPattern: UInt32(parts.data[0]) | UInt32(parts.data[1]) << 8 | UInt32(parts.data[2]) << 16 | UInt32(parts.data[3]) << 24)
+        #expect(first == KConvFixtures.values(1, seed: 1)[0])
+        #expect(KConvFile.looksLikeSafeTensors(bytes))
+        #expect(KConvFile.looksLikeSafeTensors(bytes, fileSize: bytes.count))
+        #expect(!KConvFile.looksLikeSafeTensors(bytes, fileSize: 20))
+        #expect(!KConvFile.looksLikeSafeTensors(Array("{\"class_name\": 1}".utf8)))
+    }
+
+    @Test("writing to a file and reading it back (memory-mapped)")
+    func fileRoundTrip() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-\(UUID().uuidString).kconv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let model = try KConvFixtures.twoHeads()
+        try KConvFile.write(model, provenance: KConvFixtures.provenance, to: url)
+        let contents = try KConvFile.read(contentsOf: url)
+        #expect(contents.testVectors == nil)
+        let inputs = [KConvFixtures.tensor([3, 3], seed: 1), KConvFixtures.tensor([3, 5], seed: 2)]
+        #expect(try contents.model.predict(inputs) == model.predict(inputs))
+        #expect(throws: KerasError.self) { try KConvFile.write(model, provenance: KConvFixtures.provenance, to: URL(fileURLWithPath: "/nonexistent/dir/x.kconv")) }
+        let e = try #require(throws: KerasError.self) { try KConvFile.read(contentsOf: URL(fileURLWithPath: "/nonexistent/x.kconv")) }
+        #expect(e.description == "/nonexistent/x.kconv: no such file")
+    }
+
+    @Test("test vectors must match the model's inputs and outputs in number")
+    func vectorCounts() throws {
+        let model = try KConvFixtures.twoHeads()
+        let bad = StoredTestVectors(inputs: [KConvFixtures.tensor([1, 3], seed: 1)], expected: [])
+        #expect(throws: KerasError.self) { try KConvFile.encode(model, provenance: KConvFixtures.provenance, testVectors: bad) }
+    }
+
+    // MARK: Damaged and hostile files
+
+    @Test("every truncation of a file is a clear error")
+    func truncated() throws {
+        let bytes = try KConvFixtures.mlpBytes()
+        for cut in 0..<bytes.count {
+            let e = try #require(KConvFixtures.error(Array(bytes[0..<cut])), "cut at \(cut)")
+            #expect(e.description.hasPrefix("bad.kconv: "))
+            #expect(!e.description.contains("\n"))
+            if cut < 8 { #expect(e.message.contains("too short")) }
+            if cut >= 8 && cut < 8 + Int(SafeTensors.readLength(bytes)) { #expect(e.message.contains("header length"), "\(e)") }
+        }
+        #expect(KConvFixtures.error(bytes) == nil)
+        #expect(KConvFixtures.error(bytes + [0]) != nil)  // Trailing bytes are not covered by any tensor.
+    }
+
+    @Test("a header length past the end or absurdly large")
+    func headerLength() throws {
+        let bytes = try KConvFixtures.mlpBytes()
+        for n: UInt64 in [UInt64(bytes.count), UInt64(bytes.count - 7), 100_000_001, UInt64(Int.max), UInt64.max] {
+            var b = bytes
+            for i in 0..<8 { b[i] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(i))) }
+            let e = try #require(KConvFixtures.error(b), "length \(n)")
+            #expect(e.kind == .format)
+            #expect(e.message.contains("header"), "\(e)")
+        }
+        var zero = bytes
+        for i in 0..<8 { zero[i] = 0 }
+        #expect(try #require(KConvFixtures.error(zero)).message.contains("not a JSON object"))
+    }
+
+    @Test("a header that is not JSON, or not an object")
+    func notJSON() throws {
+        let data = [UInt8](repeating: 0, count: 16)
+        for header in ["{not json", "{\"a\": [1, 2}", "{\"x\": 1}} ", "[1, 2]", String(repeating: "[", count: 10_000)] {
+            let e = try #require(KConvFixtures.error(KConvFixtures.assemble(Array(header.utf8), data)), "\(header.prefix(20))")
+            #expect(e.kind == .format, "\(e)")
+        }
+        let e = try #require(KConvFixtures.error(KConvFixtures.assemble(Array("{\"a\": [1, 2}".utf8), data)))
+        #expect(e.message.contains("not valid JSON"), "\(e)")
+        // Invalid UTF-8 inside a string does not trap.
+        #expect(KConvFixtures.error(KConvFixtures.assemble([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D], data)) != nil)
+    }
+
+    @Test("offsets past the end of the data")
+    func offsetsPastEnd() throws {
+        var parts = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        parts.set("out/1", "data_offsets", .array([.number(Double(parts.data.count)), .number(Double(parts.data.count + 8))]))
+        let e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("tensor 'out/1'") && e.message.contains("past the end"), "\(e)")
+
+        parts = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        parts.set("out/1", "data_offsets", .array([.number(8), .number(1e15)]))
+        #expect(try #require(KConvFixtures.error(parts.bytes)).message.contains("past the end"))
+    }
+
+    @Test("overlapping offsets, gaps, end before begin, negative and non-integer offsets")
+    func badOffsets() throws {
+        let original = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        var parts = original
+        // hidden/1 (4 floats) made to start inside hidden/0.
+        parts.set("hidden/1", "data_offsets", .array([.number(32), .number(48)]))
+        var e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("overlap"), "\(e)")
+
+        parts = original
+        parts.header["hidden/1"] = nil
+        e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("gap"), "\(e)")
+
+        for offsets: [JSON] in [[.number(48), .number(40)], [.number(-16), .number(0)], [.number(1.5), .number(17.5)],
+                                [.string("0"), .number(16)], [.number(48)], [.number(48), .number(64), .number(80)]] {
+            parts = original
+            parts.set("hidden/1", "data_offsets", .array(offsets))
+            e = try #require(KConvFixtures.error(parts.bytes), "\(offsets)")
+            #expect(e.message.contains("tensor 'hidden/1'"), "\(e)")
+        }
+        parts = original
+        parts.set("hidden/1", "data_offsets", .array([.number(48), .number(60)]))
+        e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("span 12 bytes"), "\(e)")
+    }
+
+    @Test("shapes whose element count or byte size overflows, and bad shape entries")
+    func badShapes() throws {
+        let original = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        for shape: [JSON] in [[.number(4_294_967_296), .number(4_294_967_296)], [.number(Double(1 << 62)), .number(2)],
+                              [.number(2_147_483_648), .number(2_147_483_648)], [.number(Double(Int.max / 2)), .number(1)],
+                              [.number(1e300)]] {
+            var parts = original
+            parts.set("hidden/0", "shape", .array(shape))
+            let e = try #require(KConvFixtures.error(parts.bytes), "\(shape)")
+            #expect(e.message.contains("overflows") || e.message.contains("integers"), "\(e)")
+        }
+        for shape: JSON in [.array([.number(-3), .number(-4)]), .array([.number(2.5)]), .string("3x4"),
+                            .array(Array(repeating: .number(1), count: 65))] {
+            var parts = original
+            parts.set("hidden/0", "shape", shape)
+            let e = try #require(KConvFixtures.error(parts.bytes), "\(shape)")
+            #expect(e.message.contains("tensor 'hidden/0'"), "\(e)")
+        }
+        // A shape that fits its bytes but not the layer.
+        var parts = original
+        parts.set("hidden/0", "shape", .array([.number(4), .number(3)]))
+        let e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.kind == .shape && e.message.contains("hidden"), "\(e)")
+    }
+
+    @Test("dtypes other than F32")
+    func wrongDtype() throws {
+        let original = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        for dtype in ["F16", "I64", "BF16", "F64", "f32"] {
+            var parts = original
+            parts.set("out/0", "dtype", .string(dtype))
+            let e = try #require(KConvFixtures.error(parts.bytes))
+            #expect(e.kind == .unsupported)
+            #expect(e.description == "bad.kconv: tensor 'out/0' has dtype \(dtype); .kconv files hold F32 tensors only")
+        }
+        var parts = original
+        parts.set("out/0", "dtype", .number(1))
+        #expect(try #require(KConvFixtures.error(parts.bytes)).message.contains("no dtype"))
+    }
+
+    @Test("a missing weight, an extra weight, an entry that is not an object")
+    func weightKeys() throws {
+        let original = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        // Drop the last weight and its bytes: the file is consistent but lacks out's bias.
+        var parts = try Self.removing("out/1", from: original)
+        var e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("layer 'out' needs a 'bias'"), "\(e)")
+
+        parts = try Self.removing("hidden/0", from: original)
+        e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("'hidden'"), "\(e)")
+
+        // An extra tensor no layer takes.
+        parts = original
+        parts.header["stray/0"] = .object(["dtype": .string("F32"), "shape": .array([.number(2)]),
+                                           "data_offsets": .array([.number(Double(parts.data.count)), .number(Double(parts.data.count + 8))])])
+        parts.data += [UInt8](repeating: 0, count: 8)
+        e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("belong to no weight") && e.message.contains("'stray/0'"), "\(e)")
+
+        // out/2 would be a third weight for a Dense.
+        parts = original
+        parts.header["out/2"] = .object(["dtype": .string("F32"), "shape": .array([.number(2)]),
+                                         "data_offsets": .array([.number(Double(parts.data.count)), .number(Double(parts.data.count + 8))])])
+        parts.data += [UInt8](repeating: 0, count: 8)
+        e = try #require(KConvFixtures.error(parts.bytes))
+        #expect(e.message.contains("out"), "\(e)")
+
+        parts = original
+        parts.header["out/0"] = .array([])
+        #expect(try #require(KConvFixtures.error(parts.bytes)).message.contains("not an object"))
+    }
+
+    @Test("metadata: missing, not strings, not kconv, newer version, graph not a graph")
+    func badMetadata() throws {
+        let original = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        func failure(_ change: (inout [String: JSON]) -> Void) throws -> KerasError {
+            var parts = original
+            var meta = parts.metadata
+            change(&meta)
+            parts.metadata = meta
+            return try #require(KConvFixtures.error(parts.bytes))
+        }
+        var parts = original
+        parts.header["__metadata__"] = nil
+        #expect(try #require(KConvFixtures.error(parts.bytes)).message.contains("not a kconv model"))
+        parts.header["__metadata__"] = .array([])
+        #expect(try #require(KConvFixtures.error(parts.bytes)).message.contains("__metadata__ is not a JSON object"))
+
+        #expect(try failure { $0["format"] = .string("gguf") }.message.contains("format 'gguf'"))
+        #expect(try failure { $0["format_version"] = .number(1) }.message.contains("not a string"))
+        #expect(try failure { $0["format_version"] = nil }.message.contains("no format_version"))
+        #expect(try failure { $0["format_version"] = .string("one") }.message.contains("not a positive integer"))
+        let newer = try failure { $0["format_version"] = .string("2") }
+        #expect(newer.kind == .unsupported && newer.message.contains("version 2"))
+        #expect(try failure { $0["graph"] = nil }.message.contains("no 'graph'"))
+        #expect(try failure { $0["source_sha256"] = nil }.message.contains("no 'source_sha256'"))
+        for graph in ["[1, 2, 3]", "{\"layers\": 5}", "not json", "{}", "{\"layers\": [{\"name\": 1}], \"inputs\": [], \"outputs\": []}", "\"text\""] {
+            let e = try failure { $0["graph"] = .string(graph) }
+            #expect(e.message.hasPrefix("the header's graph is not a kconv graph"), "\(graph): \(e)")
+        }
+        // A graph naming a layer class kconv does not know.
+        let unknown = try failure {
+            $0["graph"] = .string(($0["graph"]?.stringValue ?? "").replacingOccurrences(of: "\"Dense\"", with: "\"Frobnicate\""))
+        }
+        #expect(unknown.kind == .unsupported, "\(unknown)")
+        #expect(try failure { $0["test_tolerance"] = .string("-1") }.message.contains("test_tolerance"))
+    }
+
+    @Test("stored test vectors with unknown names or wrong counts")
+    func badTestVectors() throws {
+        let original = try KConvFixtures.Parts(KConvFixtures.mlpBytes())
+        for (from, to) in [("__test__/input_0", "__test__/input_1"), ("__test__/expected_0", "__test__/output_0"),
+                           ("__test__/input_0", "__test__/input_00"), ("__test__/expected_0", "__test__/expected_-1")] {
+            var parts = original
+            parts.header[to] = parts.header[from]
+            parts.header[from] = nil
+            let e = try #require(KConvFixtures.error(parts.bytes), "\(to)")
+            #expect(e.message.contains("test"), "\(e)")
+        }
+        // Only inputs, no expected outputs.
+        let parts = try Self.removing("__test__/expected_0", from: original)
+        #expect(try #require(KConvFixtures.error(parts.bytes)).message.contains("expected outputs"))
+    }
+
+    /// The file without tensor `name` (its bytes cut out and later offsets moved down).
+    static func removing(_ name: String, from original: KConvFixtures.Parts) throws -> KConvFixtures.Parts {
+        var parts = original
+        let entry = try #require(parts.header[name])
+        let offsets = try #require(entry["data_offsets"]?.arrayValue)
+        let begin = try #require(offsets[0].intValue), end = try #require(offsets[1].intValue)
+        parts.header[name] = nil
+        parts.data.removeSubrange(begin..<end)
+        for (key, value) in parts.header where key != "__metadata__" {
+            guard let o = value["data_offsets"]?.arrayValue, let b = o[0].intValue, let e = o[1].intValue, b >= end else { continue }
+            parts.set(key, "data_offsets", .array([.number(Double(b - (end - begin))), .number(Double(e - (end - begin)))]))
+        }
+        return parts
+    }
+
+    @Test("random byte flips never crash the reader")
+    func fuzz() throws {
+        let bytes = try KConvFixtures.mlpBytes()
+        var rng: UInt64 = 0x1234_5678
+        func next() -> Int {
+            rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: rng >> 33)
+        }
+        var failures = 0
+        for _ in 0..<2000 {
+            var b = bytes
+            for _ in 0..<(1 + next() % 4) {
+                let i = next() % min(b.count, 8 + Int(SafeTensors.readLength(bytes)) + 16)
+                b[i] = UInt8(truncatingIfNeeded: next())
+            }
+            if KConvFixtures.error(b) != nil { failures += 1 }
+        }
+        #expect(failures > 0)
+    }
+}
+
+@Suite("Tensor from nested arrays")
+struct TensorNestedArrayTests {
+    @Test("ranks 2 to 5")
+    func ranks() throws {
+        let m = try Tensor([[1, 2, 3], [4, 5, 6]])
+        #expect(m.shape == [2, 3] && m.scalars == [1, 2, 3, 4, 5, 6])
+        #expect(try m.rows() == [[1, 2, 3], [4, 5, 6]])
+        let t3 = try Tensor([[[1, 2], [3, 4], [5, 6]]])
+        #expect(t3.shape == [1, 3, 2] && t3.scalars == [1, 2, 3, 4, 5, 6])
+        let t4 = try Tensor([[[[1], [2]]], [[[3], [4]]]])
+        #expect(t4.shape == [2, 1, 2, 1] && t4.scalars == [1, 2, 3, 4])
+        let t5 = try Tensor([[[[[1, 2]]]]] as [[[[[Float]]]]])
+        #expect(t5.shape == [1, 1, 1, 1, 2])
+        #expect(try Tensor([[Float]]()).shape == [0, 0])
+        #expect(try Tensor([[[Float]]]()).shape == [0, 0, 0])
+        #expect(try Tensor([[Float]](repeating: [], count: 3)).shape == [3, 0])
+    }
+
+    @Test("ragged arrays are errors")
+    func ragged() {
+        #expect(throws: KerasError.self) { try Tensor([[1, 2], [3]]) }
+        #expect(throws: KerasError.self) { try Tensor([[[1, 2]], [[3, 4], [5, 6]]]) }
+        #expect(throws: KerasError.self) { try Tensor([[[[1]]], [[[1, 2]]]]) }
+        #expect(throws: KerasError.self) { try Tensor([1, 2, 3] as [Float]).rows() }
+    }
+}
