@@ -111,11 +111,11 @@ struct ConfigDecoder {
             if e.className == "InputLayer" { e.config = normalizedInput(e.config) }
             entries.append((e, item["inbound_nodes"]))
         }
-        let nestedNames = Set(entries.filter { ConfigDecoder.modelClasses.contains($0.entry.className) }.map(\.entry.name))
+        let firstNode = nestedFirstNodes(entries, config: config)
         func canonical(_ ref: TensorRef) throws -> TensorRef {
-            guard nestedNames.contains(ref.layer) else { return ref }
-            guard ref.node >= 1 else { throw KerasError(.format, "reference \(ref) to nested model '\(ref.layer)' has node index 0") }
-            return TensorRef(ref.layer, ref.node - 1, ref.tensor)
+            guard let first = firstNode[ref.layer] else { return ref }
+            guard ref.node >= first else { throw KerasError(.format, "reference \(ref) to nested model '\(ref.layer)' has node index \(ref.node), below its first call's \(first)") }
+            return TensorRef(ref.layer, ref.node - first, ref.tensor)
         }
         let layers = try entries.map { e, nodes -> LayerSpec in
             let calls = try inboundCalls(nodes, layer: e.name).map { try $0.map(canonical) }
@@ -124,6 +124,47 @@ struct ConfigDecoder {
         let inputs = try refList(config["input_layers"], what: "input_layers").map(canonical)
         let outputs = try refList(config["output_layers"], what: "output_layers").map(canonical)
         return GraphSpec(name: name, isSequential: false, layers: layers, inputs: inputs, outputs: outputs)
+    }
+
+    /// For each nested model, the node index its first call has in this config (KERAS_FORMATS.md 2.3).
+    ///
+    /// Keras counts a model's own construction as its node 0 in some releases and not in others
+    /// (a Keras 3 Sequential starts at 0; tf.keras skips the first node only when the nested model
+    /// has an InputLayer). The references decide when they can: a model called `n` times is
+    /// referenced with indices `0..<n` or `1...n`. Otherwise the version table does.
+    private func nestedFirstNodes(_ entries: [(entry: LayerEntry, rawNodes: JSON?)], config: JSON) -> [String: Int] {
+        var callCounts: [String: Int] = [:]
+        for (e, nodes) in entries where ConfigDecoder.modelClasses.contains(e.className) {
+            callCounts[e.name] = nodes?.arrayValue?.count ?? 0
+        }
+        guard !callCounts.isEmpty else { return [:] }
+        // Every `[name, node, tensor, ...]` triple naming a nested model, wherever it sits: Keras 1/2
+        // inbound nodes and their kwargs, Keras 3 `keras_history`, input/output lists.
+        var referenced: [String: Set<Int>] = [:]
+        func collect(_ value: JSON) {
+            guard let items = value.arrayValue ?? value.objectValue.map({ Array($0.values) }) else { return }
+            if value.arrayValue != nil, items.count >= 3, let name = items[0].stringValue, callCounts[name] != nil,
+               let node = items[1].intValue, items[2].intValue != nil {
+                referenced[name, default: []].insert(node)
+            }
+            items.forEach(collect)
+        }
+        for (_, nodes) in entries { nodes.map(collect) }
+        config["output_layers"].map(collect)
+        config["input_layers"].map(collect)
+        var result: [String: Int] = [:]
+        for (e, _) in entries {
+            guard let calls = callCounts[e.name] else { continue }
+            let used = referenced[e.name] ?? []
+            if used.contains(0) {
+                result[e.name] = 0
+            } else if calls > 0, used.contains(calls) {
+                result[e.name] = 1
+            } else {
+                result[e.name] = version.firstNodeIndex(ofNestedModel: e.className)
+            }
+        }
+        return result
     }
 
     /// The calls of a layer: Keras 1/2 `[[[name, node, tensor, kwargs], ...], ...]` or Keras 3 `[{"args", "kwargs"}]`.
@@ -203,10 +244,18 @@ struct ConfigDecoder {
         guard let name = config["name"]?.stringValue ?? json["name"]?.stringValue else {
             throw KerasError(.format, "a \(cls) layer has no name")
         }
-        if let inner = config["layer"], inner.objectValue != nil {
-            let e = try layerEntry(inner)
-            config["layer"] = .object(["class_name": .string(e.className), "config": .object(e.config)])
+        var className = cls
+        if version.isKeras1 {
+            config["name"] = .string(name)
+            (className, config) = try Keras1Config.translate(className: cls, config: config)
         }
-        return LayerEntry(className: cls, name: name, config: config)
+        // Wrapped layers (TimeDistributed, Bidirectional's forward and backward layers) in the same form.
+        for key in ["layer", "backward_layer"] {
+            if let inner = config[key], inner.objectValue != nil {
+                let e = try layerEntry(inner)
+                config[key] = .object(["class_name": .string(e.className), "config": .object(e.config)])
+            }
+        }
+        return LayerEntry(className: className, name: name, config: config)
     }
 }

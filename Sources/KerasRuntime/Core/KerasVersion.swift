@@ -36,4 +36,31 @@ public struct KerasVersion: Sendable, Equatable, CustomStringConvertible {
 
     /// Keras 1 named arguments differently (`output_dim`, `nb_filter`, `border_mode` ...).
     public var isKeras1: Bool { major <= 1 }
+
+    /// Keras 3 (the `.keras` archive, `args/kwargs` call records, `batch_shape`, DTypePolicy dicts).
+    public var isKeras3: Bool { major >= 3 }
+
+    /// Keras 1 stored weights in its own layouts: LSTM as 12 per-gate tensors, GRU as 9, Conv1D as
+    /// `(k, 1, in, filters)`, `th` kernels as `(filters, in, kh, kw)`. Keras 2's loader converts them
+    /// (`preprocess_weights_for_loading`, KERAS_FORMATS.md 3.2, 3.4, 3.5).
+    public var storesKeras1WeightLayouts: Bool { major <= 1 }
+
+    /// Whether the file records the backend that trained it (Keras 1 never wrote a `backend` attribute,
+    /// so a Keras 1 convolution kernel may be Theano-flipped without the file saying so).
+    public var recordsBackend: Bool { major >= 2 }
+
+    /// The node index a nested model's first call gets in the enclosing model's config, when the
+    /// references themselves do not tell: Keras 1/2 count the model's own construction as node 0
+    /// (`kept_nodes = 1` for containers), as does Keras 3 for Functional models; a Keras 3 Sequential
+    /// is not a Functional subclass and starts at 0.
+    public func firstNodeIndex(ofNestedModel className: String) -> Int {
+        major >= 3 && className == "Sequential" ? 0 : 1
+    }
+
+    /// The Keras release a file was written by when it records none but its layout shows Keras 3
+    /// (a `.keras` archive without `metadata.json`, a `.weights.h5` file, a config with `module` keys).
+    public static let inferredKeras3 = KerasVersion("3 (inferred from the file layout)")
+
+    /// The Keras release of a weights file without `keras_version`: Keras 2's loader takes it as Keras 1.
+    public static let inferredKeras1 = KerasVersion("1 (inferred: no keras_version)")
 }
