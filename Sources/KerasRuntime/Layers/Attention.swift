@@ -1,0 +1,419 @@
+import Foundation
+
+// Keras attention layers: `Attention` (Luong dot-product), `AdditiveAttention` (Bahdanau) and
+// `MultiHeadAttention`, at inference (dropout is the identity).
+//
+// Call options that Keras stores with the call rather than the layer (`use_causal_mask`,
+// `return_attention_scores`, an `attention_mask` tensor) reach the layer through the canonical
+// config's `call_kwargs`: one object per call of the layer, written by the importer.
+
+extension LayerConfig {
+    /// A call option (`call_kwargs` entry), which must be the same in every call of the layer.
+    func callOption(_ key: String) throws -> JSON? {
+        guard let calls = self["call_kwargs"]?.arrayValue else { return nil }
+        let values = calls.map { $0[key] ?? .null }
+        guard let first = values.first else { return nil }
+        guard values.allSatisfy({ $0 == first }) else {
+            throw unsupported("it is called several times with different '\(key)' arguments")
+        }
+        return first == .null ? nil : first
+    }
+
+    /// A boolean call option, or `fallback` when the calls do not set it.
+    func callFlag(_ key: String, default fallback: Bool) throws -> Bool {
+        guard let v = try callOption(key) else { return fallback }
+        guard let b = v.boolValue else {
+            throw KerasError(.format, "layer '\(name)' (\(className)): call argument '\(key)' should be true or false, found \(v.serialized)")
+        }
+        return b
+    }
+}
+
+/// Row-wise softmax of `scores` (rows of `length`), then `out[r] = Σ_j p[r][j] · v[j]` per block.
+///
+/// Shared by the attention layers: `scores` is `(rows, length)`, `values` `(length, dim)`,
+/// the result `(rows, dim)`.
+enum AttentionKernel {
+    /// TF's additive mask value: masked scores get `-1e9` added (`scores - 1e9` in Float32).
+    static let maskedOffset: Float = 1.0e9
+
+    /// `tf.nn.softmax` over each row of `length`, in place.
+    static func softmax(_ scores: inout [Float], length: Int) {
+        scores.withUnsafeMutableBufferPointer { Activation.softmaxRows($0, rowLength: length) }
+    }
+
+    /// `exp(x - logsumexp(x))` over each row (the Keras `Softmax` layer over several axes).
+    static func logSumExpSoftmax(_ scores: inout [Float], length: Int) {
+        guard length > 0 else { return }
+        var start = 0
+        while start + length <= scores.count {
+            var m = -Float.infinity
+            for i in start..<start + length { m = max(m, scores[i]) }
+            var sum: Float = 0
+            for i in start..<start + length { sum += exp(scores[i] - m) }
+            let lse = log(sum) + m
+            for i in start..<start + length { scores[i] = exp(scores[i] - lse) }
+            start += length
+        }
+    }
+}
+
+/// Keras `Attention` (dot-product, Luong-style) and `AdditiveAttention` (Bahdanau-style).
+///
+/// Inputs `[query, value]` or `[query, value, key]` (key defaults to value):
+/// query `(batch, Tq, dim)`, value `(batch, Tv, dim_v)`, key `(batch, Tv, dim)`; more leading
+/// dimensions are allowed and must agree. Output `(batch, Tq, dim_v)` and, with
+/// `return_attention_scores`, the softmax weights `(batch, Tq, Tv)` as a second output.
+///
+/// Scores `(batch, Tq, Tv)`:
+/// - `Attention`, `score_mode="dot"`: `q·kᵀ`, times the scalar `scale` weight if `use_scale`;
+/// - `Attention`, `score_mode="concat"`: `concat_score_weight · Σ_d tanh(scale·(q_d + k_d))`;
+/// - `AdditiveAttention`: `Σ_d scale_d · tanh(q_d + k_d)` (`scale` has shape `(dim,)` if `use_scale`).
+///
+/// Masked positions (value mask, causal mask) get `-1e9` added before the softmax; a query mask
+/// zeroes the output rows and is passed on as the output mask, as in Keras' `BaseDenseAttention`.
+/// Weights in Keras' order: `scale` (if `use_scale`), then `concat_score_weight` (concat mode).
+struct DenseAttention: Layer {
+    enum Score: Sendable { case dot, concat, additive }
+
+    let name: String
+    let className: String
+    let score: Score
+    let useScale: Bool
+    let causal: Bool
+    let returnScores: Bool
+    private(set) var scale: Tensor?
+    private(set) var concatScoreWeight: Tensor?
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        className = config.className
+        if config.className == "AdditiveAttention" {
+            score = .additive
+            useScale = try config.bool("use_scale", default: true)
+        } else {
+            switch try config.string("score_mode", default: "dot") {
+            case "dot": score = .dot
+            case "concat": score = .concat
+            case let other: throw config.unsupported("score_mode '\(other)' is not supported (Keras has dot and concat)")
+            }
+            useScale = try config.bool("use_scale", default: false)
+        }
+        // `causal` is the config option of TF ≤ 2.10; later releases pass `use_causal_mask` to the call.
+        causal = try config.bool("causal", default: false) || config.callFlag("use_causal_mask", default: false)
+        returnScores = try config.callFlag("return_attention_scores", default: false)
+        if try config.callOption("mask") != nil {
+            throw config.unsupported("an explicit 'mask' call argument is not supported")
+        }
+    }
+
+    var weights: [Weight] {
+        (scale.map { [Weight("scale", $0)] } ?? []) + (concatScoreWeight.map { [Weight("concat_score_weight", $0)] } ?? [])
+    }
+
+    /// Checks `[query, value(, key)]` shapes; returns query, value and key shapes.
+    private func check(_ shapes: [Shape]) throws -> (q: Shape, v: Shape, k: Shape) {
+        guard shapes.count == 2 || shapes.count == 3 else {
+            throw KerasError(.shape, "layer '\(name)' expects [query, value] or [query, value, key], got \(shapes.count) input(s)")
+        }
+        let q = shapes[0], v = shapes[1], k = shapes.count == 3 ? shapes[2] : shapes[1]
+        func compatible(_ a: Int?, _ b: Int?) -> Bool { a == nil || b == nil || a == b }
+        guard q.count >= 3, v.count == q.count, k.count == q.count,
+              zip(q.dropLast(2), v.dropLast(2)).allSatisfy(compatible), zip(k.dropLast(), v.dropLast()).allSatisfy(compatible),
+              compatible(q.last ?? nil, k.last ?? nil) else {
+            throw KerasError(.shape, "layer '\(name)' got incompatible query \(q.kerasDescription), value \(v.kerasDescription) and key \(k.kerasDescription)")
+        }
+        return (q, v, k)
+    }
+
+    mutating func build(inputShapes: [Shape], weights reader: inout WeightReader) throws {
+        let s = try check(inputShapes)
+        switch score {
+        case .additive:
+            // Keras sizes `scale` by the value's features; it multiplies tanh(q + k), so they must agree.
+            let dim = try ShapeCheck(layer: name).known(s.v.last ?? nil, "value feature")
+            if useScale, let dq = s.q.last ?? nil, dim != dq {
+                throw KerasError(.unsupported, "layer '\(name)' (AdditiveAttention): use_scale needs value and query with the same feature count, got \(dim) and \(dq)")
+            }
+            scale = useScale ? try reader.take("scale", shape: [dim]) : nil
+        case .dot, .concat:
+            scale = useScale ? try reader.take("scale", shape: []) : nil
+            concatScoreWeight = score == .concat ? try reader.take("concat_score_weight", shape: []) : nil
+        }
+    }
+
+    func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
+        let s = try check(inputShapes)
+        let out = Array(s.q.dropLast()) + [s.v.last ?? nil]
+        return returnScores ? [out, Array(s.q.dropLast()) + [s.v[s.v.count - 2]]] : [out]
+    }
+
+    func call(_ inputs: [Tensor]) throws -> [Tensor] {
+        try call(inputs, masks: inputs.map { _ in nil }).outputs
+    }
+
+    func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+        _ = try check(inputs.map { $0.shape.map { Optional($0) } })
+        let q = inputs[0], v = inputs[1], k = inputs.count == 3 ? inputs[2] : inputs[1]
+        let tq = q.shape[q.rank - 2], tv = v.shape[v.rank - 2], dim = q.shape[q.rank - 1], dv = v.shape[v.rank - 1]
+        let blocks = q.count / max(tq * dim, 1)
+        guard v.count == blocks * tv * dv, k.count == blocks * tv * dim,
+              scale.map({ $0.count == (score == .additive ? dim : 1) }) ?? true else {
+            throw KerasError(.shape, "layer '\(name)' got query \(q.shape), value \(v.shape), key \(k.shape), which do not fit its weights")
+        }
+        let queryMask = try maskValues(masks.first ?? nil, blocks: blocks, steps: tq, what: "query")
+        let valueMask = try maskValues(masks.count > 1 ? masks[1] : nil, blocks: blocks, steps: tv, what: "value")
+
+        var probabilities = [Float](repeating: 0, count: blocks * tq * tv)
+        var out = [Float](repeating: 0, count: blocks * tq * dv)
+        let s = scale?.scalars ?? [], c = concatScoreWeight?.scalars.first ?? 1
+        for b in 0..<blocks {
+            var scores = [Float](repeating: 0, count: tq * tv)
+            for i in 0..<tq {
+                let qRow = (b * tq + i) * dim
+                for j in 0..<tv {
+                    let kRow = (b * tv + j) * dim
+                    var sum: Float = 0
+                    switch score {
+                    case .dot:
+                        for d in 0..<dim { sum += q.scalars[qRow + d] * k.scalars[kRow + d] }
+                        if let s0 = s.first { sum *= s0 }
+                    case .concat:
+                        for d in 0..<dim {
+                            let x = q.scalars[qRow + d] + k.scalars[kRow + d]
+                            sum += tanh(s.first.map { $0 * x } ?? x)
+                        }
+                        sum = c * sum
+                    case .additive:
+                        for d in 0..<dim {
+                            let t = tanh(q.scalars[qRow + d] + k.scalars[kRow + d])
+                            sum += s.isEmpty ? t : s[d] * t
+                        }
+                    }
+                    let keep = (valueMask?[b * tv + j] ?? true) && (!causal || j <= i)
+                    scores[i * tv + j] = keep ? sum : sum - AttentionKernel.maskedOffset
+                }
+            }
+            AttentionKernel.softmax(&scores, length: tv)
+            for i in 0..<tq {
+                let oRow = (b * tq + i) * dv
+                let zero = !(queryMask?[b * tq + i] ?? true)
+                for j in 0..<tv {
+                    let p = scores[i * tv + j]
+                    let vRow = (b * tv + j) * dv
+                    for d in 0..<dv { out[oRow + d] += p * v.scalars[vRow + d] }
+                }
+                if zero { for d in 0..<dv { out[oRow + d] *= 0 } }
+            }
+            probabilities.replaceSubrange(b * tq * tv ..< (b + 1) * tq * tv, with: scores)
+        }
+        var outputs = [Tensor(uncheckedShape: Array(q.shape.dropLast()) + [dv], scalars: out)]
+        if returnScores {
+            outputs.append(Tensor(uncheckedShape: Array(q.shape.dropLast()) + [tv], scalars: probabilities))
+        }
+        let outMask = masks.first ?? nil
+        return (outputs, outputs.map { _ in outMask })
+    }
+
+    /// A `(batch, steps)` mask as booleans, or nil; only rank-3 inputs carry masks.
+    private func maskValues(_ mask: Tensor?, blocks: Int, steps: Int, what: String) throws -> [Bool]? {
+        guard let mask else { return nil }
+        guard mask.count == blocks * steps else {
+            throw KerasError(.shape, "layer '\(name)': the \(what) mask has shape \(mask.shape), expected (\(blocks), \(steps))")
+        }
+        return mask.scalars.map { $0 != 0 }
+    }
+}
+
+/// Keras `MultiHeadAttention` (tf.keras / Keras 3), without masks.
+///
+/// Inputs `[query, value]` or `[query, value, key]`: query `(batch, T..., dim_q)`, value
+/// `(batch, S..., dim_v)`, key `(batch, S..., dim_k)` (key defaults to value). Attention runs over
+/// all the `T...`/`S...` positions (the default `attention_axes`).
+///
+/// Weights in Keras' order (EinsumDense layers `query`, `key`, `value`, `attention_output`):
+/// query kernel `(dim_q, heads, key_dim)` + bias `(heads, key_dim)`, key kernel
+/// `(dim_k, heads, key_dim)` + bias, value kernel `(dim_v, heads, value_dim)` + bias
+/// `(heads, value_dim)`, output kernel `(heads, value_dim, out...)` + bias `(out...)`, where `out...`
+/// is `output_shape` or `dim_q`; biases only with `use_bias`.
+///
+/// `Q = query·Wq + bq` scaled by `1/√key_dim`, `K`, `V` likewise; per head
+/// `P = softmax(Q·Kᵀ)` over the key positions (causal positions masked with `-1e9` when the call
+/// used `use_causal_mask`), `O = P·V`; output `Σ_{h,e} O[h,e]·Wo[h,e] + bo` of shape
+/// `(batch, T..., out...)`. With `return_attention_scores` the second output is `P`,
+/// `(batch, heads, T..., S...)`.
+struct MultiHeadAttention: Layer {
+    let name: String
+    var className: String { "MultiHeadAttention" }
+    let heads: Int
+    let keyDim: Int
+    let valueDim: Int
+    let useBias: Bool
+    /// `output_shape` when the config sets it (trailing output dimensions).
+    let outputDims: [Int]?
+    let attentionAxes: [Int]?
+    let causal: Bool
+    let returnScores: Bool
+    private(set) var weights: [Weight] = []
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        heads = try config.int("num_heads")
+        keyDim = try config.int("key_dim")
+        valueDim = try config.int("value_dim", default: keyDim)
+        guard heads > 0, keyDim > 0, valueDim > 0 else {
+            throw config.unsupported("num_heads, key_dim and value_dim must be positive")
+        }
+        useBias = try config.bool("use_bias", default: true)
+        if let o = config["output_shape"] {
+            if let i = o.intValue {
+                outputDims = [i]
+            } else if let a = o.arrayValue, !a.isEmpty, a.allSatisfy({ ($0.intValue ?? 0) > 0 }) {
+                outputDims = a.compactMap(\.intValue)
+            } else {
+                throw config.unsupported("output_shape \(o.serialized) is not supported")
+            }
+        } else {
+            outputDims = nil
+        }
+        if let axes = config["attention_axes"] {
+            if let i = axes.intValue {
+                attentionAxes = [i]
+            } else if let a = axes.arrayValue, a.allSatisfy({ $0.intValue != nil }) {
+                attentionAxes = a.compactMap(\.intValue)
+            } else {
+                throw config.unsupported("attention_axes \(axes.serialized) is not supported")
+            }
+        } else {
+            attentionAxes = nil
+        }
+        causal = try config.callFlag("use_causal_mask", default: false)
+        returnScores = try config.callFlag("return_attention_scores", default: false)
+        if try config.callOption("attention_mask") != nil {
+            throw config.unsupported("an 'attention_mask' argument is not supported")
+        }
+    }
+
+    /// The checked shapes: query, value, key, and the output's trailing dimensions.
+    private func check(_ shapes: [Shape]) throws -> (q: Shape, v: Shape, k: Shape, out: [Int]) {
+        guard shapes.count == 2 || shapes.count == 3 else {
+            throw KerasError(.shape, "layer '\(name)' expects query and value (and key), got \(shapes.count) input(s)")
+        }
+        let q = shapes[0], v = shapes[1], k = shapes.count == 3 ? shapes[2] : shapes[1]
+        func compatible(_ a: Int?, _ b: Int?) -> Bool { a == nil || b == nil || a == b }
+        guard q.count >= 3, v.count == q.count, k.count == q.count,
+              zip(k.dropLast(), v.dropLast()).allSatisfy(compatible), compatible(q[0], v[0]) else {
+            throw KerasError(.shape, "layer '\(name)' got incompatible query \(q.kerasDescription), value \(v.kerasDescription) and key \(k.kerasDescription)")
+        }
+        let all = Array(1..<(q.count - 1))
+        if let attentionAxes, attentionAxes != all {
+            throw KerasError(.unsupported, "layer '\(name)' (MultiHeadAttention): attention_axes \(attentionAxes) is not supported; kconv attends over all axes between batch and features (\(all))")
+        }
+        if causal && q.count != 3 {
+            throw KerasError(.unsupported, "layer '\(name)' (MultiHeadAttention): use_causal_mask needs rank-3 inputs")
+        }
+        let dimQ = try ShapeCheck(layer: name).known(q.last ?? nil, "query feature")
+        return (q, v, k, outputDims ?? [dimQ])
+    }
+
+    mutating func build(inputShapes: [Shape], weights reader: inout WeightReader) throws {
+        let s = try check(inputShapes)
+        let check = ShapeCheck(layer: name)
+        let dimQ = try check.known(s.q.last ?? nil, "query feature")
+        let dimV = try check.known(s.v.last ?? nil, "value feature")
+        let dimK = try check.known(s.k.last ?? nil, "key feature")
+        var w: [Weight] = []
+        for (part, dim, size) in [("query", dimQ, keyDim), ("key", dimK, keyDim), ("value", dimV, valueDim)] {
+            w.append(Weight("\(part)/kernel", try reader.take("\(part)/kernel", shape: [dim, heads, size])))
+            if useBias { w.append(Weight("\(part)/bias", try reader.take("\(part)/bias", shape: [heads, size]))) }
+        }
+        w.append(Weight("attention_output/kernel", try reader.take("attention_output/kernel", shape: [heads, valueDim] + s.out)))
+        if useBias { w.append(Weight("attention_output/bias", try reader.take("attention_output/bias", shape: s.out))) }
+        weights = w
+    }
+
+    func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
+        let s = try check(inputShapes)
+        let out = Array(s.q.dropLast()) + s.out.map { Optional($0) }
+        guard returnScores else { return [out] }
+        return [out, [s.q[0], heads] + Array(s.q.dropFirst().dropLast()) + Array(s.v.dropFirst().dropLast())]
+    }
+
+    func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+        guard masks.allSatisfy({ $0 == nil }) else {
+            throw KerasError(.unsupported, "layer '\(name)' (MultiHeadAttention): inputs with a Keras mask are not supported")
+        }
+        let outputs = try call(inputs)
+        return (outputs, outputs.map { _ in nil })
+    }
+
+    func call(_ inputs: [Tensor]) throws -> [Tensor] {
+        let s = try check(inputs.map { $0.shape.map { Optional($0) } })
+        let q = inputs[0], v = inputs[1], k = inputs.count == 3 ? inputs[2] : inputs[1]
+        let batch = q.shape[0]
+        let dimQ = q.shape[q.rank - 1], dimV = v.shape[v.rank - 1], dimK = k.shape[k.rank - 1]
+        let t = q.count / max(batch * dimQ, 1), sLen = v.count / max(batch * dimV, 1)
+        let outCount = s.out.reduce(1, *)
+        let stride = useBias ? 2 : 1
+        guard weights.count == 4 * stride, weights[0].tensor.shape == [dimQ, heads, keyDim],
+              weights[stride].tensor.shape == [dimK, heads, keyDim], weights[2 * stride].tensor.shape == [dimV, heads, valueDim],
+              v.shape[0] == batch, k.shape[0] == batch, k.count == batch * sLen * dimK else {
+            throw KerasError(.shape, "layer '\(name)' got query \(q.shape), value \(v.shape), key \(k.shape), which do not fit its weights")
+        }
+        func project(_ x: Tensor, rows: Int, dim: Int, part: Int, size: Int) -> [Float] {
+            GEMM.multiply(x.scalars, weights[part * stride].tensor.scalars, m: rows, k: dim, n: heads * size,
+                          bias: useBias ? weights[part * stride + 1].tensor.scalars : nil)
+        }
+        // (batch·T, heads·key_dim), (batch·S, heads·key_dim), (batch·S, heads·value_dim).
+        var qp = project(q, rows: batch * t, dim: dimQ, part: 0, size: keyDim)
+        let kp = project(k, rows: batch * sLen, dim: dimK, part: 1, size: keyDim)
+        let vp = project(v, rows: batch * sLen, dim: dimV, part: 2, size: valueDim)
+        let factor = Float(1.0 / Double(keyDim).squareRoot())
+        for i in qp.indices { qp[i] *= factor }
+
+        // Scores (batch, heads, T, S), then the context (batch·T, heads·value_dim).
+        var scores = [Float](repeating: 0, count: batch * heads * t * sLen)
+        var context = [Float](repeating: 0, count: batch * t * heads * valueDim)
+        let hk = heads * keyDim, hv = heads * valueDim
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let base = (b * heads + h) * t * sLen
+                for i in 0..<t {
+                    let qRow = (b * t + i) * hk + h * keyDim
+                    for j in 0..<sLen {
+                        let kRow = (b * sLen + j) * hk + h * keyDim
+                        var sum: Float = 0
+                        for d in 0..<keyDim { sum += qp[qRow + d] * kp[kRow + d] }
+                        scores[base + i * sLen + j] = causal && j > i ? sum + -AttentionKernel.maskedOffset : sum
+                    }
+                }
+            }
+        }
+        if s.q.count > 3 {
+            AttentionKernel.logSumExpSoftmax(&scores, length: sLen)
+        } else {
+            AttentionKernel.softmax(&scores, length: sLen)
+        }
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let base = (b * heads + h) * t * sLen
+                for i in 0..<t {
+                    let cRow = (b * t + i) * hv + h * valueDim
+                    for j in 0..<sLen {
+                        let p = scores[base + i * sLen + j]
+                        let vRow = (b * sLen + j) * hv + h * valueDim
+                        for e in 0..<valueDim { context[cRow + e] += p * vp[vRow + e] }
+                    }
+                }
+            }
+        }
+        let out = GEMM.multiply(context, weights[3 * stride].tensor.scalars, m: batch * t, k: hv, n: outCount,
+                                bias: useBias ? weights[3 * stride + 1].tensor.scalars : nil)
+        var outputs = [Tensor(uncheckedShape: Array(q.shape.dropLast()) + s.out, scalars: out)]
+        if returnScores {
+            let shape = [batch, heads] + Array(q.shape.dropFirst().dropLast()) + Array(v.shape.dropFirst().dropLast())
+            outputs.append(Tensor(uncheckedShape: shape, scalars: scores))
+        }
+        return outputs
+    }
+}
