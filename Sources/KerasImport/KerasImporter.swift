@@ -18,8 +18,12 @@ public struct ImportedModel: Sendable {
     public var converted: KerasModel? = nil
 }
 
-/// Reads Keras model files: full-model `.h5`, or a `to_json()` architecture with an optional
-/// `save_weights()` `.h5`.
+/// Reads Keras model files of every generation: full-model `.h5` (Keras 1, multi-backend Keras 2,
+/// tf.keras, Keras 3's legacy `.h5`), Keras 3 `.keras` archives, and a `to_json()` architecture with
+/// an optional weights file (`save_weights()` `.h5`, or a Keras 3 `.weights.h5`).
+///
+/// The file kind is found from the first bytes, never from the extension (an HDF5 file named
+/// `.keras` is read as HDF5); the Keras generation from the stored `keras_version`.
 public enum KerasImporter {
     /// The kinds of file kconv recognises by their first bytes.
     enum FileKind {
@@ -41,7 +45,10 @@ public enum KerasImporter {
             case .kconv:
                 return try loadKConv(path, weightsPath: weightsPath)
             case .zip:
-                throw KerasError(.unsupported, "is a zip archive (a Keras 3 .keras file); kconv does not read .keras archives yet", file: path)
+                if let weightsPath {
+                    throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is a .keras archive, which holds its weights (given weights: \(weightsPath))")
+                }
+                return try loadArchive(path)
             case .unknown:
                 throw KerasError(.format, "is not a Keras model file (neither HDF5, JSON nor .kconv)", file: path)
             }
@@ -92,13 +99,43 @@ public enum KerasImporter {
             throw KerasError(.format, "has no model_config attribute: it is not a Keras model file", file: path)
         }
         let version = KerasVersion(try root.stringAttribute("keras_version"))
-        let backend = try root.stringAttribute("backend")
-        let graph = try ConfigDecoder(version: version).decodeModel(JSON(parsing: configText, what: "model_config"))
         let weightsGroup = root.hasGroup("model_weights") ? try root.group("model_weights") : root
-        let weights = try LegacyH5Weights(file: file, group: weightsGroup, graph: graph)
+        let backend = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
+        let graph = try ConfigDecoder(version: version).decodeModel(JSON(parsing: configText, what: "model_config"))
+        let weights = try legacyWeights(file: file, group: weightsGroup, graph: graph, version: version, backend: backend)
         let model = try Model(spec: graph, version: version, weights: weights)
         return ImportedModel(model: model, kerasVersion: version, backend: backend, modelPath: path,
                              weightsPath: nil, hasWeights: true)
+    }
+
+    /// The weights of a legacy (Keras 1/2, Keras 3 legacy) `.h5` group, converted from the file's
+    /// layouts (Keras 1, Theano kernels) to kconv's.
+    static func legacyWeights(file: HDF5File, group: HDF5Group, graph: GraphSpec, version: KerasVersion,
+                              backend: String?) throws -> any WeightSource {
+        let stored = try LegacyH5Weights(file: file, group: group, graph: graph)
+        let conversion = StoredWeightConversion(keras1: version.storesKeras1WeightLayouts, theano: backend == "theano")
+        guard conversion.isNeeded else { return stored }
+        return ConvertedWeights(base: stored, conversion: conversion, graph: graph)
+    }
+
+    /// A Keras 3 `.keras` zip archive: `config.json`, `metadata.json`, `model.weights.h5`.
+    static func loadArchive(_ path: String) throws -> ImportedModel {
+        let archive = try KerasArchive(path: path)
+        let version = archive.kerasVersion.map { KerasVersion($0) } ?? .inferredKeras3
+        let graph = try ConfigDecoder(version: version).decodeModel(archive.config)
+        guard let image = archive.weightsImage else {
+            throw KerasError(.format, "is a .keras archive without \(KerasArchive.weightsName)", file: path)
+        }
+        let file = try HDF5File(image: image, name: "\(path) (\(KerasArchive.weightsName))")
+        let weights = try Keras3Weights(file: file, graph: graph, version: version)
+        let model = try Model(spec: graph, version: version, weights: weights)
+        return ImportedModel(model: model, kerasVersion: version, backend: nil, modelPath: path,
+                             weightsPath: nil, hasWeights: true)
+    }
+
+    /// Whether a config is Keras 3's (`module` keys, which no earlier Keras wrote in `to_json`).
+    static func looksLikeKeras3(_ json: JSON) -> Bool {
+        json["module"] != nil || json["config"]?["layers"]?.arrayValue?.first?["module"] != nil
     }
 
     static func loadJSON(_ path: String, weightsPath: String?) throws -> ImportedModel {
@@ -108,37 +145,58 @@ public enum KerasImporter {
         }
         guard data.count < 512 << 20 else { throw KerasError(.format, "is too large for a model JSON (\(data.count) bytes)", file: path) }
         let json = try JSON(parsing: data, what: "the model JSON")
-        var versionText = json["keras_version"]?.stringValue
+        var version = json["keras_version"]?.stringValue.map { KerasVersion($0) }
         var backend = json["backend"]?.stringValue
-        var source: (HDF5File, HDF5Group)?
+        if version == nil, looksLikeKeras3(json) { version = .inferredKeras3 }
+
+        /// What the weights file is: a legacy group (`layer_names`) or a Keras 3 `.weights.h5`.
+        enum Source {
+            case legacy(HDF5File, HDF5Group, weightsVersion: KerasVersion)
+            case keras3(HDF5File)
+        }
+        var source: Source?
         if let weightsPath {
             do {
-                guard try kind(of: weightsPath) == .hdf5 else {
-                    throw KerasError(.format, "is not an HDF5 weights file", file: weightsPath)
+                let kind = try kind(of: weightsPath)
+                guard kind == .hdf5 else {
+                    throw KerasError(.format, kind == .zip ? "is a .keras archive, not a weights file: pass it as MODEL on its own" : "is not an HDF5 weights file", file: weightsPath)
                 }
                 let file = try HDF5File(path: weightsPath)
                 let root = file.root
                 let group = root.hasGroup("model_weights") ? try root.group("model_weights") : root
-                if versionText == nil { versionText = try group.stringAttribute("keras_version") ?? root.stringAttribute("keras_version") }
-                if backend == nil { backend = try group.stringAttribute("backend") ?? root.stringAttribute("backend") }
-                source = (file, group)
+                if !group.hasAttribute("layer_names"), !group.hasAttribute("layer_names0"),
+                   root.hasGroup("layers") || root.hasGroup("vars") {
+                    source = .keras3(file)
+                    if version == nil { version = .inferredKeras3 }
+                } else {
+                    // Keras 2's loader takes a weights file without keras_version for Keras 1's.
+                    let stored = try group.stringAttribute("keras_version") ?? root.stringAttribute("keras_version")
+                    let weightsVersion = stored.map { KerasVersion($0) } ?? .inferredKeras1
+                    if version == nil { version = weightsVersion }
+                    if backend == nil { backend = try group.stringAttribute("backend") ?? root.stringAttribute("backend") }
+                    source = .legacy(file, group, weightsVersion: weightsVersion)
+                }
             } catch let e as KerasError {
                 throw e.inFile(weightsPath)
             }
         }
-        let version = KerasVersion(versionText)
-        let graph = try ConfigDecoder(version: version).decodeModel(json)
+        let modelVersion = version ?? KerasVersion(nil)
+        let graph = try ConfigDecoder(version: modelVersion).decodeModel(json)
         let model: Model
-        if let (file, group) = source {
-            do {
-                model = try Model(spec: graph, version: version, weights: LegacyH5Weights(file: file, group: group, graph: graph))
-            } catch let e as KerasError {
-                throw e.inFile(weightsPath ?? path)
+        do {
+            switch source {
+            case .legacy(let file, let group, let weightsVersion)?:
+                let weights = try legacyWeights(file: file, group: group, graph: graph, version: weightsVersion, backend: backend)
+                model = try Model(spec: graph, version: modelVersion, weights: weights)
+            case .keras3(let file)?:
+                model = try Model(spec: graph, version: modelVersion, weights: Keras3Weights(file: file, graph: graph, version: modelVersion))
+            case nil:
+                model = try Model(spec: graph, version: modelVersion, weights: nil)
             }
-        } else {
-            model = try Model(spec: graph, version: version, weights: nil)
+        } catch let e as KerasError {
+            throw e.inFile(weightsPath ?? path)
         }
-        return ImportedModel(model: model, kerasVersion: version, backend: backend, modelPath: path,
+        return ImportedModel(model: model, kerasVersion: modelVersion, backend: backend, modelPath: path,
                              weightsPath: weightsPath, hasWeights: source != nil)
     }
 }

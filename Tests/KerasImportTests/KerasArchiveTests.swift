@@ -1,0 +1,219 @@
+import Foundation
+import Testing
+@testable import KerasImport
+import KerasRuntime
+
+/// Zip files written byte by byte, for the `.keras` reader's checks.
+struct TestZip {
+    struct Member {
+        var name: String
+        var stored: [UInt8]
+        var method: UInt16 = 0
+        var crc: UInt32
+        var uncompressedSize: UInt32
+        var flags: UInt16 = 0
+
+        /// A member stored uncompressed.
+        init(_ name: String, _ bytes: [UInt8]) {
+            self.name = name
+            stored = bytes
+            crc = TestZip.crc32(bytes)
+            uncompressedSize = UInt32(bytes.count)
+        }
+
+        /// A member deflated as one stored DEFLATE block (valid DEFLATE that needs no compressor).
+        init(deflating name: String, _ bytes: [UInt8]) {
+            self.init(name, bytes)
+            let n = UInt16(bytes.count)
+            stored = [0x01, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)] + bytes
+            method = 8
+        }
+    }
+
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+    static func le32(_ v: UInt32) -> [UInt8] { le16(UInt16(v & 0xFFFF)) + le16(UInt16(v >> 16)) }
+
+    /// The archive; `entryCount` overrides the count in the end record.
+    static func build(_ members: [Member], entryCount: UInt16? = nil, directoryOffsetShift: UInt32 = 0) -> [UInt8] {
+        var out: [UInt8] = []
+        var directory: [UInt8] = []
+        for m in members {
+            let offset = UInt32(out.count)
+            let name = Array(m.name.utf8)
+            let common = le16(20) + le16(m.flags) + le16(m.method) + le16(0) + le16(0x21) + le32(m.crc)
+                + le32(UInt32(m.stored.count)) + le32(m.uncompressedSize) + le16(UInt16(name.count)) + le16(0)
+            out += le32(0x0403_4B50) + common + name + m.stored
+            directory += le32(0x0201_4B50) + le16(0x0314) + common + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + name
+        }
+        let directoryOffset = UInt32(out.count)
+        out += directory
+        let count = entryCount ?? UInt16(members.count)
+        out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(count) + le16(count)
+            + le32(UInt32(directory.count)) + le32(directoryOffset + directoryOffsetShift) + le16(0)
+        return out
+    }
+}
+
+@Suite("Keras .keras archives")
+struct KerasArchiveTests {
+    let scratch: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-zip-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    let config = Array(#"{"class_name": "Sequential", "config": {"name": "s", "layers": []}}"#.utf8)
+    let metadata = Array(#"{"keras_version": "3.15.1", "date_saved": "2026-01-01@00:00:00"}"#.utf8)
+    let weights: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 100)
+
+    func write(_ bytes: [UInt8], _ name: String = "m.keras") throws -> String {
+        let url = scratch.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    /// The error reading `bytes` as an archive gives (the test fails if there is none).
+    func archiveError(_ bytes: [UInt8], limits: KerasArchive.Limits = .init()) throws -> KerasError? {
+        let path = try write(bytes)
+        do {
+            _ = try KerasArchive(path: path, limits: limits)
+            Issue.record("the archive was accepted")
+            return nil
+        } catch let e as KerasError {
+            #expect(e.file == path, "the error names the archive: \(e)")
+            #expect(!e.description.contains("\n"))
+            return e
+        }
+    }
+
+    @Test("stored and deflated members are read and checked")
+    func readsMembers() throws {
+        for deflated in [false, true] {
+            let members = deflated
+                ? [TestZip.Member(deflating: "metadata.json", metadata), TestZip.Member(deflating: "config.json", config),
+                   TestZip.Member(deflating: "model.weights.h5", weights)]
+                : [TestZip.Member("metadata.json", metadata), TestZip.Member("config.json", config),
+                   TestZip.Member("model.weights.h5", weights)]
+            let archive = try KerasArchive(path: write(TestZip.build(members)))
+            #expect(archive.kerasVersion == "3.15.1")
+            #expect(archive.config["class_name"] == .string("Sequential"))
+            #expect(archive.weightsImage == weights)
+        }
+    }
+
+    @Test("members with other names are ignored, whatever their paths; metadata may be missing")
+    func otherMembers() throws {
+        let archive = try KerasArchive(path: write(TestZip.build([
+            TestZip.Member("../../etc/passwd", [1, 2, 3]), TestZip.Member("/abs/config.json", [4]),
+            TestZip.Member("config.json", config), TestZip.Member("assets/", []),
+        ])))
+        #expect(archive.kerasVersion == nil)
+        #expect(archive.weightsImage == nil)
+    }
+
+    @Test("a truncated archive (the directory cut off) is one clear error")
+    func truncated() throws {
+        let full = TestZip.build([TestZip.Member("config.json", config), TestZip.Member("model.weights.h5", weights)])
+        for cut in [full.count / 2, full.count - 10, 3] {
+            let e = try #require(try archiveError(Array(full[..<cut])))
+            #expect(e.kind == .format)
+            #expect(e.message.contains("truncated") || e.message.contains("damaged"))
+        }
+    }
+
+    @Test("a member claiming more than the limit is refused before it is read")
+    func hugeMember() throws {
+        var member = TestZip.Member("config.json", config)
+        member.uncompressedSize = 0xFFFF_FFF0
+        member.stored = []
+        let e = try #require(try archiveError(TestZip.build([member])))
+        #expect(e.message.contains("config.json"))
+        var limits = KerasArchive.Limits()
+        limits.json = 10
+        let small = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config)]), limits: limits))
+        #expect(small.message.contains("more than kconv reads"))
+    }
+
+    @Test("zip bombs: a deflated member declaring a huge expansion, or inflating past its declared size")
+    func zipBombs() throws {
+        var bomb = TestZip.Member(deflating: "model.weights.h5", weights)
+        bomb.uncompressedSize = 2_000_000_000
+        let e = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config), bomb])))
+        #expect(e.message.contains("zip bomb"))
+        var liar = TestZip.Member(deflating: "model.weights.h5", weights)
+        liar.uncompressedSize = 10
+        let e2 = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config), liar])))
+        #expect(e2.message.contains("model.weights.h5"))
+    }
+
+    @Test("damaged data: CRC mismatch, broken deflate stream, bad offsets, encrypted members")
+    func damagedData() throws {
+        var flipped = TestZip.Member("model.weights.h5", weights)
+        flipped.stored[20] ^= 0xFF
+        #expect(try archiveError(TestZip.build([TestZip.Member("config.json", config), flipped]))?.message.contains("CRC") == true)
+
+        var broken = TestZip.Member(deflating: "config.json", config)
+        broken.stored = [0x07] + Array(repeating: 0xFF, count: 40)
+        #expect(try archiveError(TestZip.build([broken])) != nil)
+
+        // A deflate stream cut short: the reader must stop, not wait for more input.
+        var short = TestZip.Member(deflating: "config.json", config)
+        short.stored = Array(short.stored[..<20])
+        #expect(try archiveError(TestZip.build([short])) != nil)
+
+        #expect(try archiveError(TestZip.build([TestZip.Member("config.json", config)], directoryOffsetShift: 1000)) != nil)
+        #expect(try archiveError(TestZip.build([TestZip.Member("config.json", config)], entryCount: 9)) != nil)
+
+        var encrypted = TestZip.Member("config.json", config)
+        encrypted.flags = 1
+        #expect(try archiveError(TestZip.build([encrypted]))?.kind == .unsupported)
+    }
+
+    @Test("duplicate members, a missing config.json, npz weights")
+    func structure() throws {
+        let dup = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config), TestZip.Member("config.json", config)])))
+        #expect(dup.message.contains("2 members named config.json"))
+        let none = try #require(try archiveError(TestZip.build([TestZip.Member("model.weights.h5", weights)])))
+        #expect(none.message.contains("without config.json"))
+        let npz = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config), TestZip.Member("model.weights.npz", [1])])))
+        #expect(npz.kind == .unsupported)
+        let empty = try #require(try archiveError([]))
+        #expect(empty.kind == .format)
+    }
+
+    @Test("a .keras file goes through the importer; errors name the file")
+    func importer() throws {
+        let path = try write(TestZip.build([TestZip.Member("config.json", config)]), "noweights.keras")
+        do {
+            _ = try KerasImporter.load(path)
+            Issue.record("loaded")
+        } catch let e as KerasError {
+            #expect(e.file == path)
+        }
+        #expect(throws: KerasError.self) { try KerasImporter.load(path, weights: path) }
+    }
+
+    @Test("snake_case class names as Keras' naming.to_snake_case")
+    func snakeCase() {
+        let expected = [
+            "Dense": "dense", "Conv2D": "conv2d", "ConvLSTM2D": "conv_lstm2d", "SimpleRNN": "simple_rnn",
+            "PReLU": "p_re_lu", "ReLU": "re_lu", "LeakyReLU": "leaky_re_lu", "UpSampling2D": "up_sampling2d",
+            "BatchNormalization": "batch_normalization", "GlobalAveragePooling1D": "global_average_pooling1d",
+            "LSTM": "lstm", "GRU": "gru", "InputLayer": "input_layer", "TimeDistributed": "time_distributed",
+            "Bidirectional": "bidirectional", "MultiHeadAttention": "multi_head_attention", "Functional": "functional",
+            "Sequential": "sequential", "Conv1DTranspose": "conv1d_transpose", "CuDNNLSTM": "cu_dnnlstm",
+        ]
+        for (cls, snake) in expected {
+            #expect(Keras3Weights.snakeCase(cls) == snake, "\(cls)")
+        }
+    }
+}
