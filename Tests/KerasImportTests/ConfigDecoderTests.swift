@@ -136,6 +136,56 @@ struct ConfigDecoderTests {
         #expect(s.rows[1].outputShape == .single([nil, 3]))
     }
 
+    @Test("tf.keras kwargs tensors follow the first argument as value, key; other kwargs become call_kwargs")
+    func keras2KwargsTensors() throws {
+        // As tf_keras 2.21 writes MultiHeadAttention(q, v, k, use_causal_mask=True) and Attention([q, v]).
+        let g = try decode("""
+            {"class_name": "Functional", "config": {"name": "m",
+              "layers": [
+                {"name": "q", "class_name": "InputLayer", "config": {"name": "q", "batch_input_shape": [null, 4, 3]}, "inbound_nodes": []},
+                {"name": "v", "class_name": "InputLayer", "config": {"name": "v", "batch_input_shape": [null, 5, 3]}, "inbound_nodes": []},
+                {"name": "k", "class_name": "InputLayer", "config": {"name": "k", "batch_input_shape": [null, 5, 2]}, "inbound_nodes": []},
+                {"name": "mha", "class_name": "MultiHeadAttention",
+                 "config": {"name": "mha", "num_heads": 2, "key_dim": 3, "attention_axes": [1]},
+                 "inbound_nodes": [[["q", 0, 0, {"key": ["k", 0, 0], "value": ["v", 0, 0], "use_causal_mask": true}]]]},
+                {"name": "att", "class_name": "Attention", "config": {"name": "att"},
+                 "inbound_nodes": [[["q", 0, 0, {"return_attention_scores": true}], ["v", 0, 0, {"return_attention_scores": true}]]]}],
+              "input_layers": [["q", 0, 0], ["v", 0, 0], ["k", 0, 0]],
+              "output_layers": [["mha", 0, 0], ["att", 0, 1]]}}
+            """, ConfigDecoder(version: KerasVersion("2.15.0")))
+        #expect(g.layers[3].calls == [[TensorRef("q"), TensorRef("v"), TensorRef("k")]])
+        #expect(g.layers[3].config["call_kwargs"] == .array([.object([
+            "value": .object(["inputs": .array([.number(1)])]),
+            "key": .object(["inputs": .array([.number(2)])]),
+            "use_causal_mask": .bool(true)])]))
+        // Attention's kwargs are repeated on each input: read once, no tensors added.
+        #expect(g.layers[4].calls == [[TensorRef("q"), TensorRef("v")]])
+        #expect(g.layers[4].config["call_kwargs"] == .array([.object(["return_attention_scores": .bool(true)])]))
+        let model = try Model(spec: g, version: KerasVersion("2.15.0"), weights: nil)
+        // MHA: output (None, 4, 3); 3·2·3+2·3 (query) + 2·2·3+2·3 (key) + 3·2·3+2·3 (value) + 2·3·3+3 (output).
+        #expect(model.outputShapes == [[nil, 4, 3], [nil, 4, 5]])
+        #expect(model.layers[3].parameterCounts.trainable == 24 + 18 + 24 + 21)
+    }
+
+    @Test("Keras 3 call records: tensors in kwargs come as value, key, after args")
+    func keras3KwargsTensors() throws {
+        func tensor(_ name: String) -> String {
+            #"{"class_name": "__keras_tensor__", "config": {"shape": [null, 4, 3], "dtype": "float32", "keras_history": ["\#(name)", 0, 0]}}"#
+        }
+        let g = try decode("""
+            {"class_name": "Functional", "config": {"name": "f",
+              "layers": [
+                {"class_name": "InputLayer", "name": "q", "config": {"batch_shape": [null, 4, 3], "name": "q"}, "inbound_nodes": []},
+                {"class_name": "InputLayer", "name": "v", "config": {"batch_shape": [null, 4, 3], "name": "v"}, "inbound_nodes": []},
+                {"class_name": "InputLayer", "name": "k", "config": {"batch_shape": [null, 4, 3], "name": "k"}, "inbound_nodes": []},
+                {"class_name": "MultiHeadAttention", "name": "mha", "config": {"name": "mha", "num_heads": 1, "key_dim": 2},
+                 "inbound_nodes": [{"args": [\(tensor("q"))], "kwargs": {"key": \(tensor("k")), "value": \(tensor("v")), "training": false}}]}],
+              "input_layers": [["q", 0, 0], ["v", 0, 0], ["k", 0, 0]], "output_layers": ["mha", 0, 0]}}
+            """, ConfigDecoder(version: KerasVersion("3.15.1")))
+        #expect(g.layers[3].calls == [[TensorRef("q"), TensorRef("v"), TensorRef("k")]])
+        #expect(g.layers[3].config["call_kwargs"]?.arrayValue?.first?["training"] == .bool(false))
+    }
+
     @Test("every unsupported layer is reported at once, in one error")
     func unsupportedLayersTogether() throws {
         let g = try decode("""

@@ -118,8 +118,13 @@ struct ConfigDecoder {
             return TensorRef(ref.layer, ref.node - first, ref.tensor)
         }
         let layers = try entries.map { e, nodes -> LayerSpec in
-            let calls = try inboundCalls(nodes, layer: e.name).map { try $0.map(canonical) }
-            return LayerSpec(className: e.className, name: e.name, config: e.config, calls: e.className == "InputLayer" ? [] : calls)
+            let decoded = try inboundCalls(nodes, layer: e.name)
+            let calls = try decoded.map { try $0.refs.map(canonical) }
+            var config = e.config
+            if decoded.contains(where: { !$0.kwargs.isEmpty }) {
+                config["call_kwargs"] = .array(decoded.map { .object($0.kwargs) })
+            }
+            return LayerSpec(className: e.className, name: e.name, config: config, calls: e.className == "InputLayer" ? [] : calls)
         }
         let inputs = try refList(config["input_layers"], what: "input_layers").map(canonical)
         let outputs = try refList(config["output_layers"], what: "output_layers").map(canonical)
@@ -168,20 +173,55 @@ struct ConfigDecoder {
     }
 
     /// The calls of a layer: Keras 1/2 `[[[name, node, tensor, kwargs], ...], ...]` or Keras 3 `[{"args", "kwargs"}]`.
-    private func inboundCalls(_ nodes: JSON?, layer: String) throws -> [[TensorRef]] {
+    ///
+    /// Tensors passed as keyword arguments (tf.keras `{"value": ["v", 0, 0]}`, Keras 3 kwargs) follow
+    /// the first argument's tensors in the order `query`, `value`, `key`, then the other names sorted.
+    /// Each call's other non-null keyword arguments, and for tensor ones `{"inputs": [positions]}`,
+    /// are returned as `kwargs` (the decoder stores them as the layer config's `call_kwargs`).
+    private func inboundCalls(_ nodes: JSON?, layer: String) throws -> [(refs: [TensorRef], kwargs: [String: JSON])] {
         guard let nodes, nodes != .null else { return [] }
         guard let list = nodes.arrayValue else { throw KerasError(.format, "layer '\(layer)' has malformed inbound_nodes") }
         return try list.map { node in
+            var refs: [TensorRef] = []
+            let kwargs: JSON?
             if node.objectValue != nil {
-                var refs: [TensorRef] = []
                 try collectKerasTensors(node["args"] ?? .null, into: &refs)
-                try collectKerasTensors(node["kwargs"] ?? .null, into: &refs)
-                return refs
+                kwargs = node["kwargs"]
+            } else {
+                guard let inputs = node.arrayValue else { throw KerasError(.format, "layer '\(layer)' has a malformed inbound node") }
+                // A single call may also be written as one bare reference.
+                let items = inputs.first?.stringValue != nil ? [node] : inputs
+                refs = try items.map(ref)
+                // tf.keras repeats the same kwargs on every item of the first argument.
+                kwargs = items.first?.arrayValue.flatMap { $0.count > 3 ? $0[3] : nil }
             }
-            guard let inputs = node.arrayValue else { throw KerasError(.format, "layer '\(layer)' has a malformed inbound node") }
-            // A single call may also be written as one bare reference.
-            if inputs.first?.stringValue != nil { return [try ref(node)] }
-            return try inputs.map(ref)
+            var options: [String: JSON] = [:]
+            let given = kwargs?.objectValue ?? [:]
+            let priority = ["query", "value", "key"]
+            let names = priority.filter { given[$0] != nil } + given.keys.filter { !priority.contains($0) }.sorted()
+            for name in names {
+                guard let value = given[name], value != .null else { continue }
+                let before = refs.count
+                if node.objectValue != nil {
+                    try collectKerasTensors(value, into: &refs)
+                } else {
+                    try collectKeras2Tensors(value, into: &refs)
+                }
+                options[name] = refs.count > before
+                    ? .object(["inputs": .array((before..<refs.count).map { .number(Double($0)) })])
+                    : value
+            }
+            return (refs, options)
+        }
+    }
+
+    /// tf.keras kwargs tensors are `[layer, node, tensor]` triples, possibly inside lists.
+    private func collectKeras2Tensors(_ value: JSON, into refs: inout [TensorRef]) throws {
+        guard let a = value.arrayValue else { return }
+        if a.count == 3, a[0].stringValue != nil, a[1].intValue != nil, a[2].intValue != nil {
+            refs.append(try ref(value))
+        } else {
+            for item in a { try collectKeras2Tensors(item, into: &refs) }
         }
     }
 
