@@ -24,6 +24,8 @@ public enum LayerRegistry {
         "SimpleRNN": { try SimpleRNN(config: $0) },
         "TimeDistributed": { try TimeDistributed(config: $0) },
         "Bidirectional": { try Bidirectional(config: $0) },
+        "ConvLSTM1D": { try ConvLSTM(config: $0) },
+        "ConvLSTM2D": { try ConvLSTM(config: $0) },
         "Attention": { try DenseAttention(config: $0) },
         "AdditiveAttention": { try DenseAttention(config: $0) },
         "MultiHeadAttention": { try MultiHeadAttention(config: $0) },

@@ -156,7 +156,8 @@ enum ConvolutionKernel {
         return a.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
-    private static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
+    /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten.
+    static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
                             filters: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         let kh = p.rows.size, kw = p.cols.size, c = p.channels
         let patchLength = kh * kw * c
