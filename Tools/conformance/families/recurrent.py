@@ -1,0 +1,368 @@
+"""Recurrent layers: GRU, SimpleRNN, CuDNNGRU, Bidirectional, initial states, masking, ConvLSTM1D/2D."""
+import os
+import tempfile
+
+import numpy as np
+
+# Steps set to exactly 0 (masked by Masking(mask_value=0)) per sample, for inputs of 7 steps:
+# sample 0 leading + middle + trailing, sample 1 middle + two trailing.
+MASKED_STEPS = {0: [0, 1, 4, 6], 1: [2, 3, 5, 6]}
+
+
+def zero_steps(arrays, steps=None):
+    """Sets the given time steps of each sample of each (batch, time, ...) array to exactly 0."""
+    steps = MASKED_STEPS if steps is None else steps
+    for a in arrays:
+        for b, ts in steps.items():
+            for t in ts:
+                if t < a.shape[1]:
+                    a[b, t] = 0.0
+    return arrays
+
+
+def build_gru_reset_after(g, seed):
+    L = g.L
+    x = g.keras.Input((7, 3), name="x")
+    outs = [
+        L.GRU(5, reset_after=True, return_sequences=True, name="gru_seq")(x),
+        L.GRU(5, reset_after=True, name="gru_last")(x),
+        L.GRU(4, reset_after=True, use_bias=False, return_sequences=True, name="gru_nobias")(x),
+        L.GRU(4, reset_after=True, activation="relu", recurrent_activation="hard_sigmoid", name="gru_relu_hs")(x),
+    ]
+    return g.simple_case(g.branches(x, outs, "gru_reset_after"), seed)
+
+
+def build_gru_reset_before(g, seed):
+    L = g.L
+    x = g.keras.Input((7, 3), name="x")
+    outs = [
+        L.GRU(5, reset_after=False, return_sequences=True, name="gru_seq")(x),
+        L.GRU(5, reset_after=False, name="gru_last")(x),
+        L.GRU(4, reset_after=False, use_bias=False, return_sequences=True, name="gru_nobias")(x),
+        L.GRU(4, reset_after=False, activation="sigmoid", recurrent_activation="tanh", name="gru_sig_tanh")(x),
+    ]
+    return g.simple_case(g.branches(x, outs, "gru_reset_before"), seed)
+
+
+def build_gru_backwards_state(g, seed):
+    L = g.L
+    x = g.keras.Input((6, 3), name="x")
+    seq_after, h_after = L.GRU(4, reset_after=True, go_backwards=True, return_sequences=True,
+                               return_state=True, name="back_after")(x)
+    last_before, h_before = L.GRU(4, reset_after=False, go_backwards=True, return_state=True,
+                                  name="back_before")(x)
+    outs = [seq_after, h_after, last_before, h_before]
+    return g.simple_case(g.branches(x, outs, "gru_backwards_state"), seed)
+
+
+def build_simple_rnn(g, seed):
+    L = g.L
+    x = g.keras.Input((7, 3), name="x")
+    last, h = L.SimpleRNN(4, return_state=True, name="rnn_state")(x)
+    outs = [
+        L.SimpleRNN(5, return_sequences=True, name="rnn_seq")(x),
+        last, h,
+        L.SimpleRNN(5, go_backwards=True, return_sequences=True, name="rnn_back_seq")(x),
+        L.SimpleRNN(3, go_backwards=True, name="rnn_back_last")(x),
+        L.SimpleRNN(4, use_bias=False, activation="relu", return_sequences=True, name="rnn_relu_nobias")(x),
+    ]
+    return g.simple_case(g.branches(x, outs, "simple_rnn"), seed)
+
+
+def cudnn_gru_arch(g, rnn):
+    L = g.L
+    return g.keras.Sequential([
+        L.Conv1D(6, 3, activation="relu", input_shape=(9, 2), name="conv"),
+        rnn(7, return_sequences=True, name="gru_1"),
+        rnn(5, name="gru_2"),
+        L.Dense(3, name="out"),
+    ])
+
+
+def cudnn_to_gru_reference(kernel, recurrent, bias):
+    """Independent numpy version of CuDNNGRU -> GRU(reset_after=True) (KERAS_FORMATS.md 3.8):
+    per gate input kernel reshape(G, (u, in)).T, recurrent kernel G.T, bias reshape (2, 3u)."""
+    u = recurrent.shape[0]
+    n_in = kernel.shape[0]
+    k = np.hstack([np.reshape(gk, (u, n_in)).T for gk in np.hsplit(kernel, 3)])
+    r = np.hstack([gk.T for gk in np.hsplit(recurrent, 3)])
+    return k, r, np.reshape(bias, (2, 3 * u))
+
+
+def build_cudnn_gru(g, seed):
+    CuDNNGRU = g.tf.compat.v1.keras.layers.CuDNNGRU
+    model = cudnn_gru_arch(g, CuDNNGRU)  # built symbolically; never run on CPU
+    rng = np.random.default_rng(seed)
+    raw = {}
+    for layer in model.layers:
+        ws = []
+        for w in layer.weights:
+            shape = tuple(w.shape.as_list())
+            std = 1.0 / np.sqrt(shape[0]) if len(shape) == 2 and "recurrent" not in w.name else 0.2
+            ws.append(rng.normal(0.0, std, size=shape).astype(np.float32))
+        layer.set_weights(ws)
+        if isinstance(layer, CuDNNGRU):
+            raw[layer.name] = ws
+    inputs = g.rand_inputs(model, rng)
+
+    # Expected outputs: a GRU(reset_after=True, tanh/sigmoid) twin loads the saved h5; tf_keras'
+    # legacy h5 loader converts the CuDNN weights (_convert_rnn_weights).
+    twin = cudnn_gru_arch(g, lambda units, **kw: g.L.GRU(units, reset_after=True, activation="tanh",
+                                                          recurrent_activation="sigmoid", **kw))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.h5")
+        model.save(path, include_optimizer=False, save_format="h5")
+        twin.load_weights(path)
+    for layer in twin.layers:
+        got = layer.get_weights()
+        if layer.name in raw:
+            k, r, b = raw[layer.name]
+            assert b.shape == (2 * got[2].shape[1],), "CuDNN bias must be 6u"
+            assert not np.array_equal(got[0], k), f"{layer.name}: kernel was not converted"
+            for gw, e in zip(got, cudnn_to_gru_reference(k, r, b)):
+                np.testing.assert_array_equal(gw, e)
+        else:
+            for gw, e in zip(got, model.get_layer(layer.name).get_weights()):
+                np.testing.assert_array_equal(gw, e)
+    expected = twin.predict(inputs, verbose=0)
+    return g.Built(model, inputs, expected=[np.asarray(expected)], reload_predict=False)
+
+
+def build_bidirectional_merge(g, seed):
+    L = g.L
+    x = g.keras.Input((6, 3), name="x")
+    fwd_none, bwd_none = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode=None, name="bi_none")(x)
+    outs = [
+        L.Bidirectional(L.LSTM(4, return_sequences=True), merge_mode="concat", name="bi_concat")(x),
+        L.Bidirectional(L.GRU(4, return_sequences=True), merge_mode="sum", name="bi_sum")(x),
+        L.Bidirectional(L.SimpleRNN(4, return_sequences=True), merge_mode="mul", name="bi_mul")(x),
+        L.Bidirectional(L.LSTM(4), merge_mode="ave", name="bi_ave")(x),
+        L.Bidirectional(L.GRU(3, reset_after=False), merge_mode="concat", name="bi_gru_before_last")(x),
+        fwd_none, bwd_none,
+    ]
+    return g.simple_case(g.branches(x, outs, "bidirectional_merge"), seed)
+
+
+def build_bidirectional_state(g, seed):
+    L = g.L
+    x = g.keras.Input((5, 3), name="x")
+    lstm_out = L.Bidirectional(L.LSTM(4, return_state=True), name="bi_lstm_state")(x)
+    gru_out = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True), merge_mode="sum",
+                              name="bi_gru_seq_state")(x)
+    none_out = L.Bidirectional(L.SimpleRNN(2, return_state=True), merge_mode=None, name="bi_rnn_none_state")(x)
+    back = L.LSTM(3, go_backwards=True, return_sequences=True)
+    custom = L.Bidirectional(L.LSTM(3, return_sequences=True), backward_layer=back, name="bi_backward_layer")(x)
+    outs = list(lstm_out) + list(gru_out) + list(none_out) + [custom]
+    return g.simple_case(g.branches(x, outs, "bidirectional_state"), seed)
+
+
+def build_rnn_initial_state(g, seed):
+    L = g.L
+    x = g.keras.Input((6, 3), name="x")
+    h0 = g.keras.Input((4,), name="h0")
+    c0 = g.keras.Input((4,), name="c0")
+    g0 = g.keras.Input((5,), name="g0")
+    outs = [
+        L.LSTM(4, return_sequences=True, name="lstm_init")(x, initial_state=[h0, c0]),
+        L.GRU(5, name="gru_init")(x, initial_state=g0),
+        L.GRU(5, reset_after=False, go_backwards=True, return_sequences=True, name="gru_before_init")(x, initial_state=[g0]),
+        L.SimpleRNN(4, return_sequences=True, name="rnn_init")(x, initial_state=h0),
+        L.Bidirectional(L.LSTM(4), name="bi_init")(x, initial_state=[h0, c0, c0, h0]),
+    ]
+    return g.simple_case(g.branches([x, h0, c0, g0], outs, "rnn_initial_state"), seed)
+
+
+def build_masking_rnn(g, seed):
+    L = g.L
+    x = g.keras.Input((7, 3), name="x")
+    m = L.Masking(mask_value=0.0, name="mask")(x)
+    gru_last, gru_h = L.GRU(4, return_state=True, name="gru_last_state")(m)
+    outs = [
+        L.LSTM(4, return_sequences=True, name="lstm_seq")(m),
+        L.LSTM(4, name="lstm_last")(m),
+        L.GRU(4, return_sequences=True, name="gru_seq")(m),
+        gru_last, gru_h,
+        L.GRU(4, reset_after=False, return_sequences=True, name="gru_before_seq")(m),
+        L.SimpleRNN(4, return_sequences=True, name="rnn_seq")(m),
+        L.SimpleRNN(4, name="rnn_last")(m),
+        L.LSTM(4, go_backwards=True, return_sequences=True, name="lstm_back_seq")(m),
+        L.GRU(4, go_backwards=True, name="gru_back_last")(m),
+        L.LSTM(3, return_sequences=True, zero_output_for_mask=True, name="lstm_zero_output")(m),
+        L.LSTM(3, zero_output_for_mask=True, name="lstm_zero_output_last")(m),
+        # Stacked: the second LSTM sees the first one's sequence and the same mask.
+        L.LSTM(3, name="lstm_stacked")(L.LSTM(4, return_sequences=True, name="lstm_stack_in")(m)),
+    ]
+    built = g.simple_case(g.branches(x, outs, "masking_rnn"), seed)
+    zero_steps(built.inputs)
+    return built
+
+
+def build_masking_bidirectional(g, seed):
+    L = g.L
+    x = g.keras.Input((7, 3), name="x")
+    m = L.Masking(mask_value=0.0, name="mask")(x)
+    outs = [
+        L.Bidirectional(L.LSTM(4, return_sequences=True), name="bi_lstm_seq")(m),
+        L.Bidirectional(L.LSTM(4), name="bi_lstm_last")(m),
+        L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="sum", name="bi_gru_seq_sum")(m),
+        L.Bidirectional(L.GRU(3), merge_mode="mul", name="bi_gru_last_mul")(m),
+        L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode="ave", name="bi_rnn_seq_ave")(m),
+    ]
+    built = g.simple_case(g.branches(x, outs, "masking_bidirectional"), seed)
+    zero_steps(built.inputs)
+    return built
+
+
+def build_masking_initial_state(g, seed):
+    # A masked first step meets a non-zero initial state: tf.keras outputs zeros there (not h0).
+    L = g.L
+    x = g.keras.Input((7, 3), name="x")
+    h0 = g.keras.Input((4,), name="h0")
+    c0 = g.keras.Input((4,), name="c0")
+    m = L.Masking(mask_value=0.0, name="mask")(x)
+    outs = [
+        L.LSTM(4, return_sequences=True, name="lstm_init_seq")(m, initial_state=[h0, c0]),
+        L.GRU(4, return_sequences=True, return_state=True, name="gru_init_seq")(m, initial_state=[h0])[0],
+        L.SimpleRNN(4, name="rnn_init_last")(m, initial_state=[h0]),
+    ]
+    built = g.simple_case(g.branches([x, h0, c0], outs, "masking_initial_state"), seed)
+    zero_steps(built.inputs[:1])
+    return built
+
+
+def build_masking_td_lstm(g, seed):
+    L = g.L
+    model = g.keras.Sequential([
+        L.Masking(mask_value=0.0, input_shape=(7, 3), name="mask"),
+        L.TimeDistributed(L.Dense(5, activation="tanh"), name="td_dense"),
+        L.LSTM(4, return_sequences=True, name="lstm_seq"),
+        L.Dropout(0.3, name="drop"),
+        L.LSTM(3, name="lstm_last"),
+        L.Dense(2, name="out"),
+    ])
+    built = g.simple_case(model, seed)
+    zero_steps(built.inputs)
+    return built
+
+
+def build_conv_lstm2d(g, seed):
+    L = g.L
+    x = g.keras.Input((4, 6, 5, 2), name="x")
+    outs = [
+        L.ConvLSTM2D(3, (3, 3), padding="same", return_sequences=True, name="same_seq")(x),
+        L.ConvLSTM2D(3, (3, 3), padding="valid", name="valid_last")(x),
+        L.ConvLSTM2D(2, (2, 3), padding="same", strides=(2, 2), name="strided_same")(x),
+        L.ConvLSTM2D(2, (3, 2), padding="valid", dilation_rate=(2, 1), go_backwards=True, return_sequences=True,
+                     name="dilated_backwards")(x),
+        L.ConvLSTM2D(2, (1, 1), activation="relu", recurrent_activation="sigmoid", use_bias=False,
+                     name="k11_relu_nobias")(x),
+    ]
+    return g.simple_case(g.branches(x, outs, "conv_lstm2d"), seed)
+
+
+def build_conv_lstm1d(g, seed):
+    L = g.L
+    x = g.keras.Input((5, 8, 3), name="x")
+    outs = [
+        L.ConvLSTM1D(4, 3, padding="same", return_sequences=True, name="same_seq")(x),
+        L.ConvLSTM1D(4, 3, padding="valid", name="valid_last")(x),
+        L.ConvLSTM1D(3, 2, strides=2, padding="same", go_backwards=True, name="strided_backwards")(x),
+    ]
+    seq, h, c = L.ConvLSTM1D(2, 3, return_state=True, name="state")(x)
+    outs += [seq, h, c]
+    return g.simple_case(g.branches(x, outs, "conv_lstm1d"), seed)
+
+
+def cases(g):
+    return [
+        g.Case("gru_reset_after", lambda seed: build_gru_reset_after(g, seed), {"seed": 1001},
+               "GRU reset_after=True (bias (2,3u)): return_sequences True/False, use_bias=False, relu + hard_sigmoid.",
+               ["Functional", "GRU.reset_after=True", "GRU.return_sequences=True", "GRU.return_sequences=False",
+                "GRU.use_bias=False", "GRU.activation=relu", "GRU.recurrent_activation=hard_sigmoid"],
+               deps=[build_gru_reset_after]),
+        g.Case("gru_reset_before", lambda seed: build_gru_reset_before(g, seed), {"seed": 1002},
+               "GRU reset_after=False (bias (3u,), reset gate applied before U_h): return_sequences True/False, "
+               "use_bias=False, sigmoid + tanh.",
+               ["Functional", "GRU.reset_after=False", "GRU.return_sequences=True", "GRU.return_sequences=False",
+                "GRU.use_bias=False", "GRU.activation=sigmoid", "GRU.recurrent_activation=tanh"],
+               deps=[build_gru_reset_before]),
+        g.Case("gru_backwards_state", lambda seed: build_gru_backwards_state(g, seed), {"seed": 1003},
+               "GRU go_backwards=True with return_state, both reset_after modes, sequences in processing order.",
+               ["Functional", "GRU.go_backwards=True", "GRU.return_state=True", "GRU.reset_after=True",
+                "GRU.reset_after=False"],
+               deps=[build_gru_backwards_state]),
+        g.Case("simple_rnn", lambda seed: build_simple_rnn(g, seed), {"seed": 1004},
+               "SimpleRNN: return_sequences, return_state, go_backwards (seq and last), relu without bias.",
+               ["Functional", "SimpleRNN.return_sequences=True", "SimpleRNN.return_state=True",
+                "SimpleRNN.go_backwards=True", "SimpleRNN.use_bias=False", "SimpleRNN.activation=relu"],
+               deps=[build_simple_rnn]),
+        g.Case("cudnn_gru", lambda seed: build_cudnn_gru(g, seed), {"seed": 1005},
+               "Conv1D -> CuDNNGRU(seq) -> CuDNNGRU -> Dense, built and saved on CPU without running it, weights "
+               "seeded normal. Expected outputs from a GRU(reset_after=True, tanh, sigmoid) twin that loaded this "
+               "model.h5 through tf_keras' legacy h5 loader (which converts CuDNN weights, bias 6u -> (2,3u)); the "
+               "conversion was checked against KERAS_FORMATS.md 3.8. summary.json describes the CuDNN model.",
+               ["Sequential", "CuDNNGRU.return_sequences=True", "CuDNNGRU.return_sequences=False",
+                "CuDNNGRU.weights=cudnn_layout", "Conv1D.activation=relu"],
+               deps=[build_cudnn_gru, cudnn_gru_arch, cudnn_to_gru_reference]),
+        g.Case("bidirectional_merge", lambda seed: build_bidirectional_merge(g, seed), {"seed": 1006},
+               "Bidirectional merge modes concat (LSTM), sum (GRU), mul (SimpleRNN), ave (LSTM last), None "
+               "(two outputs), and concat over GRU(reset_after=False) without sequences.",
+               ["Functional", "Bidirectional.merge_mode=concat", "Bidirectional.merge_mode=sum",
+                "Bidirectional.merge_mode=mul", "Bidirectional.merge_mode=ave", "Bidirectional.merge_mode=None",
+                "Bidirectional.layer=LSTM", "Bidirectional.layer=GRU", "Bidirectional.layer=SimpleRNN",
+                "Bidirectional.return_sequences=True", "Bidirectional.return_sequences=False"],
+               deps=[build_bidirectional_merge]),
+        g.Case("bidirectional_state", lambda seed: build_bidirectional_state(g, seed), {"seed": 1007},
+               "Bidirectional return_state: LSTM [merged, h_f, c_f, h_b, c_b], GRU with sequences (sum), "
+               "SimpleRNN merge None [y, y_rev, h_f, h_b]; and an explicit backward_layer.",
+               ["Functional", "Bidirectional.return_state=True", "Bidirectional.merge_mode=None",
+                "Bidirectional.backward_layer", "summary.output_shape=list"],
+               deps=[build_bidirectional_state]),
+        g.Case("rnn_initial_state", lambda seed: build_rnn_initial_state(g, seed), {"seed": 1008},
+               "initial_state given by Input layers: LSTM [h0, c0], GRU (both reset_after modes, one with "
+               "go_backwards), SimpleRNN, Bidirectional(LSTM) with four states split half/half.",
+               ["Functional", "LSTM.initial_state", "GRU.initial_state", "SimpleRNN.initial_state",
+                "Bidirectional.initial_state", "GRU.go_backwards=True"],
+               deps=[build_rnn_initial_state]),
+        g.Case("masking_rnn", lambda seed: build_masking_rnn(g, seed), {"seed": 1009},
+               "Masking(0) -> LSTM/GRU/SimpleRNN, return_sequences True and False, go_backwards, return_state, "
+               "zero_output_for_mask, stacked LSTMs. Inputs have exact-zero steps per sample: sample 0 steps "
+               "0,1,4,6 (leading, middle, trailing), sample 1 steps 2,3,5,6.",
+               ["Functional", "Masking.mask_value=0", "LSTM.mask", "GRU.mask", "SimpleRNN.mask",
+                "mask.leading", "mask.middle", "mask.trailing", "LSTM.go_backwards=True", "GRU.return_state=True",
+                "LSTM.zero_output_for_mask=True", "GRU.reset_after=False"],
+               deps=[build_masking_rnn, zero_steps]),
+        g.Case("masking_bidirectional", lambda seed: build_masking_bidirectional(g, seed), {"seed": 1010},
+               "Masking(0) -> Bidirectional LSTM/GRU/SimpleRNN, return_sequences True (masked steps zero) and "
+               "False; merge concat, sum, mul, ave. Same masked steps as masking_rnn.",
+               ["Functional", "Masking.mask_value=0", "Bidirectional.mask", "Bidirectional.return_sequences=True",
+                "Bidirectional.return_sequences=False", "Bidirectional.merge_mode=sum",
+                "Bidirectional.merge_mode=mul", "Bidirectional.merge_mode=ave"],
+               deps=[build_masking_bidirectional, zero_steps]),
+        g.Case("masking_initial_state", lambda seed: build_masking_initial_state(g, seed), {"seed": 1011},
+               "Masking(0) with non-zero initial states: a masked first step outputs zeros (tf.keras), states "
+               "carry h0/c0 until the first valid step.",
+               ["Functional", "Masking.mask_value=0", "LSTM.initial_state", "GRU.initial_state",
+                "SimpleRNN.initial_state", "LSTM.mask", "GRU.mask", "SimpleRNN.mask", "mask.leading"],
+               deps=[build_masking_initial_state, zero_steps]),
+        g.Case("masking_td_lstm", lambda seed: build_masking_td_lstm(g, seed), {"seed": 1012},
+               "Sequential Masking(0) -> TimeDistributed(Dense) -> LSTM(seq) -> Dropout -> LSTM -> Dense: the mask "
+               "passes through TimeDistributed and Dropout.",
+               ["Sequential", "Masking.mask_value=0", "TimeDistributed.mask", "Dropout.mask", "LSTM.mask"],
+               deps=[build_masking_td_lstm, zero_steps]),
+        g.Case("conv_lstm2d", lambda seed: build_conv_lstm2d(g, seed), {"seed": 1013},
+               "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
+               "dilation (2,1) with go_backwards, 1x1 relu without bias.",
+               ["Functional", "ConvLSTM2D.padding=same", "ConvLSTM2D.padding=valid",
+                "ConvLSTM2D.return_sequences=True", "ConvLSTM2D.return_sequences=False", "ConvLSTM2D.strides=(2,2)",
+                "ConvLSTM2D.dilation_rate=(2,1)", "ConvLSTM2D.go_backwards=True", "ConvLSTM2D.use_bias=False",
+                "ConvLSTM2D.recurrent_activation=hard_sigmoid", "ConvLSTM2D.recurrent_activation=sigmoid"],
+               deps=[build_conv_lstm2d]),
+        g.Case("conv_lstm1d", lambda seed: build_conv_lstm1d(g, seed), {"seed": 1014},
+               "ConvLSTM1D on (None,5,8,3): padding same/valid, return_sequences True/False, strides 2 with "
+               "go_backwards, return_state.",
+               ["Functional", "ConvLSTM1D.padding=same", "ConvLSTM1D.padding=valid",
+                "ConvLSTM1D.return_sequences=True", "ConvLSTM1D.return_sequences=False", "ConvLSTM1D.strides=2",
+                "ConvLSTM1D.go_backwards=True", "ConvLSTM1D.return_state=True"],
+               deps=[build_conv_lstm1d]),
+    ]
