@@ -69,11 +69,18 @@ public enum Activation: Sendable, Equatable {
                 for i in 0..<n where !(x[i] > 0) && !x[i].isNaN { x[i] = 0 }
                 return
             }
+            // Keras' `backend.relu` step by step: keep x where x > threshold (else 0; a plain relu when
+            // threshold is 0), clip to [0, max_value], then subtract slope·relu(threshold - x).
             for i in 0..<n {
                 let v = x[i]
-                var y = v >= threshold ? v : (slope == 0 ? 0 : slope * (v - threshold))
-                if let maxValue, y > maxValue { y = maxValue }
-                x[i] = v.isNaN ? v : y
+                if slope != 0, maxValue == nil, threshold == 0 {
+                    x[i] = v > 0 ? v : v * slope   // tf.nn.leaky_relu
+                    continue
+                }
+                var y = threshold != 0 ? (v > threshold ? v : v * 0) : (v > 0 || v.isNaN ? v : 0)
+                if let maxValue, !y.isNaN { y = min(max(y, 0), maxValue) }
+                if slope != 0 { y -= slope * max(threshold - v, 0) }
+                x[i] = y
             }
         case .tanh:
             for i in 0..<n { x[i] = Foundation.tanh(x[i]) }

@@ -1,0 +1,375 @@
+"""The rest of the Keras layers: advanced activations, normalization, merges, embedding and masking,
+inference no-ops, pooling, shape layers and the remaining convolutions."""
+import numpy as np
+
+
+# ---------------------------------------------------------------------------
+# Activation layers.
+# ---------------------------------------------------------------------------
+
+def build_activation_layers_adv(g, seed):
+    L = g.L
+    x = g.keras.Input((6, 4), name="x")
+    img = g.keras.Input((3, 4, 2), name="img")
+    outs = [
+        L.ReLU(name="relu_default")(x),
+        L.ReLU(max_value=1.5, name="relu_max")(x),
+        L.ReLU(max_value=6.0, name="relu_max6")(x),
+        L.ReLU(negative_slope=0.1, name="relu_slope")(x),
+        L.ReLU(threshold=0.5, name="relu_threshold")(x),
+        L.ReLU(max_value=2.0, negative_slope=0.2, threshold=0.5, name="relu_all")(x),
+        L.LeakyReLU(name="leaky_default")(x),
+        L.LeakyReLU(alpha=0.05, name="leaky_005")(x),
+        L.ELU(name="elu_default")(x),
+        L.ELU(alpha=0.5, name="elu_05")(x),
+        L.ThresholdedReLU(name="thresholded_default")(x),
+        L.ThresholdedReLU(theta=0.25, name="thresholded_025")(x),
+        L.Softmax(name="softmax_default")(x),
+        L.Softmax(axis=1, name="softmax_axis1")(x),
+        L.Softmax(axis=[1, 2], name="softmax_axes12")(x),
+        L.PReLU(name="prelu")(x),
+        L.PReLU(shared_axes=[1], name="prelu_shared1")(x),
+        L.PReLU(shared_axes=[1, 2], name="prelu_img_shared12")(img),
+        L.PReLU(name="prelu_img")(img),
+    ]
+    model = g.branches([x, img], outs, "activation_layers_adv")
+    # PReLU alphas start at zero: train with a larger rate so they move away from it.
+    return g.simple_case(model, seed, low=-3.0, high=3.0, lr=0.05)
+
+
+# ---------------------------------------------------------------------------
+# Normalization.
+# ---------------------------------------------------------------------------
+
+def set_small_variance(layer, value):
+    """Sets moving_variance of the first channels to tiny values so that epsilon dominates."""
+    ws = layer.get_weights()
+    names = [w.name.split("/")[-1] for w in layer.weights]
+    i = next(k for k, n in enumerate(names) if n.startswith("moving_variance"))
+    flat = ws[i].reshape(-1)
+    flat[: max(1, flat.size // 2)] = value
+    ws[i] = flat.reshape(ws[i].shape)
+    layer.set_weights(ws)
+
+
+def build_batchnorm(g, seed):
+    L = g.L
+    v = g.keras.Input((5,), name="vec")
+    s = g.keras.Input((6, 4), name="seq")
+    m = g.keras.Input((4, 5, 3), name="img")
+    outs = [
+        L.BatchNormalization(name="bn_vec")(v),
+        L.BatchNormalization(momentum=0.5, name="bn_vec_momentum")(v),
+        L.BatchNormalization(center=False, name="bn_vec_nocenter")(v),
+        L.BatchNormalization(scale=False, name="bn_vec_noscale")(v),
+        L.BatchNormalization(center=False, scale=False, name="bn_vec_plain")(v),
+        L.BatchNormalization(epsilon=1e-6, momentum=0.5, name="bn_vec_eps_small")(v),
+        L.BatchNormalization(renorm=True, momentum=0.5, name="bn_vec_renorm")(v),
+        L.BatchNormalization(momentum=0.5, name="bn_seq_last")(s),
+        L.BatchNormalization(axis=1, momentum=0.5, name="bn_seq_axis1")(s),
+        L.BatchNormalization(axis=-2, momentum=0.5, name="bn_seq_axis_m2")(s),
+        L.BatchNormalization(momentum=0.5, name="bn_img_last")(m),
+        L.BatchNormalization(axis=1, momentum=0.5, name="bn_img_axis1")(m),
+        L.BatchNormalization(axis=2, momentum=0.5, name="bn_img_axis2")(m),
+        L.BatchNormalization(axis=[1, 3], momentum=0.5, name="bn_img_axes13")(m),
+        L.BatchNormalization(epsilon=1e-6, momentum=0.5, name="bn_img_eps_small_fused")(m),
+        L.BatchNormalization(axis=2, epsilon=1e-6, momentum=0.5, name="bn_img_eps_small_axis2")(m),
+    ]
+    model = g.branches([v, s, m], outs, "batchnorm")
+    built = g.simple_case(model, seed, epochs=3)
+    # Tiny variances make the epsilon (and TensorFlow's fused 1.001e-5 clamp) visible in the outputs.
+    for name in ("bn_vec_eps_small", "bn_img_eps_small_fused", "bn_img_eps_small_axis2"):
+        set_small_variance(model.get_layer(name), 2e-6)
+    return built
+
+
+def build_layernorm(g, seed):
+    L = g.L
+    s = g.keras.Input((6, 4), name="seq")
+    m = g.keras.Input((3, 4, 2), name="img")
+    outs = [
+        L.LayerNormalization(name="ln_default")(s),
+        L.LayerNormalization(axis=1, name="ln_axis1")(s),
+        L.LayerNormalization(axis=[1, 2], name="ln_axes12")(s),
+        L.LayerNormalization(axis=[2, 1], name="ln_axes21")(s),
+        L.LayerNormalization(center=False, name="ln_nocenter")(s),
+        L.LayerNormalization(scale=False, name="ln_noscale")(s),
+        L.LayerNormalization(epsilon=1e-6, name="ln_eps_small")(s),
+        L.LayerNormalization(axis=[-1, -2], name="ln_img_last2")(m),
+        L.LayerNormalization(axis=[1, 3], name="ln_img_axes13")(m),
+        L.UnitNormalization(name="unit_default")(s),
+        L.UnitNormalization(axis=1, name="unit_axis1")(s),
+        L.UnitNormalization(axis=[1, 2], name="unit_axes12")(m),
+    ]
+    return g.simple_case(g.branches([s, m], outs, "layernorm"), seed, low=-2.0, high=3.0)
+
+
+# ---------------------------------------------------------------------------
+# Merge layers.
+# ---------------------------------------------------------------------------
+
+def build_merge(g, seed):
+    L = g.L
+    a = g.keras.Input((4, 3), name="a")
+    b = g.keras.Input((4, 3), name="b")
+    c = g.keras.Input((3,), name="c")
+    d = g.keras.Input((1, 3), name="d")
+    e = g.keras.Input((3, 5), name="e")
+    ha = L.Dense(3, name="dense_a")(a)
+    outs = [
+        L.Add(name="add")([ha, b]),
+        L.Add(name="add3")([ha, b, a]),
+        L.Add(name="add_rank2")([a, c]),
+        L.Subtract(name="subtract")([ha, b]),
+        L.Multiply(name="multiply")([ha, b]),
+        L.Multiply(name="multiply_bcast1")([a, d]),
+        L.Average(name="average")([ha, b, a]),
+        L.Maximum(name="maximum")([ha, b]),
+        L.Minimum(name="minimum")([ha, b, d]),
+        L.Concatenate(name="concat_default")([ha, b]),
+        L.Concatenate(axis=1, name="concat_axis1")([ha, b, d]),
+        L.Concatenate(axis=-2, name="concat_axis_m2")([a, d]),
+        L.Concatenate(axis=2, name="concat_axis2")([a, ha, b]),
+        L.Dot(axes=2, name="dot_axes2")([ha, b]),
+        L.Dot(axes=(1, 1), name="dot_axes11")([ha, b]),
+        L.Dot(axes=-1, normalize=True, name="dot_normalize")([ha, b]),
+        L.Dot(axes=(2, 1), name="dot_axes21")([a, e]),
+        L.Dot(axes=1, name="dot_rank2")([c, L.Dense(3, name="dense_c")(c)]),
+        L.Dot(axes=(1, 1), normalize=True, name="dot_rank2_normalize")([c, c]),
+    ]
+    return g.simple_case(g.branches([a, b, c, d, e], outs, "merge"), seed)
+
+
+# ---------------------------------------------------------------------------
+# Embedding, Masking and masks through layers.
+# ---------------------------------------------------------------------------
+
+VOCAB = 11
+
+
+def index_inputs(rng, n, steps, zero_steps):
+    """Integer-valued float32 indices in [1, VOCAB), with 0 (the padding index) at the given steps."""
+    x = rng.integers(1, VOCAB, size=(n, steps)).astype(np.float32)
+    for b, ts in zero_steps.items():
+        for t in ts:
+            x[b % n, t] = 0.0
+    return x
+
+
+def build_embedding_masks(g, seed):
+    L = g.L
+    rng = np.random.default_rng(seed)
+    ids = g.keras.Input((7,), name="ids")
+    seq = g.keras.Input((7, 3), name="seq")
+    emb_mask = L.Embedding(VOCAB, 4, mask_zero=True, name="emb_mask_zero")(ids)
+    emb_plain = L.Embedding(VOCAB, 3, name="emb_plain")(ids)
+    masked = L.Masking(mask_value=0.5, name="masking")(seq)
+    outs = [
+        emb_plain,
+        masked,
+        L.GlobalAveragePooling1D(name="gap_emb_masked")(emb_mask),
+        L.GlobalAveragePooling1D(name="gap_emb_plain")(emb_plain),
+        L.GlobalAveragePooling1D(name="gap_masking")(masked),
+        # Masks through pass-through layers and merges.
+        L.GlobalAveragePooling1D(name="gap_through_layers")(
+            L.ReLU(name="relu_masked")(L.BatchNormalization(name="bn_masked")(
+                L.Dense(3, name="dense_masked")(masked)))),
+        L.GlobalAveragePooling1D(name="gap_concat_last")(
+            L.Concatenate(name="concat_masked_last")([emb_plain, masked])),
+        L.GlobalAveragePooling1D(name="gap_concat_both")(
+            L.Concatenate(name="concat_two_masks")([L.Dense(3, name="dense_emb")(emb_mask), masked])),
+        L.GlobalAveragePooling1D(name="gap_concat_time")(
+            L.Concatenate(axis=1, name="concat_time")([L.Dense(3, name="dense_emb2")(emb_mask), masked])),
+        L.GlobalAveragePooling1D(name="gap_add")(L.Add(name="add_masked")([masked, emb_plain])),
+        L.GlobalAveragePooling1D(name="gap_multiply")(
+            L.Multiply(name="multiply_two_masks")([masked, L.Dense(3, name="dense_emb3")(emb_mask)])),
+        L.GlobalMaxPooling1D(name="gmp_drops_mask")(masked),
+    ]
+    model = g.branches([ids, seq], outs, "embedding_masks")
+    mask_steps = {0: [0, 3, 6], 1: [1, 2]}
+    n = 32
+    x_ids = index_inputs(rng, n, 7, {k: v for k, v in mask_steps.items()})
+    x_seq = rng.uniform(-1, 1, size=(n, 7, 3)).astype(np.float32)
+    x_seq[0, 2] = 0.5
+    x_seq[1, 5] = 0.5
+    g.fit_random(model, rng, x=[x_ids, x_seq])
+    t_ids = index_inputs(rng, 2, 7, mask_steps)
+    t_seq = rng.uniform(-1, 1, size=(2, 7, 3)).astype(np.float32)
+    t_seq[0, 2] = 0.5      # masked by Masking(0.5)
+    t_seq[0, 4, 1] = 0.5   # one feature equal to mask_value: not masked
+    t_seq[1, 0] = 0.5
+    t_seq[1, 6] = 0.5
+    return g.Built(model, [t_ids, t_seq])
+
+
+def build_embedding_sequential(g, seed):
+    L = g.L
+    rng = np.random.default_rng(seed)
+    model = g.keras.Sequential([
+        L.Embedding(VOCAB, 5, input_length=6, name="embedding"),
+        L.Flatten(name="flatten"),
+        L.Dense(2, name="out"),
+    ])
+    x = rng.integers(0, VOCAB, size=(32, 6)).astype(np.float32)
+    g.fit_random(model, rng, x=[x])
+    t = rng.integers(0, VOCAB, size=(2, 6)).astype(np.float32)
+    t[0, 1] += 0.75   # Keras casts float indices to int32 (truncation toward zero)
+    return g.Built(model, [t])
+
+
+# ---------------------------------------------------------------------------
+# Inference no-ops.
+# ---------------------------------------------------------------------------
+
+def build_inference_noops(g, seed):
+    L = g.L
+    s = g.keras.Input((6, 4), name="seq")
+    m = g.keras.Input((4, 4, 3), name="img")
+    v = g.keras.Input((2, 3, 4, 2), name="vol")
+    masked = L.Masking(mask_value=0.0, name="masking")(s)
+    chain = L.SpatialDropout1D(0.5, name="spatial_dropout1d")(masked)
+    chain = L.GaussianNoise(0.5, name="gaussian_noise")(chain)
+    chain = L.GaussianDropout(0.3, name="gaussian_dropout")(chain)
+    chain = L.AlphaDropout(0.2, name="alpha_dropout")(chain)
+    chain = L.ActivityRegularization(l1=0.01, l2=0.01, name="activity_regularization")(chain)
+    outs = [
+        chain,
+        L.GlobalAveragePooling1D(name="gap_after_noops")(chain),
+        L.SpatialDropout2D(0.5, name="spatial_dropout2d")(L.Conv2D(2, 3, padding="same", name="conv2d")(m)),
+        L.SpatialDropout3D(0.5, name="spatial_dropout3d")(v),
+    ]
+    model = g.branches([s, m, v], outs, "inference_noops")
+    built = g.simple_case(model, seed)
+    built.inputs[0][0, 1] = 0.0
+    built.inputs[0][1, 4] = 0.0
+    return built
+
+
+# ---------------------------------------------------------------------------
+# Pooling.
+# ---------------------------------------------------------------------------
+
+def build_average_pooling(g, seed):
+    L = g.L
+    x = g.keras.Input((11, 3), name="x")
+    m = g.keras.Input((7, 8, 2), name="img")
+    outs = []
+    for pool, strides, pad in [(2, None, "valid"), (2, None, "same"), (3, None, "same"), (3, 1, "same"),
+                               (3, 2, "valid"), (3, 2, "same"), (4, 3, "same")]:
+        tag = f"avg1d_p{pool}_s{'def' if strides is None else strides}_{pad}"
+        outs.append(L.AveragePooling1D(pool, strides=strides, padding=pad, name=tag)(x))
+    for pool, strides, pad in [((2, 2), None, "valid"), ((2, 2), None, "same"), ((3, 3), (2, 2), "same"),
+                               ((3, 3), (1, 1), "same"), ((2, 3), (1, 2), "same"), ((3, 2), (2, 1), "valid")]:
+        tag = "avg2d_p{}{}_s{}_{}".format(pool[0], pool[1], "def" if strides is None else f"{strides[0]}{strides[1]}", pad)
+        outs.append(L.AveragePooling2D(pool, strides=strides, padding=pad, name=tag)(m))
+    return g.simple_case(g.branches([x, m], outs, "average_pooling"), seed)
+
+
+def build_global_pooling(g, seed):
+    L = g.L
+    x = g.keras.Input((5, 3), name="x")
+    m = g.keras.Input((4, 3, 2), name="img")
+    outs = [
+        L.GlobalMaxPooling1D(name="gmp1d")(x),
+        L.GlobalAveragePooling1D(name="gap1d")(x),
+        L.GlobalMaxPooling1D(keepdims=True, name="gmp1d_keepdims")(x),
+        L.GlobalAveragePooling1D(keepdims=True, name="gap1d_keepdims")(x),
+        L.GlobalMaxPooling1D(data_format="channels_first", name="gmp1d_cf")(x),
+        L.GlobalAveragePooling1D(data_format="channels_first", keepdims=True, name="gap1d_cf_keepdims")(x),
+        L.GlobalMaxPooling2D(name="gmp2d")(m),
+        L.GlobalAveragePooling2D(name="gap2d")(m),
+        L.GlobalMaxPooling2D(keepdims=True, name="gmp2d_keepdims")(m),
+        L.GlobalAveragePooling2D(keepdims=True, name="gap2d_keepdims")(m),
+        L.GlobalAveragePooling2D(data_format="channels_first", name="gap2d_cf")(m),
+        L.GlobalMaxPooling2D(data_format="channels_first", keepdims=True, name="gmp2d_cf_keepdims")(m),
+    ]
+    return g.simple_case(g.branches([x, m], outs, "global_pooling"), seed)
+
+
+# ---------------------------------------------------------------------------
+# Case table.
+# ---------------------------------------------------------------------------
+
+def cases(g):
+    def case(name, builder, seed, description, covers, **kw):
+        return g.Case(name, lambda seed: builder(g, seed), {"seed": seed}, description, covers,
+                      deps=[builder] + kw.pop("deps", []), **kw)
+
+    return [
+        case("activation_layers_adv", build_activation_layers_adv, 1001,
+             "Advanced activation layers on (None,6,4) inputs in [-3,3] (and PReLU on (None,3,4,2)): ReLU "
+             "(max_value, negative_slope, threshold, all three, max_value=6), LeakyReLU (default alpha 0.3, 0.05), "
+             "ELU (alpha 1, 0.5), ThresholdedReLU (theta 1, 0.25), Softmax (axis -1, 1, [1,2]), PReLU (no sharing, "
+             "shared_axes [1] and [1,2]; alphas trained away from zero).",
+             ["Functional", "ReLU.max_value=None", "ReLU.max_value=1.5", "ReLU.max_value=6", "ReLU.negative_slope=0.1",
+              "ReLU.threshold=0.5", "ReLU.max_value+negative_slope+threshold", "LeakyReLU.alpha=0.3",
+              "LeakyReLU.alpha=0.05", "ELU.alpha=1.0", "ELU.alpha=0.5", "ThresholdedReLU.theta=1.0",
+              "ThresholdedReLU.theta=0.25", "Softmax.axis=-1", "Softmax.axis=1", "Softmax.axis=[1,2]",
+              "PReLU.shared_axes=None", "PReLU.shared_axes=[1]", "PReLU.shared_axes=[1,2]", "PReLU.input_rank=4"]),
+        case("batchnorm", build_batchnorm, 1002,
+             "BatchNormalization on rank 2, 3 and 4 inputs: axis -1/1/-2/2/[1,3], center/scale off, momentum 0.5, "
+             "renorm, epsilon 1e-6 on non-fused (rank 2, rank 4 axis 2) and fused (rank 4 "
+             "axis -1) layers, with half the moving variances set to 2e-6 so that epsilon shows in the outputs: "
+             "TensorFlow 2.21's fused kernel no longer raises epsilon to 1.001e-5. Trained 3 epochs (moving statistics non-trivial).",
+             ["Functional", "BatchNormalization.axis=-1", "BatchNormalization.axis=1", "BatchNormalization.axis=-2",
+              "BatchNormalization.axis=2", "BatchNormalization.axis=[1,3]", "BatchNormalization.center=False",
+              "BatchNormalization.scale=False", "BatchNormalization.center=False+scale=False",
+              "BatchNormalization.momentum=0.5", "BatchNormalization.epsilon=1e-6",
+              "BatchNormalization.epsilon=1e-6.fused", "BatchNormalization.renorm=True", "BatchNormalization.input_rank=2",
+              "BatchNormalization.input_rank=3", "BatchNormalization.input_rank=4"],
+             deps=[set_small_variance]),
+        case("layernorm", build_layernorm, 1003,
+             "LayerNormalization (axis -1, 1, [1,2], [2,1] (weights in listed order), center/scale off, epsilon 1e-6 "
+             "(non-fused path), rank-4 axes [-1,-2] and [1,3]) and UnitNormalization (axis -1, 1, [1,2]); inputs in "
+             "[-2,3].",
+             ["Functional", "LayerNormalization.axis=-1", "LayerNormalization.axis=1", "LayerNormalization.axis=[1,2]",
+              "LayerNormalization.axis=[2,1]", "LayerNormalization.center=False", "LayerNormalization.scale=False",
+              "LayerNormalization.epsilon=1e-6", "LayerNormalization.axis=[-1,-2]", "LayerNormalization.axis=[1,3]",
+              "UnitNormalization.axis=-1", "UnitNormalization.axis=1", "UnitNormalization.axis=[1,2]"]),
+        case("merge", build_merge, 1004,
+             "Merge layers on (None,4,3) a/b, (None,3) c, (None,1,3) d, (None,3,5) e: Add (2 and 3 inputs, rank-2 "
+             "input broadcast after the batch axis), Subtract, Multiply (size-1 broadcast), Average, Maximum, Minimum, "
+             "Concatenate (axis -1, 1, -2, 2), Dot (axes 2, (1,1), -1 normalize, (2,1), rank-2 inputs, rank-2 "
+             "normalize).",
+             ["Functional", "Add.inputs=2", "Add.inputs=3", "Add.broadcast=rank2", "Subtract", "Multiply",
+              "Multiply.broadcast=size1", "Average.inputs=3", "Maximum", "Minimum.inputs=3", "Concatenate.axis=-1",
+              "Concatenate.axis=1", "Concatenate.axis=-2", "Concatenate.axis=2", "Dot.axes=2", "Dot.axes=(1,1)",
+              "Dot.axes=-1", "Dot.normalize=True", "Dot.axes=(2,1)", "Dot.input_rank=2"]),
+        case("embedding_masks", build_embedding_masks, 1005,
+             "Embedding (mask_zero True/False) on integer-valued float indices with 0 at some steps, "
+             "Masking(mask_value=0.5) with whole steps (and one single feature) equal to 0.5; masks through Dense, "
+             "BatchNormalization, ReLU, Concatenate (last axis: Keras 2 ANDs masks; time axis: masks concatenated), "
+             "Add and Multiply into GlobalAveragePooling1D (masked mean); GlobalMaxPooling1D drops the mask.",
+             ["Functional", "Embedding.mask_zero=True", "Embedding.mask_zero=False", "Masking.mask_value=0.5",
+              "GlobalAveragePooling1D.mask=True", "mask.through=Dense", "mask.through=BatchNormalization",
+              "mask.through=ReLU", "Concatenate.mask=and", "Concatenate.mask=axis1", "Add.mask=and",
+              "Multiply.mask=and", "GlobalMaxPooling1D.mask=dropped"], deps=[index_inputs]),
+        case("embedding_sequential", build_embedding_sequential, 1006,
+             "Sequential Embedding(input_length=6) -> Flatten -> Dense; one index is 3.75-style (non-integer): "
+             "Keras truncates it.",
+             ["Sequential", "Embedding.input_length=6", "Embedding.index=float_truncated", "Flatten.input_rank=3"]),
+        case("inference_noops", build_inference_noops, 1007,
+             "Layers that are identities at inference: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, "
+             "AlphaDropout, ActivityRegularization; a Masking mask passes through the 1-D chain into "
+             "GlobalAveragePooling1D.",
+             ["Functional", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+              "GaussianDropout", "AlphaDropout", "ActivityRegularization", "mask.through=SpatialDropout1D",
+              "mask.through=GaussianNoise", "mask.through=GaussianDropout", "mask.through=AlphaDropout",
+              "mask.through=ActivityRegularization"]),
+        case("average_pooling", build_average_pooling, 1008,
+             "AveragePooling1D on (None,11,3) and AveragePooling2D on (None,7,8,2): pool sizes 2-4, default and "
+             "explicit strides, valid and same padding (same windows divide by their real cells).",
+             ["Functional", "AveragePooling1D.padding=valid", "AveragePooling1D.padding=same",
+              "AveragePooling1D.strides=default", "AveragePooling1D.strides=1", "AveragePooling1D.strides=2",
+              "AveragePooling1D.strides=3", "AveragePooling1D.pool_size=4", "AveragePooling2D.padding=valid",
+              "AveragePooling2D.padding=same", "AveragePooling2D.strides=default", "AveragePooling2D.strides=(2,2)",
+              "AveragePooling2D.strides=(1,2)", "AveragePooling2D.strides=(2,1)", "AveragePooling2D.pool_size=(2,3)"]),
+        case("global_pooling", build_global_pooling, 1009,
+             "GlobalMaxPooling1D/2D and GlobalAveragePooling1D/2D with keepdims False/True and data_format "
+             "channels_last/channels_first.",
+             ["Functional", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling2D",
+              "GlobalAveragePooling2D", "GlobalMaxPooling1D.keepdims=True", "GlobalAveragePooling1D.keepdims=True",
+              "GlobalMaxPooling2D.keepdims=True", "GlobalAveragePooling2D.keepdims=True",
+              "GlobalMaxPooling1D.data_format=channels_first", "GlobalAveragePooling1D.data_format=channels_first",
+              "GlobalMaxPooling2D.data_format=channels_first", "GlobalAveragePooling2D.data_format=channels_first"]),
+    ]
