@@ -47,8 +47,26 @@ public enum LayerRegistry {
     /// Makes the layer a config describes, or throws an `unsupported` error naming it.
     public static func make(_ config: LayerConfig) throws -> any Layer {
         guard let maker = makers[config.className] else {
-            throw KerasError(.unsupported, "layer '\(config.name)' has class \(config.className), which kconv does not support")
+            throw KerasError(.unsupported, unsupportedReason(config))
         }
         return try maker(config)
+    }
+
+    /// Why a layer class cannot run: Python code (Lambda, TF ops, custom classes) is not in the file.
+    static func unsupportedReason(_ config: LayerConfig) -> String {
+        let layer = "layer '\(config.name)'"
+        let function = config["function"]?.stringValue.map { "tf.\($0)" }
+        switch config.className {
+        case "Lambda":
+            return "\(layer) is a Lambda: its Python code cannot be run outside Python"
+        case "TFOpLambda":
+            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"): TensorFlow functions applied to Keras tensors cannot be run outside Python (use Keras layers instead)"
+        case "SlicingOpLambda":
+            return "\(layer) is a SlicingOpLambda: slicing a Keras tensor with [...] is TensorFlow code that cannot be run outside Python (use Keras layers such as Cropping1D or Reshape)"
+        case let cls where cls.contains(">"):
+            return "\(layer) has the custom class \(cls): its Python code is not in the file"
+        default:
+            return "\(layer) has class \(config.className), which kconv does not support (a custom class, or a Keras layer kconv does not implement)"
+        }
     }
 }
