@@ -1,0 +1,289 @@
+import Foundation
+
+/// Groups a row-major tensor's elements by their indices along the axes that are *not* reduced.
+///
+/// For `shape` `(2, 3, 4)` reduced over axis 2, element `(b, t, f)` is in group `b·3 + t` at position
+/// `f`; reduced over axes `{1, 2}` it is in group `b` at position `t·4 + f`.
+struct AxisReduction {
+    /// Per element: the row-major index over the kept axes.
+    let group: [Int]
+    /// Per element: the row-major index over the reduced axes, in increasing axis order.
+    let position: [Int]
+    /// The number of groups (product of the kept dimensions).
+    let groupCount: Int
+    /// The number of elements in each group (product of the reduced dimensions).
+    let groupSize: Int
+
+    init(shape: [Int], reduced: Set<Int>) {
+        let n = Tensor.elementCount(shape) ?? 0
+        groupCount = shape.indices.filter { !reduced.contains($0) }.reduce(1) { $0 * shape[$1] }
+        groupSize = shape.indices.filter { reduced.contains($0) }.reduce(1) { $0 * shape[$1] }
+        // Each axis contributes `index · weight` to either the group or the position.
+        var groupWeight = Array(repeating: 0, count: shape.count)
+        var positionWeight = Array(repeating: 0, count: shape.count)
+        var g = 1, p = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) {
+            if reduced.contains(d) { positionWeight[d] = p; p *= shape[d] } else { groupWeight[d] = g; g *= shape[d] }
+        }
+        var group = [Int](repeating: 0, count: n)
+        var position = [Int](repeating: 0, count: n)
+        var index = Array(repeating: 0, count: shape.count)
+        var gi = 0, pi = 0
+        for e in 0..<n {
+            group[e] = gi
+            position[e] = pi
+            var d = shape.count - 1
+            while d >= 0 {
+                index[d] += 1
+                gi += groupWeight[d]
+                pi += positionWeight[d]
+                if index[d] < shape[d] { break }
+                gi -= groupWeight[d] * shape[d]
+                pi -= positionWeight[d] * shape[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
+        self.group = group
+        self.position = position
+    }
+}
+
+/// Reads an `axis` option that may be an integer or a list of integers.
+private func axisList(_ config: LayerConfig, default fallback: Int) throws -> [Int] {
+    guard let v = config["axis"] else { return [fallback] }
+    if let i = v.intValue { return [i] }
+    guard let a = v.arrayValue, !a.isEmpty else { throw config.unsupported("axis \(v.serialized) is not an integer or a list of integers") }
+    return try a.map {
+        guard let i = $0.intValue else { throw config.unsupported("axis \(v.serialized) is not an integer or a list of integers") }
+        return i
+    }
+}
+
+/// Resolves axes against a rank (negative count from the end); rejects the batch axis and repeats.
+private func resolvedAxes(_ axes: [Int], rank: Int, layer: String) throws -> [Int] {
+    let resolved = try axes.map { try resolvedAxis($0, rank: rank, layer: layer) }
+    guard !resolved.contains(0), Set(resolved).count == resolved.count else {
+        throw KerasError(.shape, "layer '\(layer)': axis \(axes) is invalid for an input of rank \(rank)")
+    }
+    return resolved
+}
+
+/// Keras `BatchNormalization` at inference, over any axis or list of axes (default -1).
+///
+/// `y = gamma · (x − moving_mean) / sqrt(moving_variance + epsilon) + beta`, computed as TensorFlow
+/// does: `inv = gamma · rsqrt(var + eps)`, `y = x·inv + (beta − mean·inv)`. Weights, in Keras'
+/// order: `gamma` (unless `scale=False`), `beta` (unless `center=False`) — trainable — then
+/// `moving_mean`, `moving_variance` and, with `renorm=True`, `moving_stddev`, `renorm_mean`,
+/// `renorm_stddev` — non-trainable, unused at inference. Each is `(C)` for a single axis of size
+/// `C`; for several axes (or `virtual_batch_size`) tf.keras stores the input's rank with 1 in every
+/// other axis (`(1, H, 1, C)`, and an extra leading 1 with virtual batches).
+///
+/// Epsilon is used as stored. Older TensorFlow releases raised it to 1.001e-5 inside the fused
+/// kernel that tf.keras uses for 4-D/5-D inputs normalised over the channel axis
+/// (`tf.compat.v1.nn.fused_batch_norm`, tensorflow#37768); TensorFlow 2.21 no longer does, Keras 3
+/// never did, and the `batchnorm` conformance case (epsilon 1e-6, variances 2e-6, fused and
+/// unfused layers) confirms that tf_keras 2.21 applies the stored value.
+struct BatchNormalization: UnaryLayer {
+    let name: String
+    var className: String { "BatchNormalization" }
+    let axes: [Int]
+    let epsilon: Double
+    let center: Bool
+    let scale: Bool
+    let renorm: Bool
+    let virtualBatchSize: Int?
+    var maskBehavior: MaskBehavior { .passThrough }
+
+    private(set) var weights: [Weight] = []
+    /// Per parameter index (row-major over the normalised axes): the multiplier and the offset.
+    private var multiplier: [Float] = []
+    private var offset: [Float] = []
+    /// The resolved axes (set by `build`).
+    private var resolved: [Int] = []
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        axes = try axisList(config, default: -1)
+        epsilon = try config.double("epsilon", default: 1e-3)
+        center = try config.bool("center", default: true)
+        scale = try config.bool("scale", default: true)
+        renorm = try config.bool("renorm", default: false)
+        virtualBatchSize = config["virtual_batch_size"]?.intValue
+        if let mode = config["mode"]?.intValue, mode != 0 {
+            throw config.unsupported("mode=\(mode) (statistics of the batch at inference) is not supported")
+        }
+        guard epsilon >= 0 else { throw config.unsupported("epsilon \(epsilon) is negative") }
+    }
+
+    mutating func build(inputShape: Shape, weights reader: inout WeightReader) throws {
+        let check = ShapeCheck(layer: name)
+        let s = try check.single([inputShape], minRank: 2)
+        resolved = try resolvedAxes(axes, rank: s.count, layer: name).sorted()
+        let dims = try resolved.map { try check.known(s[$0], "axis \($0)") }
+        var paramShape = dims
+        if resolved.count > 1 || virtualBatchSize != nil {
+            paramShape = (0..<s.count).map { d in resolved.firstIndex(of: d).map { dims[$0] } ?? 1 }
+            if virtualBatchSize != nil { paramShape.insert(1, at: 1) }
+        }
+        let count = dims.reduce(1, *)
+        var stored: [Weight] = []
+        let gamma = scale ? try reader.take("gamma", shape: paramShape) : nil
+        if let gamma { stored.append(Weight("gamma", gamma)) }
+        let beta = center ? try reader.take("beta", shape: paramShape) : nil
+        if let beta { stored.append(Weight("beta", beta)) }
+        let mean = try reader.take("moving_mean", shape: paramShape)
+        let variance = try reader.take("moving_variance", shape: paramShape)
+        stored += [Weight("moving_mean", mean, trainable: false), Weight("moving_variance", variance, trainable: false)]
+        if renorm {
+            for role in ["moving_stddev", "renorm_mean", "renorm_stddev"] {
+                stored.append(Weight(role, try reader.take(role, shape: paramShape), trainable: false))
+            }
+        }
+        weights = stored
+        let eps = Float(epsilon)
+        multiplier = (0..<count).map { i in (gamma?.scalars[i] ?? 1) / (variance.scalars[i] + eps).squareRoot() }
+        offset = (0..<count).map { i in (beta?.scalars[i] ?? 0) - mean.scalars[i] * multiplier[i] }
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
+        _ = try resolvedAxes(axes, rank: s.count, layer: name)
+        return s
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let axesNow = try resolvedAxes(axes, rank: x.rank, layer: name).sorted()
+        guard axesNow == resolved, axesNow.map({ x.shape[$0] }).reduce(1, *) == multiplier.count else {
+            throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)")
+        }
+        var y = x.scalars
+        if resolved == [x.rank - 1] {
+            let c = multiplier.count
+            for i in y.indices { let k = i % c; y[i] = y[i] * multiplier[k] + offset[k] }
+        } else {
+            let keep = Set(resolved)
+            let plan = AxisReduction(shape: x.shape, reduced: Set(0..<x.rank).subtracting(keep))
+            for i in y.indices { let k = plan.group[i]; y[i] = y[i] * multiplier[k] + offset[k] }
+        }
+        return Tensor(uncheckedShape: x.shape, scalars: y)
+    }
+}
+
+/// Keras `LayerNormalization`: per sample, over `axis` (an integer or a list, default -1).
+///
+/// `mean` and population `var` over the normalised axes; `inv = rsqrt(var + eps)·gamma`,
+/// `y = x·inv + (beta − mean·inv)`. Weights `gamma` (if `scale`), `beta` (if `center`), both
+/// trainable and shaped like the normalised dimensions (`(C)` for the default axis); their elements
+/// are read in increasing axis order. Keras 3's `rms_scaling=True` keeps only `gamma` and computes
+/// `x · rsqrt(var + eps) · gamma` (Keras' definition: the variance, not the mean square).
+/// `epsilon` defaults to 1e-3.
+struct LayerNormalization: UnaryLayer {
+    let name: String
+    var className: String { "LayerNormalization" }
+    let axes: [Int]
+    let epsilon: Float
+    let center: Bool
+    let scale: Bool
+    let rmsScaling: Bool
+    /// Keras 3 shapes the weights for the sorted axes, tf.keras in the order listed.
+    let sortsAxes: Bool
+    var maskBehavior: MaskBehavior { .passThrough }
+
+    private(set) var gamma: Tensor?
+    private(set) var beta: Tensor?
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        axes = try axisList(config, default: -1)
+        epsilon = Float(try config.double("epsilon", default: 1e-3))
+        rmsScaling = try config.bool("rms_scaling", default: false)
+        sortsAxes = config.version.major >= 3
+        center = try config.bool("center", default: true) && !rmsScaling
+        scale = try config.bool("scale", default: true) || rmsScaling
+    }
+
+    var weights: [Weight] {
+        (gamma.map { [Weight("gamma", $0)] } ?? []) + (beta.map { [Weight("beta", $0)] } ?? [])
+    }
+
+    mutating func build(inputShape: Shape, weights reader: inout WeightReader) throws {
+        let check = ShapeCheck(layer: name)
+        let s = try check.single([inputShape], minRank: 2)
+        // tf.keras shapes the weights in the order the axes are listed, Keras 3 sorts them; the
+        // elements are the same either way (tf.keras reshapes them to the sorted broadcast shape).
+        let listed = try resolvedAxes(axes, rank: s.count, layer: name)
+        let paramShape = try (sortsAxes ? listed.sorted() : listed).map { try check.known(s[$0], "axis \($0)") }
+        gamma = scale ? try reader.take("gamma", shape: paramShape) : nil
+        beta = center ? try reader.take("beta", shape: paramShape) : nil
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
+        _ = try resolvedAxes(axes, rank: s.count, layer: name)
+        return s
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let reduced = Set(try resolvedAxes(axes, rank: x.rank, layer: name))
+        let size = reduced.reduce(1) { $0 * x.shape[$1] }
+        if let g = gamma, g.count != size { throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)") }
+        let lastOnly = reduced == [x.rank - 1]
+        let plan = lastOnly ? nil : AxisReduction(shape: x.shape, reduced: reduced)
+        let groups = size == 0 ? 0 : x.count / size
+        @inline(__always) func group(_ i: Int) -> Int { plan?.group[i] ?? i / size }
+        @inline(__always) func position(_ i: Int) -> Int { plan?.position[i] ?? i % size }
+        var sum = [Double](repeating: 0, count: groups)
+        for i in x.scalars.indices { sum[group(i)] += Double(x.scalars[i]) }
+        let mean = sum.map { Float($0 / Double(max(size, 1))) }
+        var squares = [Double](repeating: 0, count: groups)
+        for i in x.scalars.indices { let d = Double(x.scalars[i] - mean[group(i)]); squares[group(i)] += d * d }
+        let rsqrt = squares.map { 1 / (Float($0 / Double(max(size, 1))) + epsilon).squareRoot() }
+        var y = x.scalars
+        for i in y.indices {
+            let g = group(i), p = position(i)
+            if rmsScaling {
+                y[i] = x.scalars[i] * rsqrt[g] * (gamma?.scalars[p] ?? 1)
+            } else {
+                let inv = rsqrt[g] * (gamma?.scalars[p] ?? 1)
+                y[i] = x.scalars[i] * inv + ((beta?.scalars[p] ?? 0) - mean[g] * inv)
+            }
+        }
+        return Tensor(uncheckedShape: x.shape, scalars: y)
+    }
+}
+
+/// Keras `UnitNormalization`: scales each sample to unit L2 norm over `axis` (integer or list, default -1).
+///
+/// `y = x · min(rsqrt(sum(x²)), cap)`: tf.keras' `l2_normalize` uses `rsqrt(max(sum, 1e-12))`
+/// (cap 1e6), Keras 3's `normalize(epsilon=1e-12)` caps the inverse norm at 1e12. No weights.
+struct UnitNormalization: WeightlessLayer {
+    let name: String
+    var className: String { "UnitNormalization" }
+    let axes: [Int]
+    let inverseNormCap: Float
+    var maskBehavior: MaskBehavior { .passThrough }
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        axes = try axisList(config, default: -1)
+        inverseNormCap = config.version.major >= 3 ? 1e12 : 1e6
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
+        _ = try resolvedAxes(axes, rank: s.count, layer: name)
+        return s
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let reduced = Set(try resolvedAxes(axes, rank: x.rank, layer: name))
+        let plan = AxisReduction(shape: x.shape, reduced: reduced)
+        var sums = [Float](repeating: 0, count: plan.groupCount)
+        for i in x.scalars.indices { sums[plan.group[i]] += x.scalars[i] * x.scalars[i] }
+        let inv = sums.map { min(1 / $0.squareRoot(), inverseNormCap) }
+        var y = x.scalars
+        for i in y.indices { y[i] *= inv[plan.group[i]] }
+        return Tensor(uncheckedShape: x.shape, scalars: y)
+    }
+}
