@@ -37,3 +37,20 @@ struct MaskingTests {
         #expect(throws: KerasError.self) { try layer.outputShapes(for: [[nil]]) }
     }
 }
+
+@Suite("Inference no-op layers")
+struct InferenceNoOpTests {
+    @Test("noise, dropout and regularization layers are identities that pass the mask on",
+          arguments: ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+                      "AlphaDropout", "ActivityRegularization"])
+    func identity(_ className: String) throws {
+        let layer = try makeLayer(className, ["rate": .number(0.5), "stddev": .number(1)], inputShapes: [[nil, 2, 2]])
+        #expect(layer.className == className)
+        #expect(layer.weights.isEmpty)
+        let x = try Tensor(shape: [1, 2, 2], scalars: [1, -2, 3, -4])
+        let mask = try Tensor(shape: [1, 2], scalars: [1, 0])
+        let (ys, masks) = try layer.call([x], masks: [mask])
+        #expect(ys == [x])
+        #expect(masks == [mask])
+    }
+}

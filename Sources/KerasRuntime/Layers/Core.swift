@@ -97,7 +97,9 @@ struct ActivationLayer: WeightlessLayer {
     }
 }
 
-/// Keras `Dropout` and the other layers that are identities at inference.
+/// Keras `Dropout` and the other layers that are identities at inference: `SpatialDropout1D/2D/3D`,
+/// `GaussianNoise`, `GaussianDropout`, `AlphaDropout`, `ActivityRegularization`. Any shape; the
+/// output is the input and the mask passes through (all of them set `supports_masking`).
 struct IdentityLayer: WeightlessLayer {
     let name: String
     let className: String
