@@ -287,6 +287,51 @@ def build_global_pooling(g, seed):
 
 
 # ---------------------------------------------------------------------------
+# Shape layers.
+# ---------------------------------------------------------------------------
+
+def build_shape_layers(g, seed):
+    L = g.L
+    s = g.keras.Input((4, 3), name="seq")
+    m = g.keras.Input((3, 4, 2), name="img")
+    v = g.keras.Input((2, 3, 2, 2), name="vol")
+    hs = L.Dense(3, name="dense_seq")(s)
+    outs = [
+        L.Permute((2, 1), name="permute_21")(hs),
+        L.Permute((3, 1, 2), name="permute_312")(m),
+        L.Permute((2, 4, 1, 3), name="permute_2413")(v),
+        L.ZeroPadding1D(name="zeropad1d_default")(hs),
+        L.ZeroPadding1D(2, name="zeropad1d_2")(hs),
+        L.ZeroPadding1D((1, 3), name="zeropad1d_13")(hs),
+        L.ZeroPadding2D(name="zeropad2d_default")(m),
+        L.ZeroPadding2D(2, name="zeropad2d_2")(m),
+        L.ZeroPadding2D((1, 2), name="zeropad2d_12")(m),
+        L.ZeroPadding2D(((1, 0), (2, 3)), name="zeropad2d_asym")(m),
+        L.ZeroPadding2D(((0, 1), (1, 0)), data_format="channels_first", name="zeropad2d_cf")(m),
+        L.Cropping1D(name="crop1d_default")(hs),
+        L.Cropping1D((2, 0), name="crop1d_20")(hs),
+        L.Cropping2D(1, name="crop2d_1")(m),
+        L.Cropping2D((1, 0), name="crop2d_10")(m),
+        L.Cropping2D(((1, 0), (0, 2)), name="crop2d_asym")(m),
+        L.Cropping2D(((1, 1), (0, 1)), data_format="channels_first", name="crop2d_cf")(m),
+        L.UpSampling1D(name="upsample1d_default")(hs),
+        L.UpSampling1D(3, name="upsample1d_3")(hs),
+        L.UpSampling2D(name="upsample2d_default")(m),
+        L.UpSampling2D((2, 3), name="upsample2d_23")(m),
+        L.UpSampling2D((2, 2), interpolation="bilinear", name="upsample2d_bilinear")(m),
+        L.UpSampling2D((3, 2), interpolation="bilinear", name="upsample2d_bilinear_32")(m),
+        L.UpSampling2D((2, 3), interpolation="area", name="upsample2d_area")(m),
+        L.UpSampling2D((2, 1), data_format="channels_first", name="upsample2d_cf")(m),
+        L.UpSampling2D((2, 2), interpolation="bilinear", data_format="channels_first", name="upsample2d_bilinear_cf")(m),
+        L.Flatten(name="flatten_rank5")(v),
+        L.MaxPooling2D(name="maxpool2d_default")(m),
+        L.MaxPooling2D((2, 3), strides=(1, 1), padding="same", name="maxpool2d_23_s11_same")(m),
+        L.MaxPooling2D((3, 3), strides=(2, 2), padding="valid", name="maxpool2d_33_s22_valid")(m),
+    ]
+    return g.simple_case(g.branches([s, m, v], outs, "shape_layers"), seed)
+
+
+# ---------------------------------------------------------------------------
 # Case table.
 # ---------------------------------------------------------------------------
 
@@ -296,6 +341,22 @@ def cases(g):
                       deps=[builder] + kw.pop("deps", []), **kw)
 
     return [
+        case("shape_layers", build_shape_layers, 1010,
+             "Shape layers: Permute (rank 3, 4, 5), ZeroPadding1D (default, 2, (1,3)), ZeroPadding2D (default, 2, "
+             "(1,2), ((1,0),(2,3)), channels_first), Cropping1D (default, (2,0)), Cropping2D (1, (1,0), "
+             "((1,0),(0,2)), channels_first), UpSampling1D (2, 3), UpSampling2D (nearest (2,2)/(2,3), bilinear "
+             "(2,2)/(3,2) and channels_first, area, channels_first nearest), Flatten after rank 5, MaxPooling2D.",
+             ["Functional", "Permute.dims=(2,1)", "Permute.dims=(3,1,2)", "Permute.dims=(2,4,1,3)",
+              "ZeroPadding1D.padding=default", "ZeroPadding1D.padding=2", "ZeroPadding1D.padding=(1,3)",
+              "ZeroPadding2D.padding=default", "ZeroPadding2D.padding=2", "ZeroPadding2D.padding=(1,2)",
+              "ZeroPadding2D.padding=((1,0),(2,3))", "ZeroPadding2D.data_format=channels_first",
+              "Cropping1D.cropping=default", "Cropping1D.cropping=(2,0)", "Cropping2D.cropping=1",
+              "Cropping2D.cropping=(1,0)", "Cropping2D.cropping=((1,0),(0,2))", "Cropping2D.data_format=channels_first",
+              "UpSampling1D.size=2", "UpSampling1D.size=3", "UpSampling2D.size=(2,2)", "UpSampling2D.size=(2,3)",
+              "UpSampling2D.interpolation=nearest", "UpSampling2D.interpolation=bilinear",
+              "UpSampling2D.interpolation=area", "UpSampling2D.data_format=channels_first", "Flatten.input_rank=5",
+              "MaxPooling2D.pool_size=(2,2)", "MaxPooling2D.pool_size=(2,3)", "MaxPooling2D.padding=same",
+              "MaxPooling2D.padding=valid", "MaxPooling2D.strides=(2,2)"]),
         case("activation_layers_adv", build_activation_layers_adv, 1001,
              "Advanced activation layers on (None,6,4) inputs in [-3,3] (and PReLU on (None,3,4,2)): ReLU "
              "(max_value, negative_slope, threshold, all three, max_value=6), LeakyReLU (default alpha 0.3, 0.05), "
