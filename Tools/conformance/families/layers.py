@@ -332,6 +332,71 @@ def build_shape_layers(g, seed):
 
 
 # ---------------------------------------------------------------------------
+# Convolutions: depthwise, separable, transposed, grouped.
+# ---------------------------------------------------------------------------
+
+def build_depthwise_separable(g, seed):
+    L = g.L
+    s = g.keras.Input((11, 3), name="seq")
+    m = g.keras.Input((7, 8, 3), name="img")
+    outs = [
+        L.DepthwiseConv1D(3, name="dw1d_k3")(s),
+        L.DepthwiseConv1D(3, depth_multiplier=2, padding="same", name="dw1d_dm2_same")(s),
+        L.DepthwiseConv1D(2, strides=2, padding="same", name="dw1d_s2_same")(s),
+        L.DepthwiseConv1D(3, dilation_rate=2, use_bias=False, activation="relu", name="dw1d_d2_nobias_relu")(s),
+        L.DepthwiseConv2D((3, 3), name="dw2d_k33")(m),
+        L.DepthwiseConv2D((2, 3), depth_multiplier=2, strides=(2, 2), padding="same", name="dw2d_dm2_s22_same")(m),
+        L.DepthwiseConv2D((3, 3), dilation_rate=(2, 2), padding="same", name="dw2d_d22_same")(m),
+        L.SeparableConv1D(4, 3, name="sep1d_k3")(s),
+        L.SeparableConv1D(4, 3, padding="same", depth_multiplier=2, name="sep1d_same_dm2")(s),
+        L.SeparableConv1D(4, 3, padding="causal", dilation_rate=2, name="sep1d_causal_d2")(s),
+        L.SeparableConv1D(4, 2, strides=2, use_bias=False, name="sep1d_s2_nobias")(s),
+        L.SeparableConv2D(4, (3, 3), name="sep2d_k33")(m),
+        L.SeparableConv2D(5, (2, 3), strides=(2, 2), padding="same", depth_multiplier=2, name="sep2d_s22_same_dm2")(m),
+        L.SeparableConv2D(3, (3, 3), dilation_rate=(2, 1), padding="same", activation="relu", name="sep2d_d21_same_relu")(m),
+    ]
+    return g.simple_case(g.branches([s, m], outs, "depthwise_separable"), seed)
+
+
+def build_conv_transpose(g, seed):
+    L = g.L
+    s = g.keras.Input((5, 3), name="seq")
+    m = g.keras.Input((4, 5, 3), name="img")
+    outs = [
+        L.Conv1DTranspose(4, 3, name="t1d_k3")(s),
+        L.Conv1DTranspose(4, 3, strides=2, name="t1d_k3_s2_valid")(s),
+        L.Conv1DTranspose(4, 3, strides=2, padding="same", name="t1d_k3_s2_same")(s),
+        L.Conv1DTranspose(4, 2, strides=2, padding="same", name="t1d_k2_s2_same")(s),
+        L.Conv1DTranspose(4, 3, strides=2, padding="same", output_padding=0, name="t1d_k3_s2_same_op0")(s),
+        L.Conv1DTranspose(4, 4, strides=3, output_padding=2, name="t1d_k4_s3_valid_op2")(s),
+        L.Conv1DTranspose(4, 1, strides=2, name="t1d_k1_s2_valid")(s),
+        L.Conv2DTranspose(4, (3, 3), name="t2d_k33")(m),
+        L.Conv2DTranspose(4, (3, 3), strides=(2, 2), padding="same", name="t2d_k33_s22_same")(m),
+        L.Conv2DTranspose(4, (2, 3), strides=(2, 1), name="t2d_k23_s21_valid")(m),
+        L.Conv2DTranspose(4, (3, 3), strides=2, padding="same", output_padding=1, name="t2d_k33_s2_same_op1")(m),
+        L.Conv2DTranspose(4, (4, 4), strides=(2, 3), padding="same", output_padding=(1, 2), name="t2d_k44_s23_same_op12")(m),
+        L.Conv2DTranspose(3, (3, 2), dilation_rate=(2, 2), padding="same", name="t2d_k32_d22_same")(m),
+        L.Conv2DTranspose(3, (2, 2), strides=2, use_bias=False, activation="relu", name="t2d_k22_s2_nobias_relu")(m),
+    ]
+    return g.simple_case(g.branches([s, m], outs, "conv_transpose"), seed)
+
+
+def build_conv_groups(g, seed):
+    L = g.L
+    s = g.keras.Input((9, 4), name="seq")
+    m = g.keras.Input((6, 7, 6), name="img")
+    outs = [
+        L.Conv1D(6, 3, groups=2, name="c1d_g2")(s),
+        L.Conv1D(4, 3, groups=4, padding="same", name="c1d_g4_same")(s),
+        L.Conv1D(8, 2, groups=2, padding="causal", dilation_rate=2, name="c1d_g2_causal_d2")(s),
+        L.Conv2D(6, (3, 3), groups=3, name="c2d_g3")(m),
+        L.Conv2D(4, (2, 2), groups=2, strides=2, padding="same", use_bias=False, name="c2d_g2_s2_same_nobias")(m),
+        L.Conv2D(6, 1, groups=6, activation="relu", name="c2d_g6_k1_relu")(m),
+    ]
+    return g.simple_case(g.branches([s, m], outs, "conv_groups"), seed)
+
+
+# ---------------------------------------------------------------------------
 # Case table.
 # ---------------------------------------------------------------------------
 
@@ -341,6 +406,32 @@ def cases(g):
                       deps=[builder] + kw.pop("deps", []), **kw)
 
     return [
+        case("depthwise_separable", build_depthwise_separable, 1011,
+             "DepthwiseConv1D/2D (depth_multiplier 1/2, strides, dilation, valid/same, no bias) and SeparableConv1D/2D "
+             "(valid/same/causal, depth_multiplier 2, strides, dilation, no bias, relu) on (None,11,3) and (None,7,8,3).",
+             ["Functional", "DepthwiseConv1D.padding=valid", "DepthwiseConv1D.padding=same",
+              "DepthwiseConv1D.depth_multiplier=2", "DepthwiseConv1D.strides=2", "DepthwiseConv1D.dilation_rate=2",
+              "DepthwiseConv1D.use_bias=False", "DepthwiseConv2D.padding=valid", "DepthwiseConv2D.padding=same",
+              "DepthwiseConv2D.depth_multiplier=2", "DepthwiseConv2D.strides=(2,2)", "DepthwiseConv2D.dilation_rate=(2,2)",
+              "SeparableConv1D.padding=valid", "SeparableConv1D.padding=same", "SeparableConv1D.padding=causal",
+              "SeparableConv1D.depth_multiplier=2", "SeparableConv1D.dilation_rate=2", "SeparableConv1D.strides=2",
+              "SeparableConv1D.use_bias=False", "SeparableConv2D.padding=valid", "SeparableConv2D.padding=same",
+              "SeparableConv2D.depth_multiplier=2", "SeparableConv2D.strides=(2,2)", "SeparableConv2D.dilation_rate=(2,1)",
+              "SeparableConv2D.activation=relu"]),
+        case("conv_transpose", build_conv_transpose, 1012,
+             "Conv1DTranspose and Conv2DTranspose: valid/same, strides 1-3 (also kernel smaller than stride), "
+             "output_padding (0, 1, 2, (1,2)), Conv2DTranspose dilation with stride 1 (TensorFlow's CPU kernel has no dilated Conv1DTranspose), no bias + relu; (None,5,3) and (None,4,5,3).",
+             ["Functional", "Conv1DTranspose.padding=valid", "Conv1DTranspose.padding=same", "Conv1DTranspose.strides=2",
+              "Conv1DTranspose.strides=3", "Conv1DTranspose.output_padding=0", "Conv1DTranspose.output_padding=2",
+              "Conv1DTranspose.kernel_size<strides", "Conv2DTranspose.padding=valid",
+              "Conv2DTranspose.padding=same", "Conv2DTranspose.strides=(2,2)", "Conv2DTranspose.strides=(2,1)",
+              "Conv2DTranspose.strides=(2,3)", "Conv2DTranspose.output_padding=1", "Conv2DTranspose.output_padding=(1,2)",
+              "Conv2DTranspose.dilation_rate=(2,2)", "Conv2DTranspose.use_bias=False", "Conv2DTranspose.activation=relu"]),
+        case("conv_groups", build_conv_groups, 1013,
+             "Grouped convolutions (tf_keras runs them with XLA on CPU): Conv1D groups 2/4 (valid, same, causal with "
+             "dilation), Conv2D groups 2/3/6 (valid, same with strides, 1x1 depthwise-like, no bias, relu).",
+             ["Functional", "Conv1D.groups=2", "Conv1D.groups=4", "Conv1D.padding=causal", "Conv2D.groups=2",
+              "Conv2D.groups=3", "Conv2D.groups=6", "Conv2D.padding=same", "Conv2D.use_bias=False"]),
         case("shape_layers", build_shape_layers, 1010,
              "Shape layers: Permute (rank 3, 4, 5), ZeroPadding1D (default, 2, (1,3)), ZeroPadding2D (default, 2, "
              "(1,2), ((1,0),(2,3)), channels_first), Cropping1D (default, (2,0)), Cropping2D (1, (1,0), "
