@@ -432,6 +432,13 @@ struct KConvFileTests {
         }
         #expect(unknown.kind == .unsupported, "\(unknown)")
         #expect(try failure { $0["test_tolerance"] = .string("-1") }.message.contains("test_tolerance"))
+        // Input sizes whose product would overflow shape arithmetic.
+        for shape in ["[null,4294967296,4294967296]", "[null,1099511627777]", "[null,-3]"] {
+            let e = try failure {
+                $0["graph"] = .string(($0["graph"]?.stringValue ?? "").replacingOccurrences(of: "[null,3]", with: shape))
+            }
+            #expect(e.message.contains("input shape"), "\(shape): \(e)")
+        }
     }
 
     @Test("stored test vectors with unknown names or wrong counts")

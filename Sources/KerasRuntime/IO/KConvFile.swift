@@ -236,6 +236,7 @@ public enum KConvFile {
         } catch {
             throw KerasError(.format, "the header's graph is not a kconv graph: \(error)")
         }
+        try checkInputShapes(graph)
         let provenance = Provenance(kerasVersion: meta["keras_version"] ?? "", backend: meta["backend"],
                                     sourceName: meta["source_name"] ?? "", sourceSHA256: meta["source_sha256"] ?? "",
                                     weightsName: meta["source_weights_name"], weightsSHA256: meta["source_weights_sha256"])
@@ -258,6 +259,40 @@ public enum KConvFile {
 
         let vectors = try testVectors(file, metadata: meta, model: model)
         return Contents(model: model, provenance: provenance, testVectors: vectors, metadata: meta)
+    }
+
+    /// The most elements one sample of a model input may have (2^40): far beyond any real model,
+    /// low enough that shape arithmetic on it cannot overflow.
+    static let maxInputSampleElements = 1 << 40
+
+    /// Rejects input shapes (`batch_input_shape` anywhere in the graph, nested models included)
+    /// whose sizes are negative or whose product is absurd, before shape inference multiplies them.
+    private static func checkInputShapes(_ graph: GraphSpec) throws(KerasError) {
+        func visit(_ value: JSON, depth: Int) throws(KerasError) {
+            guard depth < 300 else { return }
+            switch value {
+            case .object(let members):
+                if let shape = members["batch_input_shape"]?.arrayValue {
+                    var product = 1
+                    for d in shape.dropFirst() where !d.isNull {
+                        guard let n = d.intValue, n >= 0 else {
+                            throw KerasError(.format, "the header's graph has an input shape \(clip(JSON.array(shape).serialized)) with a size that is not an integer ≥ 0")
+                        }
+                        let (p, overflow) = product.multipliedReportingOverflow(by: n)
+                        guard !overflow, p <= maxInputSampleElements else {
+                            throw KerasError(.format, "the header's graph has an input shape \(clip(JSON.array(shape).serialized)) of more than 2^40 elements per sample")
+                        }
+                        product = p
+                    }
+                }
+                for v in members.values { try visit(v, depth: depth + 1) }
+            case .array(let items):
+                for v in items { try visit(v, depth: depth + 1) }
+            default:
+                break
+            }
+        }
+        for layer in graph.layers { try visit(.object(layer.config), depth: 0) }
     }
 
     /// The stored test vectors: all `__test__/` tensors, which must be exactly
