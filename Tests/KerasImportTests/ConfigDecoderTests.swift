@@ -186,6 +186,55 @@ struct ConfigDecoderTests {
         #expect(g.layers[3].config["call_kwargs"]?.arrayValue?.first?["training"] == .bool(false))
     }
 
+    /// A Keras 3 Functional config as Keras 3.15 writes `GlobalAveragePooling1D()(Masking()(x))`:
+    /// the traced mask `any(not_equal(x, 0), -1)` is recorded as two `keras.src.ops` nodes feeding
+    /// the pooling call's `mask=` argument. `maskSource` replaces that argument's producer.
+    func maskedKeras3(maskSource: String = "any") throws -> GraphSpec {
+        func tensor(_ name: String, _ shape: String = "[null, 5, 3]") -> String {
+            #"{"class_name": "__keras_tensor__", "config": {"shape": \#(shape), "dtype": "float32", "keras_history": ["\#(name)", 0, 0]}}"#
+        }
+        return try decode("""
+            {"class_name": "Functional", "config": {"name": "f",
+              "layers": [
+                {"module": "keras.layers", "class_name": "InputLayer", "name": "x", "config": {"batch_shape": [null, 5, 3], "name": "x"}, "inbound_nodes": []},
+                {"module": "keras.layers", "class_name": "Masking", "name": "masking", "config": {"name": "masking", "mask_value": 0.0},
+                 "inbound_nodes": [{"args": [\(tensor("x"))], "kwargs": {}}]},
+                {"module": "keras.src.ops.numpy", "class_name": "NotEqual", "name": "not_equal", "config": {"name": "not_equal"},
+                 "inbound_nodes": [{"args": [\(tensor("x")), 0.0], "kwargs": {}}]},
+                {"module": "keras.src.ops.numpy", "class_name": "Any", "name": "any", "config": {"name": "any", "axis": -1, "keepdims": false},
+                 "inbound_nodes": [{"args": [\(tensor("not_equal"))], "kwargs": {}}]},
+                {"module": "keras.layers", "class_name": "GlobalAveragePooling1D", "name": "gap", "config": {"name": "gap"},
+                 "inbound_nodes": [{"args": [\(tensor("masking"))], "kwargs": {"mask": \(tensor(maskSource, "[null, 5]"))}}]}],
+              "input_layers": [["x", 0, 0]], "output_layers": [["gap", 0, 0]]}}
+            """, ConfigDecoder(version: KerasVersion("3.15.1")))
+    }
+
+    @Test("Keras 3 mask records (keras.ops nodes feeding mask=) are dropped: kconv propagates the mask itself")
+    func keras3RecordedMasks() throws {
+        let g = try maskedKeras3()
+        #expect(g.layers.map(\.name) == ["x", "masking", "gap"])
+        #expect(g.layers[2].calls == [[TensorRef("masking")]])
+        #expect(g.layers[2].config["call_kwargs"] == nil)
+        // The masked mean over the valid steps: steps 1 and 3 are all zeros, so (x0 + x2 + x4) / 3.
+        let model = try Model(spec: g, version: KerasVersion("3.15.1"), weights: nil)
+        var x = [Float](repeating: 0, count: 15)
+        for step in [0, 2, 4] { for c in 0..<3 { x[step * 3 + c] = Float(step * 3 + c + 1) } }
+        let y = try model.predict([Tensor(shape: [1, 5, 3], scalars: x)])[0]
+        let expected: [Float] = [21 / 3, 24 / 3, 27 / 3]   // (1 + 7 + 13) / 3, (2 + 8 + 14) / 3, (3 + 9 + 15) / 3
+        #expect(y.scalars == expected)
+    }
+
+    @Test("a Keras 3 mask= argument from a model input (not a recorded op) is refused clearly")
+    func keras3ExplicitMask() throws {
+        do {
+            _ = try maskedKeras3(maskSource: "x")
+            Issue.record("expected an error")
+        } catch let e as KerasError {
+            #expect(e.kind == .unsupported)
+            #expect(e.message.contains("'gap'") && e.message.contains("explicit mask"))
+        }
+    }
+
     @Test("every unsupported layer is reported at once, in one error")
     func unsupportedLayersTogether() throws {
         let g = try decode("""

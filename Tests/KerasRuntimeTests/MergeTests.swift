@@ -68,13 +68,16 @@ struct MergeTests {
         #expect(throws: KerasError.self) { try mixed.outputShapes(for: [[nil, 2, 2], [nil, 3, 3]]) }
     }
 
-    @Test("masks: elementwise merges AND them; Concatenate ANDs (Keras 2) or ORs (Keras 3) on the last axis")
+    @Test("masks: Keras 2 ANDs the masks present; Keras 3 ORs them (elementwise merges: only when all are present)")
     func masks() throws {
         let m1 = Tensor(uncheckedShape: [1, 2], scalars: [1, 0]), m2 = Tensor(uncheckedShape: [1, 2], scalars: [0, 0])
         let shapes: [Shape] = [[nil, 2, 2], [nil, 2, 2]]
         #expect(try merge("Add", inputShapes: shapes).call([a, b], masks: [m1, nil]).masks[0] == m1)
         #expect(try merge("Add", inputShapes: shapes).call([a, b], masks: [m1, m2]).masks[0] == m2)
         #expect(try merge("Add", inputShapes: shapes).call([a, b], masks: [nil, nil]).masks[0] == nil)
+        let add3 = try merge("Add", inputShapes: shapes, version: "3.15.1")
+        #expect(try add3.call([a, b], masks: [m1, nil]).masks[0] == nil)
+        #expect(try add3.call([a, b], masks: [m1, m2]).masks[0]?.scalars == [1, 0])
         let k2 = try merge("Concatenate", inputShapes: shapes)
         #expect(try k2.call([a, b], masks: [m1, nil]).masks[0] == m1)
         let k3 = try merge("Concatenate", inputShapes: shapes, version: "3.3.0")

@@ -105,10 +105,12 @@ struct ConfigDecoder {
         }
         let name = config["name"]?.stringValue ?? "model"
         var entries: [(entry: LayerEntry, rawNodes: JSON?)] = []
+        var operations: Set<String> = []
         for item in list {
             var e = try layerEntry(item)
             if let n = item["name"]?.stringValue { e.name = n }
             if e.className == "InputLayer" { e.config = normalizedInput(e.config) }
+            if item["module"]?.stringValue?.hasPrefix("keras.src.ops.") == true { operations.insert(e.name) }
             entries.append((e, item["inbound_nodes"]))
         }
         let firstNode = nestedFirstNodes(entries, config: config)
@@ -117,7 +119,7 @@ struct ConfigDecoder {
             guard ref.node >= first else { throw KerasError(.format, "reference \(ref) to nested model '\(ref.layer)' has node index \(ref.node), below its first call's \(first)") }
             return TensorRef(ref.layer, ref.node - first, ref.tensor)
         }
-        let layers = try entries.map { e, nodes -> LayerSpec in
+        var layers = try entries.map { e, nodes -> LayerSpec in
             let decoded = try inboundCalls(nodes, layer: e.name)
             let calls = try decoded.map { try $0.refs.map(canonical) }
             var config = e.config
@@ -128,7 +130,50 @@ struct ConfigDecoder {
         }
         let inputs = try refList(config["input_layers"], what: "input_layers").map(canonical)
         let outputs = try refList(config["output_layers"], what: "output_layers").map(canonical)
+        if !operations.isEmpty {
+            layers = try droppingRecordedMasks(layers, operations: operations, outputs: outputs)
+        }
         return GraphSpec(name: name, isSequential: false, layers: layers, inputs: inputs, outputs: outputs)
+    }
+
+    /// Keras 3 traces the masks of a Functional model (`compute_mask` of Masking, Embedding, merge
+    /// layers...) with `keras.ops` and records those operations as graph nodes that feed `mask=`
+    /// call arguments. kconv propagates masks by the same rules itself, so these records are
+    /// dropped, with the operations left unused. A `mask=` argument computed by anything other than
+    /// recorded operations (a model input, a layer) is refused: kconv does not take explicit masks.
+    private func droppingRecordedMasks(_ layers: [LayerSpec], operations: Set<String>, outputs: [TensorRef]) throws -> [LayerSpec] {
+        var layers = layers
+        for i in layers.indices {
+            guard var kwargs = layers[i].config["call_kwargs"]?.arrayValue else { continue }
+            for c in kwargs.indices where c < layers[i].calls.count {
+                guard var options = kwargs[c].objectValue,
+                      let positions = options["mask"]?["inputs"]?.arrayValue?.compactMap(\.intValue) else { continue }
+                let refs = layers[i].calls[c]
+                let dropped = Set(positions.filter { refs.indices.contains($0) })
+                if let explicit = dropped.map({ refs[$0] }).first(where: { !operations.contains($0.layer) }) {
+                    throw KerasError(.unsupported, "layer '\(layers[i].name)' is called with an explicit mask (from '\(explicit.layer)'); kconv only propagates the masks of Masking and Embedding layers")
+                }
+                // The other tensor arguments' positions, renumbered past the dropped ones.
+                let kept = refs.indices.filter { !dropped.contains($0) }
+                let newPosition = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+                options["mask"] = nil
+                for (key, value) in options {
+                    guard let old = value["inputs"]?.arrayValue?.compactMap(\.intValue) else { continue }
+                    options[key] = .object(["inputs": .array(old.compactMap { newPosition[$0] }.map { .number(Double($0)) })])
+                }
+                layers[i].calls[c] = kept.map { refs[$0] }
+                kwargs[c] = .object(options)
+            }
+            layers[i].config["call_kwargs"] = kwargs.allSatisfy({ $0.objectValue?.isEmpty ?? false }) ? nil : .array(kwargs)
+        }
+        // Remove the recorded operations nothing uses any more (a chain of them, from its end).
+        while true {
+            var used = Set(outputs.map(\.layer))
+            for l in layers { for call in l.calls { for r in call { used.insert(r.layer) } } }
+            let unused = layers.filter { operations.contains($0.name) && !used.contains($0.name) }.map(\.name)
+            if unused.isEmpty { return layers }
+            layers.removeAll { unused.contains($0.name) }
+        }
     }
 
     /// For each nested model, the node index its first call has in this config (KERAS_FORMATS.md 2.3).

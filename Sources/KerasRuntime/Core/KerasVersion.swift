@@ -34,6 +34,11 @@ public struct KerasVersion: Sendable, Equatable, CustomStringConvertible {
     /// tf.keras 2.x (GRU v2) and Keras 3 write it explicitly.
     public var defaultGRUResetAfter: Bool { major >= 3 }
 
+    /// How merge layers combine their inputs' masks (`compute_mask`): Keras 2 ANDs the masks present
+    /// (Concatenate along the last axis: `all`), Keras 3 ORs them — `Add`/`Multiply`/... only when
+    /// every input has a mask (else no mask), Concatenate along the last axis with `any`.
+    public var mergeMasksCombineWithOr: Bool { major >= 3 }
+
     /// Keras 1 named arguments differently (`output_dim`, `nb_filter`, `border_mode` ...).
     public var isKeras1: Bool { major <= 1 }
 

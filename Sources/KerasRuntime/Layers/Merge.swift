@@ -86,12 +86,13 @@ func resolvedAxis(_ axis: Int, rank: Int, layer: String) throws -> Int {
     return a
 }
 
-/// The Keras mask of a merge of several inputs: the elementwise AND of the masks present, or nil.
-private func andMasks(_ masks: [Tensor?], layer: String) throws -> Tensor? {
+/// The Keras mask of an elementwise merge: Keras 2 ANDs the masks present (nil when none is);
+/// Keras 3 ORs them, and gives no mask unless every input has one.
+private func mergedMask(_ masks: [Tensor?], or: Bool, layer: String) throws -> Tensor? {
     let present = masks.compactMap { $0 }
-    guard var mask = present.first else { return nil }
+    guard var mask = present.first, !or || present.count == masks.count else { return nil }
     for m in present.dropFirst() {
-        mask = try Broadcast.apply(mask, m, layer: layer) { $0 != 0 && $1 != 0 ? 1 : 0 }
+        mask = try Broadcast.apply(mask, m, layer: layer) { or ? ($0 != 0 || $1 != 0 ? 1 : 0) : ($0 != 0 && $1 != 0 ? 1 : 0) }
     }
     return mask
 }
@@ -101,8 +102,8 @@ private func andMasks(_ masks: [Tensor?], layer: String) throws -> Tensor? {
 /// Inputs of any shapes that broadcast: as in Keras, a lower-rank input first gets size-1 axes
 /// inserted after its batch axis (`(batch, d)` is read as `(batch, 1, d)` next to a rank-3 input),
 /// then numpy broadcasting applies. The inputs are combined left to right (`Subtract` takes exactly
-/// two; `Average` is the sum divided by the input count). The output mask is the AND of the
-/// input masks present.
+/// two; `Average` is the sum divided by the input count). The output mask follows the writing
+/// Keras' `compute_mask` (`KerasVersion.mergeMasksCombineWithOr`).
 struct ElementwiseMerge: Layer {
     enum Operation: String, Sendable {
         case add = "Add", subtract = "Subtract", multiply = "Multiply"
@@ -111,6 +112,8 @@ struct ElementwiseMerge: Layer {
 
     let name: String
     let operation: Operation
+    /// Keras 3's OR of the input masks instead of Keras 2's AND.
+    let masksCombineWithOr: Bool
     var className: String { operation.rawValue }
     var weights: [Weight] { [] }
 
@@ -120,6 +123,7 @@ struct ElementwiseMerge: Layer {
             throw config.unsupported("is not an elementwise merge layer")
         }
         operation = op
+        masksCombineWithOr = config.version.mergeMasksCombineWithOr
     }
 
     private func checkCount(_ n: Int) throws {
@@ -172,7 +176,7 @@ struct ElementwiseMerge: Layer {
     }
 
     func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
-        (try call(inputs), [try andMasks(masks, layer: name)])
+        (try call(inputs), [try mergedMask(masks, or: masksCombineWithOr, layer: name)])
     }
 }
 
@@ -194,7 +198,7 @@ struct Concatenate: Layer {
     init(config: LayerConfig) throws {
         name = config.name
         axis = try config.int("axis", default: -1)
-        masksCombineWithOr = config.version.major >= 3
+        masksCombineWithOr = config.version.mergeMasksCombineWithOr
     }
 
     mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
@@ -251,12 +255,8 @@ struct Concatenate: Layer {
         let parts = zip(inputs, masks).map { x, m in m ?? Tensor(uncheckedShape: Array(x.shape.dropLast()),
                                                                scalars: Array(repeating: 1, count: x.count / max(x.shape.last ?? 1, 1))) }
         if a < first.rank - 1 { return (outputs, [try Concatenate.concatenate(parts, axis: a, layer: name)]) }
-        if !masksCombineWithOr { return (outputs, [try andMasks(masks, layer: name)]) }
-        var mask = parts[0]
-        for m in parts.dropFirst() {
-            mask = try Broadcast.apply(mask, m, layer: name) { $0 != 0 || $1 != 0 ? 1 : 0 }
-        }
-        return (outputs, [mask])
+        // Keras 2 ANDs the masks present; Keras 3 ORs all, an unmasked input's ones included.
+        return (outputs, [try mergedMask(masksCombineWithOr ? parts : masks, or: masksCombineWithOr, layer: name)])
     }
 }
 
