@@ -1,4 +1,4 @@
-/// Options shared by the max-pooling layers, read and checked from a config.
+/// Options shared by the windowed pooling layers, read and checked from a config.
 struct PoolOptions: Sendable {
     /// Pool size and stride per spatial axis (dilation 1).
     let axes: [WindowAxis]
@@ -17,134 +17,61 @@ struct PoolOptions: Sendable {
     }
 }
 
-/// Max pooling over NHWC inputs; padded cells are skipped, so they never win.
+/// Max or average pooling over `(batch, d, h, w, channels)` scalars; 1-D and 2-D pooling are the
+/// same with size-1 leading axes.
 ///
-/// Like TensorFlow's MaxPool, the running maximum starts at the lowest finite float and NaN never
-/// wins a comparison: a window holding NaN yields its largest other value, and a window of only NaN
-/// (or -inf) yields -3.4028235e38 (Conformance/cases/nan_propagation).
-enum MaxPoolKernel {
-    /// Returns `(batch, outH, outW, channels)` scalars, row-major.
-    static func pool(_ input: [Float], plan p: WindowPlan) -> [Float] {
-        let c = p.channels
-        let total = p.outputPositions * c
+/// Max: padded cells are skipped, so they never win; like TensorFlow's MaxPool the running maximum
+/// starts at the lowest finite float and NaN never wins a comparison, so a window holding NaN
+/// yields its largest other value and a window of only NaN (or -inf) yields -3.4028235e38
+/// (Conformance/cases/nan_propagation). Average: the mean of the window's *real* cells, so a window
+/// reaching into `same` padding divides by fewer than `pool_size` cells (TensorFlow's AvgPool).
+enum PoolKernel {
+    /// One spatial axis: input length, window, and the output length and leading padding.
+    struct Axis {
+        let length: Int, size: Int, stride: Int, count: Int, padBefore: Int
+
+        /// The input range of output position `o`'s window, clipped to the real cells.
+        func window(_ o: Int) -> Range<Int> {
+            let start = o * stride - padBefore
+            let lo = max(start, 0), hi = min(start + size, length)
+            return lo..<max(lo, hi)
+        }
+    }
+
+    /// `axes` holds exactly three axes (d, h, w); returns `(batch, d', h', w', channels)` scalars.
+    static func pool(_ input: [Float], batch: Int, channels c: Int, axes: [Axis], isMax: Bool) -> [Float] {
+        let (d, h, w) = (axes[0], axes[1], axes[2])
+        let total = batch * d.count * h.count * w.count * c
         guard total > 0 else { return [] }
-        var out = [Float](repeating: -.greatestFiniteMagnitude, count: total)
+        var out = [Float](repeating: isMax ? -.greatestFiniteMagnitude : 0, count: total)
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for b in 0..<p.batch {
-                    for oy in 0..<p.outHeight {
-                        let y0 = oy * p.rows.stride - p.padTop
-                        let yLo = max(y0, 0), yHi = min(y0 + p.rows.size, p.height)
-                        for ox in 0..<p.outWidth {
-                            let x0 = ox * p.cols.stride - p.padLeft
-                            let xLo = max(x0, 0), xHi = min(x0 + p.cols.size, p.width)
-                            let o = ((b * p.outHeight + oy) * p.outWidth + ox) * c
-                            for iy in yLo..<max(yLo, yHi) {
-                                for ix in xLo..<max(xLo, xHi) {
-                                    let i = ((b * p.height + iy) * p.width + ix) * c
-                                    for ch in 0..<c where src[i + ch] > dst[o + ch] {
-                                        dst[o + ch] = src[i + ch]
+                var o = 0
+                for b in 0..<batch {
+                    for od in 0..<d.count {
+                        let zs = d.window(od)
+                        for oh in 0..<h.count {
+                            let ys = h.window(oh)
+                            for ow in 0..<w.count {
+                                let xs = w.window(ow)
+                                for iz in zs {
+                                    for iy in ys {
+                                        for ix in xs {
+                                            let i = (((b * d.length + iz) * h.length + iy) * w.length + ix) * c
+                                            if isMax {
+                                                for ch in 0..<c where src[i + ch] > dst[o + ch] { dst[o + ch] = src[i + ch] }
+                                            } else {
+                                                for ch in 0..<c { dst[o + ch] += src[i + ch] }
+                                            }
+                                        }
                                     }
                                 }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-}
-
-/// Keras `MaxPooling1D` (channels_last): `(batch, steps, channels)` → `(batch, new_steps, channels)`.
-///
-/// `strides` defaults to `pool_size`; padding `valid` or `same` (extra cell at the end, never chosen).
-struct MaxPooling1D: WeightlessLayer {
-    let name: String
-    var className: String { "MaxPooling1D" }
-    let options: PoolOptions
-
-    init(config: LayerConfig) throws {
-        name = config.name
-        options = try PoolOptions(config: config, rank: 1)
-    }
-
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], rank: 3)
-        return [s[0], try options.axes[0].outputLength(s[1], padding: options.padding, layer: name), s[2]]
-    }
-
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 3 else {
-            throw KerasError(.shape, "layer '\(name)' expects input (batch, steps, channels), got shape \(x.shape)")
-        }
-        let plan = try WindowPlan(batch: x.shape[0], height: 1, width: x.shape[1], channels: x.shape[2],
-                                  rows: WindowAxis(size: 1, stride: 1, dilation: 1), cols: options.axes[0],
-                                  padding: options.padding, layer: name)
-        return Tensor(uncheckedShape: [plan.batch, plan.outWidth, plan.channels],
-                      scalars: MaxPoolKernel.pool(x.scalars, plan: plan))
-    }
-}
-
-/// Keras `MaxPooling2D` (channels_last): `(batch, h, w, channels)` → `(batch, h', w', channels)`.
-///
-/// `strides` defaults to `pool_size`; padding `valid` or `same` (extra row/column at the end, never chosen).
-struct MaxPooling2D: WeightlessLayer {
-    let name: String
-    var className: String { "MaxPooling2D" }
-    let options: PoolOptions
-
-    init(config: LayerConfig) throws {
-        name = config.name
-        options = try PoolOptions(config: config, rank: 2)
-    }
-
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], rank: 4)
-        return [s[0],
-                try options.axes[0].outputLength(s[1], padding: options.padding, layer: name),
-                try options.axes[1].outputLength(s[2], padding: options.padding, layer: name),
-                s[3]]
-    }
-
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4 else {
-            throw KerasError(.shape, "layer '\(name)' expects input (batch, height, width, channels), got shape \(x.shape)")
-        }
-        let plan = try WindowPlan(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
-                                  rows: options.axes[0], cols: options.axes[1], padding: options.padding, layer: name)
-        return Tensor(uncheckedShape: [plan.batch, plan.outHeight, plan.outWidth, plan.channels],
-                      scalars: MaxPoolKernel.pool(x.scalars, plan: plan))
-    }
-}
-
-/// Average pooling over NHWC inputs: each output is the mean of the window's *real* cells, so a
-/// window reaching into `same` padding divides by fewer than `pool_size` cells (TensorFlow's AvgPool).
-enum AveragePoolKernel {
-    /// Returns `(batch, outH, outW, channels)` scalars, row-major.
-    static func pool(_ input: [Float], plan p: WindowPlan) -> [Float] {
-        let c = p.channels
-        let total = p.outputPositions * c
-        guard total > 0 else { return [] }
-        var out = [Float](repeating: 0, count: total)
-        input.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for b in 0..<p.batch {
-                    for oy in 0..<p.outHeight {
-                        let y0 = oy * p.rows.stride - p.padTop
-                        let yLo = max(y0, 0), yHi = min(y0 + p.rows.size, p.height)
-                        for ox in 0..<p.outWidth {
-                            let x0 = ox * p.cols.stride - p.padLeft
-                            let xLo = max(x0, 0), xHi = min(x0 + p.cols.size, p.width)
-                            let o = ((b * p.outHeight + oy) * p.outWidth + ox) * c
-                            for iy in yLo..<max(yLo, yHi) {
-                                for ix in xLo..<max(xLo, xHi) {
-                                    let i = ((b * p.height + iy) * p.width + ix) * c
-                                    for ch in 0..<c { dst[o + ch] += src[i + ch] }
+                                if !isMax {
+                                    let cells = Float(zs.count * ys.count * xs.count)
+                                    for ch in 0..<c { dst[o + ch] /= cells }
                                 }
+                                o += c
                             }
-                            let count = Float(max(0, yHi - yLo) * max(0, xHi - xLo))
-                            for ch in 0..<c { dst[o + ch] /= count }
                         }
                     }
                 }
@@ -154,81 +81,68 @@ enum AveragePoolKernel {
     }
 }
 
-/// Keras `AveragePooling1D` (channels_last): `(batch, steps, channels)` → `(batch, new_steps, channels)`.
+/// Keras' windowed pooling layers (channels_last): `MaxPooling1D/2D/3D` and `AveragePooling1D/2D/3D`,
+/// `(batch, spatial..., channels)` → `(batch, spatial'..., channels)`.
 ///
-/// `strides` defaults to `pool_size`; padding `valid` or `same` (windows overlapping the padding
-/// average only their real cells).
-struct AveragePooling1D: WeightlessLayer {
+/// `strides` defaults to `pool_size`; padding `valid` or `same` (the extra cells go at the end;
+/// max pooling never picks them, average pooling divides by the real cells only).
+struct Pooling: WeightlessLayer {
     let name: String
-    var className: String { "AveragePooling1D" }
+    let className: String
+    /// 1, 2 or 3 spatial axes.
+    let spatialRank: Int
+    let isMax: Bool
     let options: PoolOptions
 
     init(config: LayerConfig) throws {
         name = config.name
-        options = try PoolOptions(config: config, rank: 1)
+        className = config.className
+        switch config.className {
+        case "MaxPooling1D": (spatialRank, isMax) = (1, true)
+        case "MaxPooling2D": (spatialRank, isMax) = (2, true)
+        case "MaxPooling3D": (spatialRank, isMax) = (3, true)
+        case "AveragePooling1D": (spatialRank, isMax) = (1, false)
+        case "AveragePooling2D": (spatialRank, isMax) = (2, false)
+        case "AveragePooling3D": (spatialRank, isMax) = (3, false)
+        default: throw config.unsupported("is not a pooling layer")
+        }
+        options = try PoolOptions(config: config, rank: spatialRank)
     }
 
     func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], rank: 3)
-        return [s[0], try options.axes[0].outputLength(s[1], padding: options.padding, layer: name), s[2]]
+        var s = try ShapeCheck(layer: name).single([inputShape], rank: spatialRank + 2)
+        for (i, axis) in options.axes.enumerated() {
+            s[i + 1] = try axis.outputLength(s[i + 1], padding: options.padding, layer: name)
+        }
+        return s
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 3 else {
-            throw KerasError(.shape, "layer '\(name)' expects input (batch, steps, channels), got shape \(x.shape)")
+        guard x.rank == spatialRank + 2 else {
+            throw KerasError(.shape, "layer '\(name)' expects an input (batch, \(spatialRank) spatial axes, channels), got shape \(x.shape)")
         }
-        let plan = try WindowPlan(batch: x.shape[0], height: 1, width: x.shape[1], channels: x.shape[2],
-                                  rows: WindowAxis(size: 1, stride: 1, dilation: 1), cols: options.axes[0],
-                                  padding: options.padding, layer: name)
-        return Tensor(uncheckedShape: [plan.batch, plan.outWidth, plan.channels],
-                      scalars: AveragePoolKernel.pool(x.scalars, plan: plan))
+        var axes = try options.axes.enumerated().map { i, a -> PoolKernel.Axis in
+            let r = try a.resolved(length: x.shape[i + 1], padding: options.padding, layer: name)
+            return PoolKernel.Axis(length: x.shape[i + 1], size: a.size, stride: a.stride, count: r.count, padBefore: r.padBefore)
+        }
+        let unit = PoolKernel.Axis(length: 1, size: 1, stride: 1, count: 1, padBefore: 0)
+        axes = Array(repeating: unit, count: 3 - spatialRank) + axes
+        let batch = x.shape[0], channels = x.shape[x.rank - 1]
+        return Tensor(uncheckedShape: [batch] + axes.suffix(spatialRank).map(\.count) + [channels],
+                      scalars: PoolKernel.pool(x.scalars, batch: batch, channels: channels, axes: axes, isMax: isMax))
     }
 }
 
-/// Keras `AveragePooling2D` (channels_last): `(batch, h, w, channels)` → `(batch, h', w', channels)`.
+/// Keras' global pooling layers: `GlobalMaxPooling1D/2D/3D`, `GlobalAveragePooling1D/2D/3D`.
 ///
-/// `strides` defaults to `pool_size`; padding `valid` or `same` (windows overlapping the padding
-/// average only their real cells).
-struct AveragePooling2D: WeightlessLayer {
-    let name: String
-    var className: String { "AveragePooling2D" }
-    let options: PoolOptions
-
-    init(config: LayerConfig) throws {
-        name = config.name
-        options = try PoolOptions(config: config, rank: 2)
-    }
-
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], rank: 4)
-        return [s[0],
-                try options.axes[0].outputLength(s[1], padding: options.padding, layer: name),
-                try options.axes[1].outputLength(s[2], padding: options.padding, layer: name),
-                s[3]]
-    }
-
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4 else {
-            throw KerasError(.shape, "layer '\(name)' expects input (batch, height, width, channels), got shape \(x.shape)")
-        }
-        let plan = try WindowPlan(batch: x.shape[0], height: x.shape[1], width: x.shape[2], channels: x.shape[3],
-                                  rows: options.axes[0], cols: options.axes[1], padding: options.padding, layer: name)
-        return Tensor(uncheckedShape: [plan.batch, plan.outHeight, plan.outWidth, plan.channels],
-                      scalars: AveragePoolKernel.pool(x.scalars, plan: plan))
-    }
-}
-
-/// Keras' global pooling layers: `GlobalMaxPooling1D/2D`, `GlobalAveragePooling1D/2D`.
-///
-/// channels_last: `(batch, steps, C)` or `(batch, H, W, C)` → `(batch, C)`, or with `keepdims=True`
-/// `(batch, 1, C)` / `(batch, 1, 1, C)`. channels_first: `(batch, C, steps)` / `(batch, C, H, W)`
-/// → `(batch, C)` or `(batch, C, 1[, 1])`. `GlobalAveragePooling1D` honours a `(batch, steps)` mask
+/// channels_last: `(batch, spatial..., C)` → `(batch, C)`, or with `keepdims=True` `(batch, 1..., C)`;
+/// channels_first: `(batch, C, spatial...)` → `(batch, C)` or `(batch, C, 1...)`. `GlobalAveragePooling1D` honours a `(batch, steps)` mask
 /// (Keras 2.3+, tf.keras, Keras 3): `sum(x·m) / sum(m)` over the steps; every other global pool
 /// drops the mask, and none passes one on.
 struct GlobalPooling: WeightlessLayer {
     let name: String
     let className: String
-    /// 1 or 2 spatial axes.
+    /// 1, 2 or 3 spatial axes.
     let spatialRank: Int
     let isMax: Bool
     let keepDims: Bool
@@ -242,6 +156,8 @@ struct GlobalPooling: WeightlessLayer {
         case "GlobalMaxPooling2D": (spatialRank, isMax) = (2, true)
         case "GlobalAveragePooling1D": (spatialRank, isMax) = (1, false)
         case "GlobalAveragePooling2D": (spatialRank, isMax) = (2, false)
+        case "GlobalMaxPooling3D": (spatialRank, isMax) = (3, true)
+        case "GlobalAveragePooling3D": (spatialRank, isMax) = (3, false)
         default: throw config.unsupported("is not a global pooling layer")
         }
         keepDims = try config.bool("keepdims", default: false)
