@@ -557,9 +557,15 @@ def build_sequential_mlp(seed):
 # ---------------------------------------------------------------------------
 
 class Case:
+    """One conformance case.  `keras=3` cases (families/keras3.py) are built and saved with Keras 3
+    (`import keras`) by their own `generate` function, which replaces the tf_keras pipeline below
+    and may write other formats (.keras, Keras 3 legacy .h5, .weights.h5, hand-made fixtures)."""
+
     def __init__(self, name, builder, params, description, covers, fmt="h5", deps=(), tolerance=DEFAULT_TOLERANCE,
-                 allow_nonfinite=False):
-        assert fmt in ("h5", "json+weights")
+                 allow_nonfinite=False, keras=2, generate=None):
+        assert fmt in ("h5", "json+weights") or generate is not None
+        self.keras = keras
+        self.generate = generate
         self.name = name
         self.builder = builder
         self.params = params
@@ -577,6 +583,10 @@ class Case:
             h.update(b"\0" + inspect.getsource(fn).encode())
         h.update(b"\0" + json.dumps(self.params, sort_keys=True).encode())
         h.update(b"\0" + self.fmt.encode())
+        if self.keras != 2 or self.generate is not None:  # (absent for tf_keras cases: their hashes stay)
+            h.update(b"\0keras=" + str(self.keras).encode())
+            if self.generate is not None:
+                h.update(b"\0" + inspect.getsource(self.generate).encode())
         return h.hexdigest()
 
 
@@ -736,21 +746,28 @@ CASES = [
 ]
 
 
+FAMILIES = {}
+
+
+def family(name):
+    """The family module `name` (families/NAME.py), for a family that reuses another's helpers."""
+    return FAMILIES[name]
+
+
 def family_cases():
     """Cases defined in Tools/conformance/families/*.py: each module has `cases(g)`, which receives
-    this module (for Case, simple_case, fit_random, ...) and returns a list of Case objects.
+    this module (for Case, simple_case, fit_random, family, ...) and returns a list of Case objects.
     One module per layer family keeps the case table easy to extend in parallel."""
     import importlib.util
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "families")
-    found = []
     for fname in sorted(os.listdir(here)) if os.path.isdir(here) else []:
         if not fname.endswith(".py") or fname.startswith("_"):
             continue
         spec = importlib.util.spec_from_file_location(f"kconv_family_{fname[:-3]}", os.path.join(here, fname))
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        found += module.cases(sys.modules[__name__])
-    return found
+        FAMILIES[fname[:-3]] = module
+    return [case for module in FAMILIES.values() for case in module.cases(sys.modules[__name__])]
 
 
 CASES += family_cases()
@@ -833,6 +850,21 @@ def is_current(case, spec_hash):
     if missing:
         return False, "incomplete (missing " + ", ".join(missing) + ")"
     return True, "unchanged"
+
+
+def refresh_metadata(case):
+    """Rewrites a current case's case.json when only its description or covers changed (they are not
+    part of the spec_hash), leaving the model and arrays untouched. Returns whether it did."""
+    path = os.path.join(CASES_DIR, case.name, "case.json")
+    with open(path) as f:
+        meta = json.load(f)
+    if meta.get("description") == case.description and meta.get("covers") == case.covers:
+        return False
+    meta["description"], meta["covers"] = case.description, case.covers
+    with open(path, "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    return True
 
 
 def save_npy(path, array):
@@ -958,11 +990,11 @@ def main(argv=None):
             print(f"{case.name:32s} {why}")
             continue
         if current and not args.force:
-            print(f"{case.name}: unchanged", flush=True)
+            print(f"{case.name}: {'description/covers updated' if refresh_metadata(case) else 'unchanged'}", flush=True)
             continue
         print(f"{case.name}: generating ({'forced' if current else why})", flush=True)
         try:
-            generate(case, spec_hash)
+            (case.generate or generate)(case, spec_hash)
         except Exception as e:  # report and continue with the other cases
             failures += 1
             print(f"{case.name}: FAILED: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
