@@ -21,11 +21,19 @@ struct TestZip {
             uncompressedSize = UInt32(bytes.count)
         }
 
-        /// A member deflated as one stored DEFLATE block (valid DEFLATE that needs no compressor).
+        /// A member deflated as stored DEFLATE blocks (valid DEFLATE that needs no compressor).
         init(deflating name: String, _ bytes: [UInt8]) {
             self.init(name, bytes)
-            let n = UInt16(bytes.count)
-            stored = [0x01, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)] + bytes
+            var out: [UInt8] = []
+            var start = 0
+            repeat {
+                let end = min(bytes.count, start + 65_535)
+                let n = UInt16(end - start)
+                out += [end == bytes.count ? 0x01 : 0x00, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)]
+                out += bytes[start..<end]
+                start = end
+            } while start < bytes.count
+            stored = out
             method = 8
         }
     }
@@ -200,6 +208,73 @@ struct KerasArchiveTests {
             #expect(e.file == path)
         }
         #expect(throws: KerasError.self) { try KerasImporter.load(path, weights: path) }
+    }
+
+    static let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Conformance/cases")
+
+    /// The members of a conformance case's `.keras` file, read with the test's own zip code.
+    func members(ofCase name: String) throws -> [String: [UInt8]] {
+        let path = KerasArchiveTests.cases.appendingPathComponent("\(name)/model.keras").path
+        let reader = try ZipReader(path: path, limits: .init())
+        var out: [String: [UInt8]] = [:]
+        for e in try reader.entries() { out[e.name] = try reader.read(e, limit: 1 << 30) }
+        return out
+    }
+
+    func outputs(_ path: String, case name: String) throws -> [Tensor] {
+        let dir = KerasArchiveTests.cases.appendingPathComponent(name)
+        let input = try Npy.read(dir.appendingPathComponent("input_0.npy"))
+        return try KerasImporter.load(path).model.predict([input])
+    }
+
+    @Test("a Keras-written .keras re-zipped with deflate, members reordered and extra members, gives the same outputs")
+    func rezipped() throws {
+        let name = "k3_gru"
+        let m = try members(ofCase: name)
+        let weights = try #require(m["model.weights.h5"]), config = try #require(m["config.json"])
+        let path = try write(TestZip.build([
+            TestZip.Member(deflating: "model.weights.h5", weights), TestZip.Member("assets/readme.txt", [1]),
+            TestZip.Member(deflating: "config.json", config), TestZip.Member("metadata.json", try #require(m["metadata.json"])),
+        ]), "rezipped.keras")
+        let original = KerasArchiveTests.cases.appendingPathComponent("\(name)/model.keras").path
+        #expect(try outputs(path, case: name) == outputs(original, case: name))
+    }
+
+    @Test("a .keras without metadata.json is read as Keras 3; a damaged weights member is one error naming the file")
+    func metadataAndDamagedWeights() throws {
+        let name = "k3_hard_sigmoid"
+        let m = try members(ofCase: name)
+        let config = try #require(m["config.json"]), weights = try #require(m["model.weights.h5"])
+        let noMeta = try write(TestZip.build([TestZip.Member("config.json", config), TestZip.Member("model.weights.h5", weights)]), "nometa.keras")
+        let imported = try KerasImporter.load(noMeta)
+        #expect(imported.kerasVersion.isKeras3 && imported.kerasVersion.hardSigmoidIsKeras3)
+        let original = KerasArchiveTests.cases.appendingPathComponent("\(name)/model.keras").path
+        #expect(try outputs(noMeta, case: name) == outputs(original, case: name))
+
+        let half = try write(TestZip.build([TestZip.Member("config.json", config),
+                                            TestZip.Member("model.weights.h5", Array(weights[..<(weights.count / 2)]))]), "half.keras")
+        do {
+            _ = try KerasImporter.load(half)
+            Issue.record("a half weights file loaded")
+        } catch let e as KerasError {
+            #expect(e.description.hasPrefix(half))
+            #expect(!e.description.contains("\n"))
+        }
+    }
+
+    @Test("Keras 3 JSON with a .weights.h5; the .weights.h5 alone is refused clearly")
+    func jsonWithKeras3Weights() throws {
+        let dir = KerasArchiveTests.cases.appendingPathComponent("k3_json_weights")
+        let weights = dir.appendingPathComponent("model.weights.h5").path
+        let imported = try KerasImporter.load(dir.appendingPathComponent("model.json").path, weights: weights)
+        #expect(imported.kerasVersion.isKeras3 && imported.hasWeights)
+        do {
+            _ = try KerasImporter.load(weights)
+            Issue.record("a weights-only file loaded")
+        } catch let e as KerasError {
+            #expect(e.file == weights && e.message.contains("weights-only"))
+        }
     }
 
     @Test("snake_case class names as Keras' naming.to_snake_case")

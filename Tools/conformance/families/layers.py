@@ -265,6 +265,29 @@ def build_average_pooling(g, seed):
     return g.simple_case(g.branches([x, m], outs, "average_pooling"), seed)
 
 
+def build_pooling_3d(g, seed):
+    """3-D pooling, and the wild 022 form: ConvLSTM2D sequences -> MaxPooling3D -> TimeDistributed(Dropout)."""
+    L = g.L
+    vol = g.keras.Input((5, 6, 7, 2), name="vol")
+    clip = g.keras.Input((4, 9, 9, 1), name="clip")
+    outs = []
+    for pool, strides, pad in [((2, 2, 2), None, "valid"), ((2, 2, 2), None, "same"), ((3, 2, 3), (1, 2, 2), "same"),
+                               ((1, 3, 2), (2, 1, 3), "valid")]:
+        tag = "p{}_s{}_{}".format("".join(map(str, pool)), "def" if strides is None else "".join(map(str, strides)), pad)
+        outs.append(L.MaxPooling3D(pool, strides=strides, padding=pad, name="max3d_" + tag)(vol))
+        outs.append(L.AveragePooling3D(pool, strides=strides, padding=pad, name="avg3d_" + tag)(vol))
+    outs += [
+        L.GlobalMaxPooling3D(name="gmp3d")(vol),
+        L.GlobalAveragePooling3D(keepdims=True, name="gap3d_keepdims")(vol),
+        L.GlobalAveragePooling3D(data_format="channels_first", name="gap3d_cf")(vol),
+    ]
+    seq = L.ConvLSTM2D(3, (3, 3), return_sequences=True, name="convlstm")(clip)
+    seq = L.MaxPooling3D((1, 2, 2), padding="same", name="max3d_time_kept")(seq)
+    seq = L.TimeDistributed(L.Dropout(0.2), name="td_dropout")(seq)
+    outs.append(L.Dense(2, name="head")(L.Flatten(name="flatten")(seq)))
+    return g.simple_case(g.branches([vol, clip], outs, "pooling_3d"), seed)
+
+
 def build_global_pooling(g, seed):
     L = g.L
     x = g.keras.Input((5, 3), name="x")
@@ -524,4 +547,14 @@ def cases(g):
               "GlobalMaxPooling2D.keepdims=True", "GlobalAveragePooling2D.keepdims=True",
               "GlobalMaxPooling1D.data_format=channels_first", "GlobalAveragePooling1D.data_format=channels_first",
               "GlobalMaxPooling2D.data_format=channels_first", "GlobalAveragePooling2D.data_format=channels_first"]),
+        case("pooling_3d", build_pooling_3d, 1020,
+             "MaxPooling3D and AveragePooling3D on (None,5,6,7,2): default and explicit strides, valid and same "
+             "padding; GlobalMaxPooling3D, GlobalAveragePooling3D (keepdims, channels_first); and the wild 022 form "
+             "ConvLSTM2D(return_sequences) -> MaxPooling3D((1,2,2)) -> TimeDistributed(Dropout) -> Flatten -> Dense.",
+             ["Functional", "MaxPooling3D.padding=valid", "MaxPooling3D.padding=same", "MaxPooling3D.strides=default",
+              "MaxPooling3D.strides=(1,2,2)", "MaxPooling3D.strides=(2,1,3)", "AveragePooling3D.padding=valid",
+              "AveragePooling3D.padding=same", "AveragePooling3D.strides=default", "AveragePooling3D.strides=(1,2,2)",
+              "GlobalMaxPooling3D", "GlobalAveragePooling3D", "GlobalAveragePooling3D.keepdims=True",
+              "GlobalAveragePooling3D.data_format=channels_first", "ConvLSTM2D.return_sequences=True",
+              "TimeDistributed.layer=Dropout"]),
     ]
