@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure load time, inference latency, throughput and peak memory.",
         discussion: """
             Inputs are seeded uniform random values in [-1, 1) of the model's input shapes (unknown \
-            dimensions other than the batch become 8). Tools/benchmark.py runs this beside TensorFlow \
+            dimensions other than the batch become 8). Tools/bench/benchmark.py runs this beside TensorFlow \
             on the same models and prints the ratios.
             """
     )
