@@ -6,7 +6,8 @@ usage: check_cases.py KCONV_BINARY [--only SUBSTR] [--via-kconv]
 For each case: `kconv verify` with the case's inputs, expected outputs and tolerance (exit 0 =
 pass), and `kconv summary --json` compared field by field with the case's summary.json (Keras').
 With --via-kconv the model is first converted with `kconv import` (Keras' vectors stored in the
-file) and the .kconv is verified with its stored vectors and summarised.
+file), the .kconv is verified with its stored vectors and summarised, and `kconv predict` on the
+.kconv must write the same bytes as on the source file.
 Prints one row per case with the largest absolute error over its outputs, and a last line
 `conformance: P/N outputs pass, S/N summaries match`. Exit 0 when everything passes. Stdlib only.
 """
@@ -24,6 +25,19 @@ CASES = os.path.join(ROOT, "Conformance", "cases")
 def run(cmd):
     p = subprocess.run(cmd, capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
+
+
+def same_predictions(kconv, source, converted, d, case, tmp):
+    """`kconv predict` on the source model and on its .kconv: the output files are byte-identical."""
+    inputs = sum((["--input", os.path.join(d, f)] for f in case["inputs"]), [])
+    written = []
+    for tag, model in (("source", source), ("kconv", [converted])):
+        paths = [os.path.join(tmp, f"{case['name']}.{tag}.{i}.npy") for i in range(len(case["expected"]))]
+        rc, _, _ = run([kconv, "predict"] + model + inputs + sum((["--output", p] for p in paths), []))
+        if rc != 0:
+            return False
+        written.append([open(p, "rb").read() for p in paths])
+    return written[0] == written[1]
 
 
 def main(argv):
@@ -54,6 +68,9 @@ def main(argv):
                                + [a.replace("--input", "--test-input").replace("--expected", "--test-output") for a in io])
             if rc != 0:
                 print(f"FAIL {name:36s} import: {err.strip()[:120]}")
+                continue
+            if not same_predictions(kconv, model, converted, d, case, tmp):
+                print(f"FAIL {name:36s} predict: the .kconv's outputs differ from the source file's")
                 continue
             model, io = [converted], []
         rc, out, err = run([kconv, "verify"] + model + io + tol)
