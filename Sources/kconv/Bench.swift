@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
         let imported = try model.load()
         let loadSeconds = Bench.seconds(since: start)
         let m = imported.model
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var rows: [JSON] = []
         if !json {
             print("model: \(model.model)")
@@ -90,18 +90,5 @@ struct Bench: ParsableCommand {
         getrusage(RUSAGE_SELF, &usage)
         return Int(usage.ru_maxrss)
         #endif
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so benchmark inputs are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

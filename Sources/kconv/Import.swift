@@ -143,26 +143,6 @@ struct Import: ParsableCommand {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for self-test inputs.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1), on a 2^-23 grid.
-    mutating func nextSigned() -> Float {
-        Float(next() >> 40) / Float(1 << 23) - 1
-    }
-}
-
 extension Tensor {
     /// `count` uniform [-1, 1) values from `rng`, in shape `shape` (which must hold `count` elements).
     init(shape: [Int], uniformFrom rng: inout SplitMix64, count: Int) {
