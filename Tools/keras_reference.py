@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Write seeded random inputs for a Keras model and Keras' own outputs for them, as .npy files.
 
-usage: keras_reference.py MODEL [--weights W.h5] [--batch N] [--seed S] [--out DIR] [--keras 2|3]
+usage: keras_reference.py MODEL [--weights W.h5] [--batch N] [--seed S] [--out DIR] [--keras 2|3] [--layers]
 
 MODEL is a full-model .h5, a .keras archive, or a model .json (then --weights is needed).
 Writes DIR/input_0.npy ... (one per model input) and DIR/expected_0.npy ... (one per output),
-then prints the `kconv verify` command that checks them.
+then prints the `kconv verify` command that checks them. With --layers it also writes each
+layer's first output (of its first call) as DIR/layers/<layer name>.npy, for
+`kconv verify --layers DIR/layers`, which names the first layer whose outputs leave Keras'.
 
 --keras 2 (default for .h5/.json) loads with tf_keras (Keras 2 semantics, TF_USE_LEGACY_KERAS=1);
 --keras 3 (default for .keras) loads with Keras 3. Use the generation that wrote the file:
@@ -24,6 +26,7 @@ def main():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', default='.')
     p.add_argument('--keras', choices=['2', '3'])
+    p.add_argument('--layers', action='store_true', help="also write every layer's output")
     a = p.parse_args()
     generation = a.keras or ('3' if a.model.endswith('.keras') else '2')
     if generation == '2':
@@ -62,7 +65,30 @@ def main():
         path = os.path.join(a.out, f'expected_{i}.npy')
         np.save(path, np.asarray(y, dtype=np.float32))
         cmd += ['--expected', path]
+    if a.layers:
+        directory = os.path.join(a.out, 'layers')
+        os.makedirs(directory, exist_ok=True)
+        for name, value in layer_outputs(keras, model, inputs).items():
+            np.save(os.path.join(directory, name + '.npy'), np.asarray(value, dtype=np.float32))
+        cmd += ['--layers', directory]
     print(' '.join(cmd))
+
+
+def layer_outputs(keras, model, inputs):
+    """{layer name: the first output of the layer's first call} for every layer but the inputs."""
+    names, tensors = [], []
+    for layer in model.layers:
+        if type(layer).__name__ == 'InputLayer':
+            continue
+        if hasattr(layer, 'get_output_at'):
+            out = layer.get_output_at(0)  # tf_keras
+        else:
+            out = layer._inbound_nodes[0].outputs  # Keras 3
+        tensors.append(out[0] if isinstance(out, (list, tuple)) else out)
+        names.append(layer.name)
+    probe = keras.Model(model.inputs, tensors)
+    values = probe.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    return dict(zip(names, values if isinstance(values, list) else [values]))
 
 
 if __name__ == '__main__':

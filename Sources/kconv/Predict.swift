@@ -31,7 +31,10 @@ struct Predict: ParsableCommand {
 
 /// Reads the `--input` files and runs the model on them.
 enum RunInputs {
-    static func predict(_ model: Model, inputs: [String], modelPath: String) throws -> [Tensor] {
+    /// Reads the `--input` files, checks them against the model's inputs and runs the model,
+    /// handing every layer call's outputs to `observer` when one is given.
+    static func predict(_ model: Model, inputs: [String], modelPath: String,
+                        observing observer: ((String, Int, [Tensor]) throws -> Void)? = nil) throws -> [Tensor] {
         guard inputs.count == model.inputShapes.count else {
             let expected = zip(model.inputNames, model.inputShapes).map { "\($0) \($1.kerasDescription)" }.joined(separator: ", ")
             throw KerasError(.invalidArgument, "the model takes \(model.inputShapes.count) input(s) (\(expected)); got \(inputs.count) --input", file: modelPath)
@@ -45,7 +48,7 @@ enum RunInputs {
             }
         }
         do {
-            return try model.predict(tensors)
+            return try model.predict(tensors, observing: observer)
         } catch let e as KerasError {
             throw e.inFile(modelPath)
         }

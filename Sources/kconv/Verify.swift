@@ -10,6 +10,9 @@ struct Verify: ParsableCommand {
             An element passes when |ours - ref| <= T * (1 + |ref|). Prints, per output, the maximum \
             absolute and relative error, the maximum ULP distance and the worst element. \
             A .kconv file given without --input/--expected is checked against its stored test vectors. \
+            With --layers DIR (written by `Tools/keras_reference.py --layers`), each layer's first \
+            output is also compared with Keras' DIR/<layer name>.npy, and the first layer outside \
+            the tolerance, in execution order, is named. \
             Exit status: 0 pass, 1 mismatch, 2 could not run.
             """
     )
@@ -25,6 +28,9 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "The tolerance T (default 1e-5, or the tolerance stored with a .kconv's test vectors).")
     var tolerance: Float?
 
+    @Option(name: .long, help: "A directory of Keras' per-layer outputs (<layer name>.npy) to find the first diverging layer.")
+    var layers: String?
+
     func validate() throws {
         if let tolerance, !(tolerance >= 0 && tolerance.isFinite) { throw ValidationError("--tolerance must be a finite number ≥ 0") }
     }
@@ -33,6 +39,8 @@ struct Verify: ParsableCommand {
         let imported = try model.load()
         let m = imported.model
         let references: [Tensor], results: [Tensor], referenceNames: [String], tolerance: Float
+        var layerCheck: LayerCheck?
+        let observer: ((String, Int, [Tensor]) throws -> Void)? = layers == nil ? nil : { try layerCheck?.observe(layer: $0, call: $1, outputs: $2) }
         if input.isEmpty, expected.isEmpty, let converted = imported.converted {
             // A .kconv without --input/--expected: its stored test vectors.
             guard let vectors = converted.storedTestVectors else {
@@ -42,7 +50,8 @@ struct Verify: ParsableCommand {
             if let note = vectors.note { print("stored test vectors: \(note)") }
             references = vectors.expected
             referenceNames = vectors.expected.indices.map { "\(model.model) (stored expected_\($0))" }
-            do { results = try m.predict(vectors.inputs) } catch let e as KerasError { throw e.inFile(model.model) }
+            layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
+            do { results = try m.predict(vectors.inputs, observing: observer) } catch let e as KerasError { throw e.inFile(model.model) }
         } else {
             guard expected.count == m.outputShapes.count else {
                 throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s); give one --expected for each (got \(expected.count))", file: model.model)
@@ -50,7 +59,8 @@ struct Verify: ParsableCommand {
             tolerance = self.tolerance ?? 1e-5
             references = try expected.map { try Npy.read(URL(fileURLWithPath: $0)) }
             referenceNames = expected
-            results = try RunInputs.predict(m, inputs: input, modelPath: model.model)
+            layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
+            results = try RunInputs.predict(m, inputs: input, modelPath: model.model, observing: observer)
         }
         var allPassed = true
         for (i, (ours, ref)) in zip(results, references).enumerated() {
@@ -63,7 +73,49 @@ struct Verify: ParsableCommand {
             allPassed = allPassed && comparison.passed
             print("output \(i) '\(m.outputNames[i])' \(ours.shape): \(comparison.passed ? "PASS" : "FAIL") — \(comparison.report)")
         }
+        layerCheck?.printReport()
         print(allPassed ? "verify: PASS (tolerance \(tolerance))" : "verify: FAIL (tolerance \(tolerance))")
         if !allPassed { throw ExitCode(Exit.mismatch) }
+    }
+}
+
+/// `verify --layers`: compares each layer's first output with Keras' `<layer name>.npy` and
+/// remembers the first layer, in execution order, outside the tolerance.
+struct LayerCheck {
+    let directory: URL
+    let tolerance: Float
+    let classNames: [String: String]
+    private(set) var compared = 0
+    private(set) var firstFailure: (layer: String, comparison: Comparison)?
+
+    init(directory: String, model: Model, tolerance: Float) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw KerasError(.io, "is not a directory of per-layer outputs", file: directory)
+        }
+        self.directory = URL(fileURLWithPath: directory)
+        self.tolerance = tolerance
+        classNames = Dictionary(model.layers.map { ($0.name, $0.className) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    mutating func observe(layer: String, call: Int, outputs: [Tensor]) throws {
+        let file = directory.appendingPathComponent("\(layer).npy")
+        guard call == 0, let ours = outputs.first, FileManager.default.fileExists(atPath: file.path) else { return }
+        let comparison: Comparison
+        do {
+            comparison = try Comparison(ours: ours, expected: try Npy.read(file), tolerance: tolerance)
+        } catch {
+            throw error.inFile(file.path)
+        }
+        compared += 1
+        if firstFailure == nil, !comparison.passed { firstFailure = (layer, comparison) }
+    }
+
+    func printReport() {
+        if let (layer, comparison) = firstFailure {
+            print("layers: \(compared) compared; first diverging layer: '\(layer)' (\(classNames[layer] ?? "?")) — \(comparison.report)")
+        } else {
+            print("layers: \(compared) compared, all within tolerance \(tolerance)")
+        }
     }
 }

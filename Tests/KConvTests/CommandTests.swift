@@ -50,6 +50,32 @@ struct CommandTests {
         #expect(FileManager.default.isExecutableFile(atPath: KConvRun.binary.path), "\(KConvRun.binary.path)")
     }
 
+    @Test("verify --layers compares every layer with Keras' and names the first one that diverges")
+    func verifyLayers() throws {
+        let args = ["verify", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", KConvRun.caseFile("conv1d_lstm/input_0.npy"),
+                    "--expected", KConvRun.caseFile("conv1d_lstm/expected_0.npy"), "--layers"]
+        let good = try KConvRun(args + [KConvRun.caseFile("conv1d_lstm/layers")])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("layers: 4 compared, all within tolerance"), "\(good.stdout)")
+
+        // Keras' per-layer outputs with one element of the LSTM's (the third layer) moved by 0.01.
+        let dir = temporaryFile("layers")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["conv1d", "max_pooling1d", "lstm", "dense"] {
+            var t = try Npy.read(URL(fileURLWithPath: KConvRun.caseFile("conv1d_lstm/layers/\(name).npy")))
+            if name == "lstm" { t.scalars[5] += 0.01 }
+            try Npy.write(t, to: URL(fileURLWithPath: "\(dir)/\(name).npy"))
+        }
+        let bad = try KConvRun(args + [dir])
+        #expect(bad.status == 0, "the outputs still pass; the layer report is a diagnosis")
+        #expect(bad.stdout.contains("layers: 4 compared; first diverging layer: 'lstm' (LSTM)"), "\(bad.stdout)")
+        #expect(bad.stdout.contains("first failure at [0, 5]"), "\(bad.stdout)")
+
+        let missing = try KConvRun(args + [temporaryFile("absent")])
+        #expect(missing.status == 2 && missing.stderrLines.count == 1)
+    }
+
     @Test("summary prints Keras' table and totals")
     func summaryText() throws {
         let run = try KConvRun(["summary", KConvRun.caseFile("td_lstm/model.h5")])

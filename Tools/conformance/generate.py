@@ -562,7 +562,7 @@ class Case:
     and may write other formats (.keras, Keras 3 legacy .h5, .weights.h5, hand-made fixtures)."""
 
     def __init__(self, name, builder, params, description, covers, fmt="h5", deps=(), tolerance=DEFAULT_TOLERANCE,
-                 allow_nonfinite=False, keras=2, generate=None):
+                 allow_nonfinite=False, keras=2, generate=None, layer_outputs=False):
         assert fmt in ("h5", "json+weights") or generate is not None
         self.keras = keras
         self.generate = generate
@@ -575,6 +575,7 @@ class Case:
         self.deps = list(deps)
         self.tolerance = tolerance
         self.allow_nonfinite = allow_nonfinite  # NaN/inf in the expected outputs are intended
+        self.layer_outputs = layer_outputs  # also write every layer's output under layers/
 
     def spec_hash(self):
         h = hashlib.sha256()
@@ -583,6 +584,8 @@ class Case:
             h.update(b"\0" + inspect.getsource(fn).encode())
         h.update(b"\0" + json.dumps(self.params, sort_keys=True).encode())
         h.update(b"\0" + self.fmt.encode())
+        if self.layer_outputs:
+            h.update(b"\0layer_outputs")
         if self.keras != 2 or self.generate is not None:  # (absent for tf_keras cases: their hashes stay)
             h.update(b"\0keras=" + str(self.keras).encode())
             if self.generate is not None:
@@ -615,7 +618,7 @@ CASES = [
          "input (None,100,1). Trained on random data with 8 classes.",
          ["Sequential", "Conv1D.activation=relu", "Conv1D.padding=valid", "MaxPooling1D.pool_size=2",
           "LSTM.dropout=0.2", "LSTM.return_sequences=False", "Dense.activation=softmax"],
-         deps=[conv1d_lstm_arch]),
+         deps=[conv1d_lstm_arch], layer_outputs=True),
     Case("lstm_autoencoder", build_lstm_autoencoder, {"seed": 104},
          "User model: LSTM autoencoder with relu LSTMs and RepeatVector; input (None,3,2). Trained 10 epochs "
          "(autoencoder, Adam lr 0.01) on the 7 windows of [x, x**3] for x = 0.1..0.9; the inputs are windows 1 and 4.",
@@ -835,7 +838,7 @@ def case_files(meta):
     files = ["case.json", "summary.json", "summary.txt", meta["model"]]
     if meta.get("weights"):
         files.append(meta["weights"])
-    return files + list(meta["inputs"]) + list(meta["expected"])
+    return files + list(meta["inputs"]) + list(meta["expected"]) + list(meta.get("layers", []))
 
 
 def is_current(case, spec_hash):
@@ -865,6 +868,16 @@ def refresh_metadata(case):
         json.dump(meta, f, indent=2)
         f.write("\n")
     return True
+
+
+def layer_outputs(model, inputs):
+    """{layer name: Keras' first output of the layer's first call} for every layer but the inputs
+    (as Tools/keras_reference.py --layers writes them)."""
+    layers = [l for l in model.layers if not isinstance(l, L.InputLayer)]
+    tensors = [l.get_output_at(0) for l in layers]
+    probe = keras.Model(model.inputs, [t[0] if isinstance(t, (list, tuple)) else t for t in tensors])
+    values = probe.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    return dict(zip([l.name for l in layers], values if isinstance(values, list) else [values]))
 
 
 def save_npy(path, array):
@@ -911,6 +924,12 @@ def generate(case, spec_hash):
         expected_names = [f"expected_{i}.npy" for i in range(len(expected))]
         for n, a in zip(input_names, inputs):
             save_npy(os.path.join(tmp, n), a)
+        layer_names = []
+        if case.layer_outputs:
+            os.makedirs(os.path.join(tmp, "layers"))
+            for name, value in layer_outputs(model, inputs).items():
+                layer_names.append(f"layers/{name}.npy")
+                save_npy(os.path.join(tmp, layer_names[-1]), value)
         for n, a in zip(expected_names, expected):
             save_npy(os.path.join(tmp, n), a)
         with open(os.path.join(tmp, "summary.json"), "w") as f:
@@ -944,6 +963,7 @@ def generate(case, spec_hash):
             "weights": weights_file,
             "inputs": input_names,
             "expected": expected_names,
+            **({"layers": layer_names} if layer_names else {}),
             "tolerance": case.tolerance,
             "covers": case.covers,
             "spec_hash": spec_hash,

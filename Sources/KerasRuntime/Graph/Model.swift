@@ -185,6 +185,13 @@ public struct Model: Sendable {
 
     /// Runs the model on a batch: one tensor per model input, in the model's input order.
     public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        try predict(inputs, observing: nil)
+    }
+
+    /// Runs the model like ``predict(_:)`` and hands every layer call's outputs to `observer`, in
+    /// execution order: the layer's name, the call's index (0 for the first call of a shared
+    /// layer), and the outputs. For finding the first layer whose outputs leave Keras'.
+    public func predict(_ inputs: [Tensor], observing observer: ((_ layer: String, _ call: Int, _ outputs: [Tensor]) throws -> Void)?) throws -> [Tensor] {
         guard inputs.count == inputValues.count else {
             throw KerasError(.invalidArgument, "the model takes \(inputValues.count) input(s), got \(inputs.count)")
         }
@@ -201,6 +208,7 @@ public struct Model: Sendable {
         var values = [Tensor?](repeating: nil, count: valueCount)
         var masks = [Tensor?](repeating: nil, count: valueCount)
         for (v, t) in zip(inputValues, inputs) { values[v] = t }
+        var callCounts = observer == nil ? [] : Array(repeating: 0, count: layers.count)
         for (si, step) in steps.enumerated() {
             var args: [Tensor] = []
             args.reserveCapacity(step.inputs.count)
@@ -220,6 +228,10 @@ public struct Model: Sendable {
             for (i, v) in step.outputs.enumerated() {
                 values[v] = results.outputs[i]
                 masks[v] = results.masks[i]
+            }
+            if let observer {
+                try observer(layers[step.layer].name, callCounts[step.layer], results.outputs)
+                callCounts[step.layer] += 1
             }
         }
         return try outputValues.map { v in
