@@ -39,6 +39,13 @@ public struct KerasVersion: Sendable, Equatable, CustomStringConvertible {
     /// every input has a mask (else no mask), Concatenate along the last axis with `any`.
     public var mergeMasksCombineWithOr: Bool { major >= 3 }
 
+    /// The mask `TimeDistributed` gives on when its input mask has axes past `(batch, time)` (a
+    /// Masking or Embedding mask of a rank-4 input, which the wrapped layer receives per time step):
+    /// Keras 3 passes its input mask on unchanged; Keras 2 reshapes the wrapped layer's output mask
+    /// to `(batch, time, ...)`, or, when the wrapped layer gives none, reduces the input mask with
+    /// `any` to `(batch, time)` (`TimeDistributed.compute_mask`).
+    public var timeDistributedPassesInputMask: Bool { major >= 3 }
+
     /// Keras 1 named arguments differently (`output_dim`, `nb_filter`, `border_mode` ...).
     public var isKeras1: Bool { major <= 1 }
 

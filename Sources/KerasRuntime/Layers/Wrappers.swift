@@ -8,17 +8,22 @@
 ///
 /// Weights are exactly the inner layer's, read in its order from the same reader; the parameter
 /// counts are therefore the inner layer's.
+///
+/// Masks: a `(batch, time)` mask passes through. A mask with more axes, `(batch, time, steps)` (a
+/// Masking or Embedding mask of a rank-4 input), is handed to the wrapped layer as
+/// `(batch·time, steps)`, so a wrapped RNN skips the masked steps of each slice; the mask given on
+/// depends on the writing Keras (`KerasVersion.timeDistributedPassesInputMask`).
 struct TimeDistributed: UnaryLayer {
     let name: String
     var className: String { "TimeDistributed" }
     /// The wrapped layer.
     private(set) var inner: any Layer
-    /// Keras passes the `(batch, time)` mask through (the inner layers here make no masks of their own).
-    var maskBehavior: MaskBehavior { .passThrough }
+    let passesInputMask: Bool
 
     init(config: LayerConfig) throws {
         name = config.name
         inner = try LayerRegistry.make(config.wrappedLayer())
+        passesInputMask = config.version.timeDistributedPassesInputMask
     }
 
     var weights: [Weight] { inner.weights }
@@ -54,6 +59,33 @@ struct TimeDistributed: UnaryLayer {
             throw KerasError(.shape, "layer '\(name)': the wrapped layer '\(inner.name)' did not return one tensor of \(batch * steps) rows")
         }
         return try y.reshaped([batch, steps] + Array(y.shape.dropFirst()))
+    }
+
+    func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+        guard inputs.count == 1, let x = inputs.first, x.rank >= 3, let mask = masks.first ?? nil, mask.rank >= 3 else {
+            return (try call(inputs), [masks.first ?? nil])
+        }
+        let batch = x.shape[0], steps = x.shape[1]
+        guard Array(mask.shape.prefix(2)) == [batch, steps] else {
+            throw KerasError(.shape, "layer '\(name)': the mask has shape \(mask.shape), the input \(x.shape)")
+        }
+        let result = try inner.call([try x.reshaped([batch * steps] + Array(x.shape[2...]))],
+                                    masks: [try mask.reshaped([batch * steps] + Array(mask.shape[2...]))])
+        guard result.outputs.count == 1, let y = result.outputs.first, y.rank >= 1, y.shape[0] == batch * steps else {
+            throw KerasError(.shape, "layer '\(name)': the wrapped layer '\(inner.name)' did not return one tensor of \(batch * steps) rows")
+        }
+        let output = try y.reshaped([batch, steps] + Array(y.shape.dropFirst()))
+        if passesInputMask { return ([output], [mask]) }
+        if let innerMask = result.masks.first ?? nil {
+            return ([output], [try innerMask.reshaped([batch, steps] + Array(innerMask.shape.dropFirst()))])
+        }
+        // Keras 2: any(mask) over the axes past (batch, time).
+        let width = mask.count / (batch * steps)
+        var reduced = [Float](repeating: 0, count: batch * steps)
+        for i in reduced.indices where mask.scalars[(i * width)..<((i + 1) * width)].contains(where: { $0 != 0 }) {
+            reduced[i] = 1
+        }
+        return ([output], [Tensor(uncheckedShape: [batch, steps], scalars: reduced)])
     }
 }
 

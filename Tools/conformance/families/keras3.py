@@ -406,6 +406,28 @@ def strip_vars_names(path):
                 z.writestr(zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0)), members[n])
 
 
+def k3_masking_td(K, seed):
+    """Masking on a rank-4 input: Keras 3's TimeDistributed hands mask[:, t] to the wrapped RNN for each
+    time step and passes its (batch, time, steps) input mask on unchanged. (Keras 3 cannot train this
+    model: its loss applies that mask to (batch, time, units) outputs. The weights are seeded random
+    values instead, biases included.)"""
+    L = K.layers
+    x = K.Input((3, 5, 2), name="windows")
+    masked = L.Masking(mask_value=0.0, name="mask")(x)
+    seq = L.TimeDistributed(L.LSTM(4, return_sequences=True), name="td_lstm_seq")(masked)
+    last = L.TimeDistributed(L.LSTM(4), name="td_lstm_last")(masked)
+    gru = L.TimeDistributed(L.GRU(2), name="td_gru_last")(masked)
+    model = K.Model(x, [seq, last, gru], name="masking_td_k3")
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(-0.6, 0.6, size=w.shape).astype(np.float32) for w in model.get_weights()])
+    built = Built3(model, rand_inputs3(model, rng))
+    w = built.inputs[0]
+    w[0, 0, 1] = w[0, 0, 4] = 0.0
+    w[0, 2, :] = 0.0
+    w[1, 1, 0] = w[1, 1, 3] = 0.0
+    return built
+
+
 def k3_pre36_bilstm(K, seed):
     """047's form: Sequential BiLSTM written without vars@name (weights found by counting classes)."""
     L = K.layers
@@ -840,6 +862,12 @@ def cases(g):
            "Sequential BiLSTM .keras rewritten as Keras < 3.6 wrote it (no vars@name attributes, no empty vars "
            "groups; Keras 3.15 loads it): weights found by counting class names only (the wild 047 form).",
            ["format=keras", "keras<3.6.layout", "Bidirectional", "Dropout"]),
+        k3("k3_masking_td", k3_masking_td, 1117, "keras",
+           "Masking(0) on (None,3,5,2) windows into TimeDistributed(LSTM seq / LSTM last / GRU last): Keras 3 hands "
+           "each time step's (batch, 5) mask to the wrapped RNN (recorded as keras.ops nodes feeding mask=); masked "
+           "steps inside a slice, one slice masked entirely.",
+           ["format=keras", "Masking.input_rank=4", "TimeDistributed.mask=per_step", "TimeDistributed.layer=LSTM",
+            "TimeDistributed.layer=GRU", "LSTM.mask", "GRU.mask"]),
         k3("k3_json_weights", k3_json_weights, 1116, "json+weights.h5",
            "model.to_json() with model.save_weights('model.weights.h5'): Keras 3 JSON (no keras_version) and "
            "the Keras 3 weights layout, passed with --weights.",

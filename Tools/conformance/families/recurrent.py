@@ -245,6 +245,26 @@ def build_masking_td_lstm(g, seed):
     return built
 
 
+def build_masking_td_rnn(g, seed):
+    """Masking on a rank-4 input gives a (batch, time, steps) mask: TimeDistributed hands each time
+    slice's (batch*time, steps) part to the wrapped RNN, and gives on the RNN's own mask (sequences)
+    or any() of the input mask (last output)."""
+    L = g.L
+    x = g.keras.Input((3, 5, 2), name="windows")
+    masked = L.Masking(mask_value=0.0, name="mask")(x)
+    seq = L.TimeDistributed(L.LSTM(4, return_sequences=True), name="td_lstm_seq")(masked)
+    last = L.TimeDistributed(L.LSTM(4), name="td_lstm_last")(masked)
+    outer = L.LSTM(3, name="outer_lstm")(last)
+    gru = L.TimeDistributed(L.GRU(2), name="td_gru_last")(masked)
+    pooled = L.TimeDistributed(L.GlobalAveragePooling1D(), name="td_masked_mean")(L.TimeDistributed(L.Dense(3), name="td_td_dense")(seq))
+    built = g.simple_case(g.branches(x, [seq, outer, gru, pooled], "masking_td_rnn"), seed)
+    w = built.inputs[0]
+    w[0, 0, 1] = w[0, 0, 4] = 0.0  # masked steps inside a slice
+    w[0, 2, :] = 0.0                # a slice masked entirely (its time step is masked for outer_lstm)
+    w[1, 1, 0] = w[1, 1, 3] = 0.0
+    return built
+
+
 def build_conv_lstm2d(g, seed):
     L = g.L
     x = g.keras.Input((4, 6, 5, 2), name="x")
@@ -350,6 +370,15 @@ def cases(g):
                "passes through TimeDistributed and Dropout.",
                ["Sequential", "Masking.mask_value=0", "TimeDistributed.mask", "Dropout.mask", "LSTM.mask"],
                deps=[build_masking_td_lstm, zero_steps]),
+        g.Case("masking_td_rnn", lambda seed: build_masking_td_rnn(g, seed), {"seed": 1016},
+               "Masking(0) on (None,3,5,2) windows: TimeDistributed(LSTM seq / LSTM last / GRU last) get each slice's "
+               "(batch*time, 5) mask; the last-output wrappers give any() of it as a (batch, time) mask to an outer LSTM; "
+               "TimeDistributed(Dense) and TimeDistributed(GlobalAveragePooling1D) on the masked sequence output (NaN, 0/0, "
+               "for the entirely masked slice, as in Keras).",
+               ["Functional", "Masking.input_rank=4", "TimeDistributed.mask=per_step", "TimeDistributed.layer=LSTM",
+                "TimeDistributed.layer=GRU", "TimeDistributed.layer=GlobalAveragePooling1D", "LSTM.mask", "GRU.mask",
+                "mask.slice_all_masked"],
+               deps=[build_masking_td_rnn], allow_nonfinite=True),
         g.Case("conv_lstm2d", lambda seed: build_conv_lstm2d(g, seed), {"seed": 1013},
                "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
                "dilation (2,1) with go_backwards, 1x1 relu without bias.",
