@@ -254,6 +254,26 @@ struct ConfigDecoderTests {
         }
     }
 
+    @Test("absurd sizes are refused before shape arithmetic or allocation", arguments: [
+        (#"{"batch_input_shape": [null, 100000]}"#, #"{"class_name": "Dense", "config": {"name": "l", "units": 1000000000}}"#),
+        (#"{"batch_input_shape": [null, 3000000000, 4]}"#, #"{"class_name": "Flatten", "config": {"name": "l"}}"#),
+        (#"{"batch_input_shape": [null, 70000, 70000]}"#, #"{"class_name": "Flatten", "config": {"name": "l"}}"#),
+        (#"{"batch_input_shape": [null, 4]}"#, #"{"class_name": "Reshape", "config": {"name": "l", "target_shape": [2000000000, 2000000000, 2000000000, -1]}}"#),
+        (#"{"batch_input_shape": [null, 1000]}"#, #"{"class_name": "RepeatVector", "config": {"name": "l", "n": 2000000000}}"#),
+        (#"{"batch_input_shape": [null, 5, 3]}"#, #"{"class_name": "LSTM", "config": {"name": "l", "units": 99999999999999}}"#),
+        (#"{"batch_input_shape": [null, 8, 8, 3]}"#, #"{"class_name": "UpSampling2D", "config": {"name": "l", "size": [2000000000, 2000000000]}}"#),
+    ])
+    func absurdSizes(input: String, layer: String) throws {
+        let g = try decode(#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": \#(input.dropLast()), "name": "in"}}, \#(layer)]}}"#)
+        do {
+            _ = try Model(spec: g, version: KerasVersion("2.15.0"), weights: nil)
+            Issue.record("an absurd size was accepted: \(layer)")
+        } catch let e as KerasError {
+            #expect(e.message.contains("'l'") || e.message.contains("'in'"), "\(e)")
+            #expect(!e.description.contains("\n"))
+        }
+    }
+
     @Test("malformed configs are format errors")
     func malformed() {
         for text in [#"{"config": {}}"#, #"{"class_name": "Functional", "config": {"layers": 3}}"#,

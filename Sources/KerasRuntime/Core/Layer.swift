@@ -135,6 +135,9 @@ public struct WeightReader: Sendable {
 
     /// The next weight, which must have `shape`.
     public mutating func take(_ role: String, shape: [Int]) throws -> Tensor {
+        guard let count = Tensor.elementCount(shape), count <= SizeLimit.weightElements else {
+            throw KerasError(.unsupported, "layer '\(layerName)': its \(role) would have shape \(shape), more than 2^30 elements, which kconv refuses as absurd")
+        }
         guard let stored else { return Tensor(zeros: shape) }
         guard next < stored.count else {
             throw KerasError(.format, "layer '\(layerName)' needs a '\(role)' weight of shape \(shape), but the file has only \(stored.count) weight(s) for it")

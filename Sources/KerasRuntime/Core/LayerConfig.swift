@@ -36,9 +36,17 @@ public struct LayerConfig: Sendable {
             throw KerasError(.format, "layer '\(name)' (\(className)) has no '\(key)'")
         }
         // A 1-element list is accepted for integer options (Keras tuples such as pool_size (2,)).
-        if let a = v.arrayValue, a.count == 1, let i = a[0].intValue { return i }
+        if let a = v.arrayValue, a.count == 1, let i = a[0].intValue { return try sized(key, i) }
         guard let i = v.intValue else { throw invalid(key, "an integer") }
-        return i
+        return try sized(key, i)
+    }
+
+    /// `value`, unless its size is beyond `SizeLimit.dimension` (an absurd config).
+    private func sized(_ key: String, _ value: Int) throws -> Int {
+        guard value.magnitude <= SizeLimit.dimension else {
+            throw KerasError(.unsupported, "layer '\(name)' (\(className)): option '\(key)' is \(value), beyond kconv's limit of 2^31 - 1")
+        }
+        return value
     }
 
     public func double(_ key: String, default fallback: Double? = nil) throws -> Double {
@@ -76,9 +84,9 @@ public struct LayerConfig: Sendable {
             if let fallback { return fallback }
             throw KerasError(.format, "layer '\(name)' (\(className)) has no '\(key)'")
         }
-        if let i = v.intValue { return Array(repeating: i, count: count) }
+        if let i = v.intValue { return Array(repeating: try sized(key, i), count: count) }
         guard let a = v.arrayValue, a.count == count else { throw invalid(key, "\(count) integers") }
-        return try a.map { guard let i = $0.intValue else { throw invalid(key, "\(count) integers") }; return i }
+        return try a.map { guard let i = $0.intValue else { throw invalid(key, "\(count) integers") }; return try sized(key, i) }
     }
 
     /// A list of integers, `null` entries allowed (shapes).
@@ -88,7 +96,7 @@ public struct LayerConfig: Sendable {
         return try a.map { item -> Int? in
             if item == .null { return nil }
             guard let i = item.intValue, i >= -1 else { throw invalid(key, "a list of dimensions") }
-            return i
+            return try sized(key, i)
         }
     }
 

@@ -1,6 +1,30 @@
 /// A Keras tensor shape: batch first, `nil` for a dimension unknown until run time.
 public typealias Shape = [Int?]
 
+/// Sizes kconv refuses as absurd: far beyond any real Keras model, low enough that shape arithmetic
+/// cannot overflow and that a hostile config cannot make kconv allocate without bound.
+public enum SizeLimit {
+    /// The largest dimension or integer size option: 2^31 − 1.
+    public static let dimension = Int(Int32.max)
+    /// The most elements one sample of any tensor in a graph may have: 2^28 (1 GiB of float32).
+    public static let sampleElements = 1 << 28
+    /// The most elements one weight may have: 2^30 (4 GiB of float32).
+    public static let weightElements = 1 << 30
+
+    /// Checks that a shape's known sample dimensions multiply to at most `sampleElements`.
+    static func check(_ shape: Shape, of what: @autoclosure () -> String) throws {
+        var n = 1
+        for d in shape.dropFirst() {
+            guard let d else { continue }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= sampleElements else {
+                throw KerasError(.unsupported, "\(what()) has shape \(shape.kerasDescription): more than 2^28 elements per sample, which kconv refuses as absurd")
+            }
+            n = p
+        }
+    }
+}
+
 extension Array where Element == Int? {
     /// Keras' printed form: `(None, 32)`.
     public var kerasDescription: String {

@@ -98,6 +98,7 @@ public struct Model: Sendable {
             guard let li = index[ref.layer], let input = layers[li] as? InputLayer else {
                 throw KerasError(.format, "model input \(ref) is not an InputLayer")
             }
+            try SizeLimit.check(input.batchShape, of: "model input '\(ref.layer)'")
             let v = newValue(TensorRef(ref.layer, 0, 0), input.batchShape)
             inputValues.append(v)
             inputShapes.append(input.batchShape)
@@ -127,6 +128,7 @@ public struct Model: Sendable {
                         built[p.layer] = true
                     }
                     let outs = try layers[p.layer].outputShapes(for: shapes)
+                    for out in outs { try SizeLimit.check(out, of: "the output of layer '\(name)'") }
                     callShapes[p.layer][p.call] = outs
                     let outputs = outs.enumerated().map { newValue(TensorRef(name, p.call, $0), $1) }
                     steps.append(Step(layer: p.layer, inputs: inputs, outputs: outputs))

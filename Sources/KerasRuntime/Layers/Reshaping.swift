@@ -43,14 +43,17 @@ struct Reshape: WeightlessLayer {
 
     /// The sample shape for `count` elements, resolving -1.
     private func resolved(count: Int?) throws -> [Int?] {
+        let known = Tensor.elementCount(targetShape.filter { $0 != -1 })
+        guard let known, known <= SizeLimit.sampleElements else {
+            throw KerasError(.unsupported, "layer '\(name)': target_shape \(targetShape) has more than 2^28 elements, which kconv refuses as absurd")
+        }
         guard let free = targetShape.firstIndex(of: -1) else {
-            if let count, count != targetShape.reduce(1, *) {
+            if let count, count != known {
                 throw KerasError(.shape, "layer '\(name)' cannot reshape \(count) elements to \(targetShape)")
             }
             return targetShape
         }
         guard let count else { return targetShape.map { $0 == -1 ? nil : $0 } }
-        let known = targetShape.filter { $0 != -1 }.reduce(1, *)
         guard known > 0, count % known == 0 else {
             throw KerasError(.shape, "layer '\(name)' cannot reshape \(count) elements to \(targetShape)")
         }
