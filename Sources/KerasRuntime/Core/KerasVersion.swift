@@ -46,6 +46,10 @@ public struct KerasVersion: Sendable, Equatable, CustomStringConvertible {
     /// `any` to `(batch, time)` (`TimeDistributed.compute_mask`).
     public var timeDistributedPassesInputMask: Bool { major >= 3 }
 
+    /// Whether `Identity`, `Rescaling` and `Normalization` pass a mask on: Keras 3 sets
+    /// `supports_masking` on them; tf.keras does not, so the mask stops there.
+    public var utilityLayersPassMasks: Bool { major >= 3 }
+
     /// Keras 1 named arguments differently (`output_dim`, `nb_filter`, `border_mode` ...).
     public var isKeras1: Bool { major <= 1 }
 

@@ -94,11 +94,15 @@ public struct Weight: Sendable {
     public let tensor: Tensor
     /// Whether Keras counts it as trainable (summaries split the parameter totals on this).
     public let trainable: Bool
+    /// The size of one element of Keras' variable (4 for float32, 8 for an int64 counter), for the
+    /// byte totals of summaries; kconv itself holds every weight as Float32.
+    public let bytesPerElement: Int
 
-    public init(_ name: String, _ tensor: Tensor, trainable: Bool = true) {
+    public init(_ name: String, _ tensor: Tensor, trainable: Bool = true, bytesPerElement: Int = 4) {
         self.name = name
         self.tensor = tensor
         self.trainable = trainable
+        self.bytesPerElement = bytesPerElement
     }
 }
 
@@ -163,6 +167,15 @@ extension Layer {
         var t = 0, n = 0
         for w in weights {
             if w.trainable { t += w.tensor.count } else { n += w.tensor.count }
+        }
+        return (t, n)
+    }
+
+    /// The bytes Keras' variables take, trainable and not (summaries print them).
+    public var parameterBytes: (trainable: Int, nonTrainable: Int) {
+        var t = 0, n = 0
+        for w in weights {
+            if w.trainable { t += w.tensor.count * w.bytesPerElement } else { n += w.tensor.count * w.bytesPerElement }
         }
         return (t, n)
     }

@@ -38,17 +38,22 @@ public struct ModelSummary: Sendable {
     public let trainableParameters: Int
     public let nonTrainableParameters: Int
     public var totalParameters: Int { trainableParameters + nonTrainableParameters }
+    /// The bytes of Keras' variables (4 per float32 element, 8 per int64 counter).
+    let trainableBytes: Int
+    let nonTrainableBytes: Int
 
     public init(_ model: Model) {
         modelName = model.spec.name
         isSequential = model.spec.isSequential
         let nestedModels = Set(model.layers.filter { $0 is NestedModel }.map(\.name))
         var rows: [Row] = []
-        var trainable = 0, nonTrainable = 0
+        var trainable = 0, nonTrainable = 0, trainableBytes = 0, nonTrainableBytes = 0
         for (i, layer) in model.layers.enumerated() {
-            let counts = layer.parameterCounts
+            let counts = layer.parameterCounts, bytes = layer.parameterBytes
             trainable += counts.trainable
             nonTrainable += counts.nonTrainable
+            trainableBytes += bytes.trainable
+            nonTrainableBytes += bytes.nonTrainable
             if isSequential && layer is InputLayer { continue }
             let calls = model.callShapes[i].filter { !$0.isEmpty }
             let shape: OutputShape
@@ -69,6 +74,8 @@ public struct ModelSummary: Sendable {
         isSequentialLike = isSequential || model.isChain
         trainableParameters = trainable
         nonTrainableParameters = nonTrainable
+        self.trainableBytes = trainableBytes
+        self.nonTrainableBytes = nonTrainableBytes
     }
 
     /// The JSON form of `kconv summary --json` (DESIGN.md): batch dimension `null`.
@@ -110,10 +117,10 @@ public struct ModelSummary: Sendable {
             lines.append(String(repeating: " ", count: lineLength))
         }
         lines.append(String(repeating: "=", count: lineLength))
-        func params(_ n: Int) -> String { "\(n) (\(ModelSummary.readableSize(n * 4)))" }
-        lines.append("Total params: \(params(totalParameters))")
-        lines.append("Trainable params: \(params(trainableParameters))")
-        lines.append("Non-trainable params: \(params(nonTrainableParameters))")
+        func params(_ n: Int, _ bytes: Int) -> String { "\(n) (\(ModelSummary.readableSize(bytes)))" }
+        lines.append("Total params: \(params(totalParameters, trainableBytes + nonTrainableBytes))")
+        lines.append("Trainable params: \(params(trainableParameters, trainableBytes))")
+        lines.append("Non-trainable params: \(params(nonTrainableParameters, nonTrainableBytes))")
         lines.append(String(repeating: "_", count: lineLength))
         return lines.joined(separator: "\n")
     }

@@ -97,19 +97,63 @@ struct ActivationLayer: WeightlessLayer {
     }
 }
 
-/// Keras `Dropout` and the other layers that are identities at inference: `SpatialDropout1D/2D/3D`,
-/// `GaussianNoise`, `GaussianDropout`, `AlphaDropout`, `ActivityRegularization`. Any shape; the
-/// output is the input and the mask passes through (all of them set `supports_masking`).
+/// Keras `Dropout`, `Identity` and the other layers that are identities at inference:
+/// `SpatialDropout1D/2D/3D`, `GaussianNoise`, `GaussianDropout`, `AlphaDropout`,
+/// `ActivityRegularization`. Any shape; the output is the input. The mask passes through (all of
+/// them set `supports_masking`), except through tf.keras' `Identity`.
 struct IdentityLayer: WeightlessLayer {
     let name: String
     let className: String
-    var maskBehavior: MaskBehavior { .passThrough }
+    let maskBehavior: MaskBehavior
 
     init(config: LayerConfig) throws {
         name = config.name
         className = config.className
+        maskBehavior = className != "Identity" || config.version.utilityLayersPassMasks ? .passThrough : .drop
     }
 
     func outputShape(for inputShape: Shape) throws -> Shape { inputShape }
     func callAsFunction(_ x: Tensor) throws -> Tensor { x }
+}
+
+/// Keras `Rescaling`: `y = x · scale + offset`, each a number or (Keras 3) a list applied along
+/// the last axis. Any shape; masks pass on in Keras 3 only (`KerasVersion.utilityLayersPassMasks`).
+struct Rescaling: WeightlessLayer {
+    let name: String
+    var className: String { "Rescaling" }
+    let scale: [Float]
+    let offset: [Float]
+    let maskBehavior: MaskBehavior
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        func values(_ key: String, default fallback: Float) throws -> [Float] {
+            guard let v = config[key], v != .null else { return [fallback] }
+            if let d = v.doubleValue { return [Float(d)] }
+            guard let a = v.arrayValue, !a.isEmpty else { throw config.invalid(key, "a number or a list of numbers") }
+            return try a.map { guard let d = $0.doubleValue else { throw config.invalid(key, "a number or a list of numbers") }; return Float(d) }
+        }
+        scale = try values("scale", default: 1)
+        offset = try values("offset", default: 0)
+        maskBehavior = config.version.utilityLayersPassMasks ? .passThrough : .drop
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        for v in [scale, offset] where v.count > 1 && inputShape.last != v.count {
+            throw KerasError(.shape, "layer '\(name)': \(v.count) scale or offset values for an input \(inputShape.kerasDescription)")
+        }
+        return inputShape
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let c = x.shape.last ?? 1
+        for v in [scale, offset] where v.count > 1 && v.count != c {
+            throw KerasError(.shape, "layer '\(name)': \(v.count) scale or offset values for an input of shape \(x.shape)")
+        }
+        var y = x.scalars
+        for i in y.indices {
+            y[i] = y[i] * scale[scale.count == 1 ? 0 : i % c] + offset[offset.count == 1 ? 0 : i % c]
+        }
+        return Tensor(uncheckedShape: x.shape, scalars: y)
+    }
 }

@@ -287,3 +287,116 @@ struct UnitNormalization: WeightlessLayer {
         return Tensor(uncheckedShape: x.shape, scalars: y)
     }
 }
+
+/// Keras' preprocessing `Normalization`: `y = (x − mean) / max(sqrt(variance), 1e-7)`, or with
+/// `invert=True` `y = mean + x · max(sqrt(variance), 1e-7)`, per index along the kept `axis`
+/// (an integer, a list, or null for one mean over everything; default -1).
+///
+/// `mean` and `variance` come from the config when they were given to the constructor (a number,
+/// or values for the kept axes), else from the weights `mean`, `variance` and `count` (an int64
+/// of shape `()`), all non-trainable, `mean`/`variance` shaped like the kept dimensions. Masks pass on in Keras 3
+/// only (`KerasVersion.utilityLayersPassMasks`).
+struct FeatureNormalization: UnaryLayer {
+    let name: String
+    var className: String { "Normalization" }
+    /// The kept axes as configured (empty: one mean and variance for all).
+    let axes: [Int]
+    let invert: Bool
+    let maskBehavior: MaskBehavior
+    /// The constructor's mean and variance from the config, when given.
+    let configMean: [Float]?
+    let configVariance: [Float]?
+
+    private(set) var weights: [Weight] = []
+    private var mean: [Float] = []
+    /// `max(sqrt(variance), 1e-7)`.
+    private var scale: [Float] = []
+    private var kept: [Int] = []
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        // `axis=None` is stored as null (or an empty list by tf.keras): nothing is kept.
+        if config["axis"] == .null || config["axis"]?.arrayValue?.isEmpty == true {
+            axes = []
+        } else {
+            axes = try axisList(config, default: -1)
+        }
+        invert = try config.bool("invert", default: false)
+        maskBehavior = config.version.utilityLayersPassMasks ? .passThrough : .drop
+        func numbers(_ key: String) throws -> [Float]? {
+            guard let v = config[key], v != .null else { return nil }
+            var out: [Float] = []
+            func flatten(_ j: JSON) throws {
+                if let d = j.doubleValue { out.append(Float(d)); return }
+                guard let a = j.arrayValue else { throw config.invalid(key, "a number or a list of numbers") }
+                try a.forEach(flatten)
+            }
+            try flatten(v)
+            return out
+        }
+        configMean = try numbers("mean")
+        configVariance = try numbers("variance")
+        guard (configMean == nil) == (configVariance == nil) else {
+            throw config.unsupported("gives only one of mean and variance")
+        }
+    }
+
+    mutating func build(inputShape: Shape, weights reader: inout WeightReader) throws {
+        let check = ShapeCheck(layer: name)
+        let s = try check.single([inputShape], minRank: 2)
+        kept = try resolvedAxes(axes, rank: s.count, layer: name).sorted()
+        let dims = try kept.map { try check.known(s[$0], "axis \($0)") }
+        let count = dims.reduce(1, *)
+        let variance: [Float]
+        if let configMean, let configVariance {
+            func broadcast(_ v: [Float], _ key: String) throws -> [Float] {
+                if v.count == 1 { return Array(repeating: v[0], count: count) }
+                guard v.count == count else {
+                    throw KerasError(.shape, "layer '\(name)': \(v.count) \(key) values for the kept dimensions \(dims)")
+                }
+                return v
+            }
+            mean = try broadcast(configMean, "mean")
+            variance = try broadcast(configVariance, "variance")
+            weights = []
+        } else {
+            let m = try reader.take("mean", shape: dims)
+            let v = try reader.take("variance", shape: dims)
+            let n = try reader.take("count", shape: [])
+            weights = [Weight("mean", m, trainable: false), Weight("variance", v, trainable: false),
+                       Weight("count", n, trainable: false, bytesPerElement: 8)]
+            mean = m.scalars
+            variance = v.scalars
+        }
+        scale = variance.map { max($0.squareRoot(), 1e-7) }
+    }
+
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
+        _ = try resolvedAxes(axes, rank: s.count, layer: name)
+        return s
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard try resolvedAxes(axes, rank: x.rank, layer: name).sorted() == kept,
+              kept.map({ x.shape[$0] }).reduce(1, *) == mean.count else {
+            throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)")
+        }
+        let group: (Int) -> Int
+        if kept.isEmpty {
+            group = { _ in 0 }
+        } else if kept == [x.rank - 1] {
+            let c = mean.count
+            group = { $0 % c }
+        } else {
+            let plan = AxisReduction(shape: x.shape, reduced: Set(0..<x.rank).subtracting(kept))
+            group = { plan.group[$0] }
+        }
+        var y = x.scalars
+        for i in y.indices {
+            let k = group(i)
+            y[i] = invert ? mean[k] + y[i] * scale[k] : (y[i] - mean[k]) / scale[k]
+        }
+        return Tensor(uncheckedShape: x.shape, scalars: y)
+    }
+}

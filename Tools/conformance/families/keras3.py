@@ -428,6 +428,36 @@ def k3_masking_td(K, seed):
     return built
 
 
+def k3_utility_layers(K, seed):
+    """Keras 3 Normalization (adapted, axis=None, given mean/variance, inverted), Rescaling with a list
+    scale, Identity; Masking -> Rescaling / Identity / Normalization -> LSTM: Keras 3 passes the mask on."""
+    L = K.layers
+    rng = np.random.default_rng(seed)
+    data = rng.normal(3.0, 2.0, size=(64, 6, 3)).astype(np.float32)
+    s = K.Input((6, 3), name="seq")
+    adapted = L.Normalization(name="norm_last_axis")
+    adapted.adapt(data)
+    overall = L.Normalization(axis=None, name="norm_all")
+    overall.adapt(data)
+    masked = L.Masking(mask_value=0.0, name="masking")(s)
+    outs = [
+        adapted(s),
+        overall(s),
+        L.Normalization(mean=[1.0, -2.0, 0.5], variance=[4.0, 0.25, 0.0], name="norm_given")(s),
+        L.Normalization(mean=2.0, variance=9.0, invert=True, name="norm_invert")(s),
+        L.Rescaling([0.5, 2.0, -1.0], offset=0.25, name="rescale_list")(s),
+        L.Identity(name="identity")(s),
+        L.LSTM(3, name="lstm_after_rescaling")(L.Rescaling(2.0, name="rescale_masked")(masked)),
+        L.LSTM(3, name="lstm_after_identity")(L.Identity(name="identity_masked")(masked)),
+        L.LSTM(3, name="lstm_after_norm")(L.Normalization(mean=0.5, variance=4.0, name="norm_masked")(masked)),
+    ]
+    model = K.Model(s, outs, name="utility_k3")
+    built = simple3(K, model, seed, low=-2.0, high=6.0)
+    built.inputs[0][0, 1] = 0.0
+    built.inputs[0][1, 4] = 0.0
+    return built
+
+
 def k3_pre36_bilstm(K, seed):
     """047's form: Sequential BiLSTM written without vars@name (weights found by counting classes)."""
     L = K.layers
@@ -868,6 +898,13 @@ def cases(g):
            "steps inside a slice, one slice masked entirely.",
            ["format=keras", "Masking.input_rank=4", "TimeDistributed.mask=per_step", "TimeDistributed.layer=LSTM",
             "TimeDistributed.layer=GRU", "LSTM.mask", "GRU.mask"]),
+        k3("k3_utility_layers", k3_utility_layers, 1118, "keras",
+           "Keras 3 Normalization (adapted; axis=None; given mean/variance with a zero variance; inverted), "
+           "Rescaling with a per-channel scale list, Identity; Masking -> Rescaling / Identity / Normalization -> "
+           "LSTM: Keras 3 passes the mask through these layers. Inputs in [-2, 6].",
+           ["format=keras", "Normalization.axis=-1", "Normalization.axis=None", "Normalization.mean+variance",
+            "Normalization.invert=True", "Rescaling.scale=list", "Identity", "mask.through=Rescaling",
+            "mask.through=Identity", "mask.through=Normalization"]),
         k3("k3_json_weights", k3_json_weights, 1116, "json+weights.h5",
            "model.to_json() with model.save_weights('model.weights.h5'): Keras 3 JSON (no keras_version) and "
            "the Keras 3 weights layout, passed with --weights.",

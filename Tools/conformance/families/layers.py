@@ -245,6 +245,37 @@ def build_inference_noops(g, seed):
     return built
 
 
+def build_utility_layers(g, seed):
+    """Normalization (adapted on data, per axis, over everything, from given mean/variance, inverted),
+    Rescaling and Identity; and Masking -> Rescaling/Identity -> LSTM, where tf_keras drops the mask."""
+    L = g.L
+    rng = np.random.default_rng(seed)
+    data = rng.normal(3.0, 2.0, size=(64, 6, 3)).astype(np.float32)
+    s = g.keras.Input((6, 3), name="seq")
+    per_feature = L.Normalization(name="norm_last_axis")
+    per_feature.adapt(data)
+    per_step = L.Normalization(axis=(1, 2), name="norm_axes12")
+    per_step.adapt(data)
+    overall = L.Normalization(axis=None, name="norm_all")
+    overall.adapt(data)
+    outs = [
+        per_feature(s),
+        per_step(s),
+        overall(s),
+        L.Normalization(mean=[1.0, -2.0, 0.5], variance=[4.0, 0.25, 0.0], name="norm_given")(s),
+        L.Normalization(mean=2.0, variance=9.0, invert=True, name="norm_invert")(s),
+        L.Rescaling(1.0 / 255, offset=-0.5, name="rescale")(s),
+        L.Identity(name="identity")(s),
+    ]
+    masked = L.Masking(mask_value=0.0, name="masking")(s)
+    outs.append(L.LSTM(3, name="lstm_after_rescaling")(L.Rescaling(2.0, name="rescale_masked")(masked)))
+    outs.append(L.LSTM(3, name="lstm_after_identity")(L.Identity(name="identity_masked")(masked)))
+    built = g.simple_case(g.branches(s, outs, "utility_layers"), seed, low=-2.0, high=6.0)
+    built.inputs[0][0, 1] = 0.0
+    built.inputs[0][1, 4] = 0.0
+    return built
+
+
 # ---------------------------------------------------------------------------
 # Pooling.
 # ---------------------------------------------------------------------------
@@ -531,6 +562,13 @@ def cases(g):
               "GaussianDropout", "AlphaDropout", "ActivityRegularization", "mask.through=SpatialDropout1D",
               "mask.through=GaussianNoise", "mask.through=GaussianDropout", "mask.through=AlphaDropout",
               "mask.through=ActivityRegularization"]),
+        case("utility_layers", build_utility_layers, 1021,
+             "Normalization adapted per feature, over axes (1,2) and over everything (axis=None), from given "
+             "mean/variance (a zero variance divides by 1e-7), inverted; Rescaling(1/255, offset -0.5); Identity; and "
+             "Masking -> Rescaling / Identity -> LSTM, where tf_keras drops the mask. Inputs in [-2, 6].",
+             ["Functional", "Normalization.axis=-1", "Normalization.axis=(1,2)", "Normalization.axis=None",
+              "Normalization.mean+variance", "Normalization.invert=True", "Rescaling", "Rescaling.offset",
+              "Identity", "mask.dropped_by=Rescaling", "mask.dropped_by=Identity"]),
         case("average_pooling", build_average_pooling, 1008,
              "AveragePooling1D on (None,11,3) and AveragePooling2D on (None,7,8,2): pool sizes 2-4, default and "
              "explicit strides, valid and same padding (same windows divide by their real cells).",
