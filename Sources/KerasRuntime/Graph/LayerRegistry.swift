@@ -23,6 +23,7 @@ public enum LayerRegistry {
         "GRU": { try GRU(config: $0) },
         "CuDNNGRU": { try GRU(config: $0) },
         "SimpleRNN": { try SimpleRNN(config: $0) },
+        "RNN": { try CellRNN.make(config: $0) },
         "TimeDistributed": { try TimeDistributed(config: $0) },
         "Bidirectional": { try Bidirectional(config: $0) },
         "ConvLSTM1D": { try ConvLSTM(config: $0) },

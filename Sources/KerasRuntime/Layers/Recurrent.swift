@@ -175,11 +175,12 @@ struct GRU: RecurrentLayer {
 /// `kernel (features, u)`, `recurrent_kernel (u, u)`, `bias (u)`. Outputs as GRU (`[output, h]`).
 struct SimpleRNN: RecurrentLayer {
     let name: String
-    var className: String { "SimpleRNN" }
+    let className: String
     var core: RecurrentCore
 
     init(config: LayerConfig) throws {
         name = config.name
+        className = config.className
         core = try RecurrentCore(config: config, cell: .simple, cudnn: false)
     }
 
@@ -191,6 +192,30 @@ struct SimpleRNN: RecurrentLayer {
         let b = core.useBias ? try reader.take("bias", shape: [u]) : nil
         core.setWeights(stored: [Weight("kernel", k), Weight("recurrent_kernel", r)] + (b.map { [Weight("bias", $0)] } ?? []),
                         inputDim: features, kernel: k.scalars, recurrent: r.scalars, bias: b?.scalars)
+    }
+}
+
+/// Keras' generic `RNN` layer around one `LSTMCell`, `GRUCell` or `SimpleRNNCell`: the same layer
+/// as `LSTM`, `GRU` or `SimpleRNN` (same weights in the same order, same math), with the cell's
+/// options and the RNN's own (`return_sequences`, `return_state`, `go_backwards`, `stateful`,
+/// `zero_output_for_mask` ...); summaries show it as `RNN`. Stacked cells are refused.
+enum CellRNN {
+    static let rnnOptions = ["return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                             "zero_output_for_mask", "time_major", "num_constants"]
+
+    static func make(config: LayerConfig) throws -> any Layer {
+        let cell = try config.wrappedLayer("cell")
+        var values = cell.values
+        for key in rnnOptions { values[key] = config.values[key] }
+        values["name"] = .string(config.name)
+        let merged = LayerConfig(className: "RNN", name: config.name, values: values, version: config.version)
+        switch cell.className {
+        case "LSTMCell": return try LSTM(config: merged)
+        case "GRUCell": return try GRU(config: merged)
+        case "SimpleRNNCell": return try SimpleRNN(config: merged)
+        default:
+            throw config.unsupported("its cell is a \(cell.className); kconv runs RNN around one LSTMCell, GRUCell or SimpleRNNCell")
+        }
     }
 }
 

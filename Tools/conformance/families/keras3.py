@@ -458,6 +458,25 @@ def k3_utility_layers(K, seed):
     return built
 
 
+def k3_rnn_cells(K, seed):
+    """Keras 3 RNN around LSTMCell / GRUCell / SimpleRNNCell (weights at layers/rnn/cell/vars), masked
+    and in Bidirectional."""
+    L = K.layers
+    x = K.Input((6, 3), name="x")
+    seq = L.RNN(L.LSTMCell(4), return_sequences=True, name="rnn_lstm_seq")(x)
+    outs = [
+        seq,
+        L.RNN(L.GRUCell(3), go_backwards=True, name="rnn_gru_backwards")(seq),
+        L.RNN(L.SimpleRNNCell(2, activation="relu"), name="rnn_simple_relu")(x),
+        L.RNN(L.LSTMCell(2), name="rnn_lstm_masked")(L.Masking(mask_value=0.0, name="masking")(x)),
+        L.Bidirectional(L.RNN(L.GRUCell(2), return_sequences=True), name="bi_rnn_gru")(x),
+    ]
+    built = simple3(K, K.Model(x, outs, name="rnn_cells_k3"), seed)
+    built.inputs[0][0, 2] = 0.0
+    built.inputs[0][1, 5] = 0.0
+    return built
+
+
 def k3_pre36_bilstm(K, seed):
     """047's form: Sequential BiLSTM written without vars@name (weights found by counting classes)."""
     L = K.layers
@@ -905,6 +924,11 @@ def cases(g):
            ["format=keras", "Normalization.axis=-1", "Normalization.axis=None", "Normalization.mean+variance",
             "Normalization.invert=True", "Rescaling.scale=list", "Identity", "mask.through=Rescaling",
             "mask.through=Identity", "mask.through=Normalization"]),
+        k3("k3_rnn_cells", k3_rnn_cells, 1119, "keras",
+           "Keras 3 RNN(LSTMCell) returning sequences, RNN(GRUCell) going backwards, RNN(SimpleRNNCell relu), "
+           "Masking -> RNN(LSTMCell), Bidirectional(RNN(GRUCell)) concatenated; weights under rnn/cell/vars.",
+           ["format=keras", "RNN.cell=LSTMCell", "RNN.cell=GRUCell", "RNN.cell=SimpleRNNCell", "RNN.mask",
+            "Bidirectional.layer=RNN"]),
         k3("k3_json_weights", k3_json_weights, 1116, "json+weights.h5",
            "model.to_json() with model.save_weights('model.weights.h5'): Keras 3 JSON (no keras_version) and "
            "the Keras 3 weights layout, passed with --weights.",

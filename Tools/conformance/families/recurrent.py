@@ -265,6 +265,26 @@ def build_masking_td_rnn(g, seed):
     return built
 
 
+def build_rnn_cells(g, seed):
+    """Keras' generic RNN layer around LSTMCell, GRUCell and SimpleRNNCell, masked and in Bidirectional."""
+    L = g.L
+    x = g.keras.Input((6, 3), name="x")
+    seq = L.RNN(L.LSTMCell(4), return_sequences=True, name="rnn_lstm_seq")(x)
+    outs = [
+        seq,
+        L.RNN(L.GRUCell(3, reset_after=False), go_backwards=True, name="rnn_gru_backwards")(seq),
+        L.RNN(L.GRUCell(3), return_state=True, name="rnn_gru_state")(x)[1],
+        L.RNN(L.SimpleRNNCell(2, activation="relu"), name="rnn_simple_relu")(x),
+        L.RNN(L.LSTMCell(2, recurrent_activation="hard_sigmoid", use_bias=False), name="rnn_lstm_masked")(
+            L.Masking(mask_value=0.0, name="masking")(x)),
+        L.Bidirectional(L.RNN(L.LSTMCell(2), return_sequences=True), merge_mode="sum", name="bi_rnn_lstm")(x),
+    ]
+    built = g.simple_case(g.branches(x, outs, "rnn_cells"), seed)
+    built.inputs[0][0, 2] = 0.0
+    built.inputs[0][1, 5] = 0.0
+    return built
+
+
 def build_conv_lstm2d(g, seed):
     L = g.L
     x = g.keras.Input((4, 6, 5, 2), name="x")
@@ -379,6 +399,13 @@ def cases(g):
                 "TimeDistributed.layer=GRU", "TimeDistributed.layer=GlobalAveragePooling1D", "LSTM.mask", "GRU.mask",
                 "mask.slice_all_masked"],
                deps=[build_masking_td_rnn], allow_nonfinite=True),
+        g.Case("rnn_cells", lambda seed: build_rnn_cells(g, seed), {"seed": 1017},
+               "RNN(LSTMCell) returning sequences, RNN(GRUCell reset_after=False) going backwards, RNN(GRUCell) "
+               "returning its state, RNN(SimpleRNNCell relu), Masking -> RNN(LSTMCell hard_sigmoid, no bias), "
+               "Bidirectional(RNN(LSTMCell)) summed.",
+               ["Functional", "RNN.cell=LSTMCell", "RNN.cell=GRUCell", "RNN.cell=SimpleRNNCell", "RNN.go_backwards=True",
+                "RNN.return_state=True", "RNN.mask", "Bidirectional.layer=RNN", "GRUCell.reset_after=False"],
+               deps=[build_rnn_cells]),
         g.Case("conv_lstm2d", lambda seed: build_conv_lstm2d(g, seed), {"seed": 1013},
                "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
                "dilation (2,1) with go_backwards, 1x1 relu without bias.",
