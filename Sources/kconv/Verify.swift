@@ -31,6 +31,9 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "A directory of Keras' per-layer outputs (<layer name>.npy) to find the first diverging layer.")
     var layers: String?
 
+    @Flag(name: .long, help: "Print one JSON report (per output: max abs/rel error, max ULP, worst index, failing count) instead of text.")
+    var json = false
+
     func validate() throws {
         if let tolerance, !(tolerance >= 0 && tolerance.isFinite) { throw ValidationError("--tolerance must be a finite number ≥ 0") }
     }
@@ -47,7 +50,7 @@ struct Verify: ParsableCommand {
                 throw KerasError(.invalidArgument, "has no stored test vectors: pass --input and --expected, or re-import with --test-input/--test-output (or --self-test)", file: model.model)
             }
             tolerance = self.tolerance ?? vectors.tolerance ?? 1e-5
-            if let note = vectors.note { print("stored test vectors: \(note)") }
+            if let note = vectors.note, !json { print("stored test vectors: \(note)") }
             references = vectors.expected
             referenceNames = vectors.expected.indices.map { "\(model.model) (stored expected_\($0))" }
             layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
@@ -62,19 +65,29 @@ struct Verify: ParsableCommand {
             layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
             results = try RunInputs.predict(m, inputs: input, modelPath: model.model, observing: observer)
         }
-        var allPassed = true
+        var comparisons: [Comparison] = []
         for (i, (ours, ref)) in zip(results, references).enumerated() {
-            let comparison: Comparison
             do {
-                comparison = try Comparison(ours: ours, expected: ref, tolerance: tolerance)
+                comparisons.append(try Comparison(ours: ours, expected: ref, tolerance: tolerance))
             } catch {
                 throw error.inFile(referenceNames[i])
             }
-            allPassed = allPassed && comparison.passed
-            print("output \(i) '\(m.outputNames[i])' \(ours.shape): \(comparison.passed ? "PASS" : "FAIL") — \(comparison.report)")
         }
-        layerCheck?.printReport()
-        print(allPassed ? "verify: PASS (tolerance \(tolerance))" : "verify: FAIL (tolerance \(tolerance))")
+        let allPassed = comparisons.allSatisfy(\.passed)
+        if json {
+            var report: [String: JSON] = [
+                "passed": .bool(allPassed), "tolerance": .number(Double(tolerance).shortestFloat),
+                "outputs": .array(comparisons.enumerated().map { i, c in c.json(name: m.outputNames[i]) }),
+            ]
+            if let layerCheck { report["layers"] = layerCheck.json }
+            print(JSON.object(report).serialized)
+        } else {
+            for (i, c) in comparisons.enumerated() {
+                print("output \(i) '\(m.outputNames[i])' \(c.shape): \(c.passed ? "PASS" : "FAIL") — \(c.report)")
+            }
+            layerCheck?.printReport()
+            print(allPassed ? "verify: PASS (tolerance \(tolerance))" : "verify: FAIL (tolerance \(tolerance))")
+        }
         if !allPassed { throw ExitCode(Exit.mismatch) }
     }
 }
@@ -111,6 +124,14 @@ struct LayerCheck {
         if firstFailure == nil, !comparison.passed { firstFailure = (layer, comparison) }
     }
 
+    /// `{"compared", "first_diverging": null | {"layer", "class_name", ...comparison}}`.
+    var json: JSON {
+        .object([
+            "compared": .number(Double(compared)),
+            "first_diverging": firstFailure.map { $0.comparison.json(name: $0.layer, className: classNames[$0.layer]) } ?? .null,
+        ])
+    }
+
     func printReport() {
         if let (layer, comparison) = firstFailure {
             print("layers: \(compared) compared; first diverging layer: '\(layer)' (\(classNames[layer] ?? "?")) — \(comparison.report)")
@@ -118,4 +139,26 @@ struct LayerCheck {
             print("layers: \(compared) compared, all within tolerance \(tolerance)")
         }
     }
+}
+
+extension Comparison {
+    /// One output's (or layer's) numbers for `verify --json`; non-finite errors are strings.
+    func json(name: String, className: String? = nil) -> JSON {
+        func number(_ x: Float) -> JSON { x.isFinite ? .number(Double(x).shortestFloat) : .string("\(x)") }
+        func index(_ e: Element?) -> JSON { e.map { .array($0.index.map { .number(Double($0)) }) } ?? .null }
+        var o: [String: JSON] = [
+            "name": .string(name), "shape": .array(shape.map { .number(Double($0)) }), "passed": .bool(passed),
+            "max_abs": number(maxAbsoluteError), "max_rel": number(maxRelativeError),
+            "max_ulp": .number(Double(maxULPDistance)), "worst_index": index(worst), "first_failure_index": index(firstFailure),
+            "failing": .number(Double(failingCount)), "count": .number(Double(count)), "nan_in_both": .number(Double(sharedNaNCount)),
+        ]
+        if let className { o["class_name"] = .string(className) }
+        return .object(o)
+    }
+}
+
+extension Double {
+    /// This value (a Float widened) with the digits of the Float's shortest representation, so JSON
+    /// shows `1e-05` rather than `9.999999747378752e-06`.
+    var shortestFloat: Double { Double("\(Float(self))") ?? self }
 }

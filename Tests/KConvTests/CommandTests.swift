@@ -76,6 +76,31 @@ struct CommandTests {
         #expect(missing.status == 2 && missing.stderrLines.count == 1)
     }
 
+    @Test("verify --json: one machine-readable report; a mismatch still exits 1")
+    func verifyJSON() throws {
+        let model = KConvRun.caseFile("conv1d_lstm/model.h5"), input = KConvRun.caseFile("conv1d_lstm/input_0.npy")
+        let good = try KConvRun(["verify", model, "--input", input, "--expected", KConvRun.caseFile("conv1d_lstm/expected_0.npy"),
+                                 "--layers", KConvRun.caseFile("conv1d_lstm/layers"), "--json"])
+        #expect(good.status == 0)
+        let report = try JSON(parsing: good.stdout)
+        #expect(report["passed"] == .bool(true))
+        #expect(report["layers"]?["compared"] == .number(4))
+        #expect(report["outputs"]?.arrayValue?.first?["name"] == .string("dense") && report["outputs"]?.arrayValue?.first?["count"] == .number(16))
+
+        // Keras' outputs with element [1, 3] moved by 0.5: that element fails, and is the worst.
+        var expected = try Npy.read(URL(fileURLWithPath: KConvRun.caseFile("conv1d_lstm/expected_0.npy")))
+        expected.scalars[8 + 3] += 0.5
+        let path = temporaryFile("expected.npy")
+        try Npy.write(expected, to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bad = try KConvRun(["verify", model, "--input", input, "--expected", path, "--json"])
+        #expect(bad.status == 1)
+        let failed = try JSON(parsing: bad.stdout)
+        #expect(failed["passed"] == .bool(false))
+        #expect(failed["outputs"]?.arrayValue?.first?["failing"] == .number(1))
+        #expect(failed["outputs"]?.arrayValue?.first?["worst_index"] == .array([.number(1), .number(3)]))
+    }
+
     @Test("summary prints Keras' table and totals")
     func summaryText() throws {
         let run = try KConvRun(["summary", KConvRun.caseFile("td_lstm/model.h5")])
