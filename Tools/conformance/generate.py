@@ -103,11 +103,14 @@ class Built:
     expected outputs.  `expected` is normally None (the pipeline calls
     model.predict); a builder may supply it (cnn_lstm_cudnn)."""
 
-    def __init__(self, model, inputs, expected=None, reload_predict=True):
+    def __init__(self, model, inputs, expected=None, reload_predict=True, chunks=None):
         self.model = model
         self.inputs = inputs
         self.expected = expected
         self.reload_predict = reload_predict
+        # For models with stateful recurrent layers: consecutive chunks of the same sequences (each a
+        # list of inputs), predicted one after the other from reset states (case.json "chunks").
+        self.chunks = chunks
 
 
 def simple_case(model, seed, epochs=2, low=-1.0, high=1.0, **fit_kwargs):
@@ -838,6 +841,7 @@ def case_files(meta):
     files = ["case.json", "summary.json", "summary.txt", meta["model"]]
     if meta.get("weights"):
         files.append(meta["weights"])
+    files += [f for chunk in meta.get("chunks", []) for f in chunk["inputs"] + chunk["expected"]]
     return files + list(meta["inputs"]) + list(meta["expected"]) + list(meta.get("layers", []))
 
 
@@ -890,6 +894,8 @@ def generate(case, spec_hash):
     model = built.model
     inputs = [np.ascontiguousarray(np.asarray(x, dtype=np.float32)) for x in built.inputs]
     assert len(inputs) == len(model.inputs)
+    if built.chunks is not None:
+        model.reset_states()  # (training left states behind)
     if built.expected is None:
         pred = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
         expected = pred if isinstance(pred, list) else [pred]
@@ -898,7 +904,9 @@ def generate(case, spec_hash):
     expected = [np.asarray(e, dtype=np.float32) for e in expected]
     assert len(expected) == len(model.outputs), (len(expected), len(model.outputs))
     for e, t in zip(expected, model.outputs):
-        assert e.shape[1:] == tuple(t.shape[1:]), (e.shape, t.shape)
+        model_shape = tuple(t.shape[1:])
+        assert len(e.shape) == len(model_shape) + 1 and all(m is None or m == d for d, m in zip(e.shape[1:], model_shape)), \
+            (e.shape, t.shape)
         assert case.allow_nonfinite or np.all(np.isfinite(e)), "non-finite expected output"
 
     summary = summary_dict(model)
@@ -932,6 +940,18 @@ def generate(case, spec_hash):
                 save_npy(os.path.join(tmp, layer_names[-1]), value)
         for n, a in zip(expected_names, expected):
             save_npy(os.path.join(tmp, n), a)
+        chunks = []
+        if built.chunks is not None:
+            model.reset_states()
+            for c, chunk in enumerate(built.chunks):
+                chunk = [np.ascontiguousarray(np.asarray(x, dtype=np.float32)) for x in chunk]
+                out = model.predict(chunk if len(chunk) > 1 else chunk[0], verbose=0)
+                out = out if isinstance(out, list) else [out]
+                names = {"inputs": [f"chunk{c}_input_{i}.npy" for i in range(len(chunk))],
+                         "expected": [f"chunk{c}_expected_{i}.npy" for i in range(len(out))]}
+                for n, a in zip(names["inputs"] + names["expected"], chunk + out):
+                    save_npy(os.path.join(tmp, n), a)
+                chunks.append(names)
         with open(os.path.join(tmp, "summary.json"), "w") as f:
             json.dump(summary, f, indent=2)
             f.write("\n")
@@ -964,6 +984,7 @@ def generate(case, spec_hash):
             "inputs": input_names,
             "expected": expected_names,
             **({"layers": layer_names} if layer_names else {}),
+            **({"chunks": chunks} if chunks else {}),
             "tolerance": case.tolerance,
             "covers": case.covers,
             "spec_hash": spec_hash,

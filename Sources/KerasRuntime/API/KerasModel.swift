@@ -102,6 +102,25 @@ public final class KerasModel: Sendable {
         }
     }
 
+    /// Runs the model on the next chunk of time steps of the same sequences, carrying the recurrent
+    /// layers' states in `state` from one call to the next, as Keras does for `stateful` layers —
+    /// for streaming sensor data window by window. One tensor per input, one result per output.
+    ///
+    /// ```swift
+    /// var state = RecurrentState()
+    /// for chunk in chunks { let y = try model.predict([chunk], carrying: &state) }   // (batch, t, features)
+    /// state.reset()                                                                 // a new sequence
+    /// ```
+    public func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws(KerasError) -> [Tensor] {
+        do {
+            return try model.predict(inputs, carrying: &state)
+        } catch let e as KerasError {
+            throw e
+        } catch {
+            throw KerasError(.invalidArgument, "\(error)")
+        }
+    }
+
     /// Runs the model with inputs and outputs keyed by their names (``TensorDescription/name``).
     ///
     /// Every input must be given, and no other key.

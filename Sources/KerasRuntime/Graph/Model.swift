@@ -194,6 +194,41 @@ public struct Model: Sendable {
     /// execution order: the layer's name, the call's index (0 for the first call of a shared
     /// layer), and the outputs. For finding the first layer whose outputs leave Keras'.
     public func predict(_ inputs: [Tensor], observing observer: ((_ layer: String, _ call: Int, _ outputs: [Tensor]) throws -> Void)?) throws -> [Tensor] {
+        var none: RecurrentState? = nil
+        return try evaluate(inputs, observer: observer, state: &none)
+    }
+
+    /// Runs the model on the next chunk of time steps of the same sequences, as Keras runs a model
+    /// whose recurrent layers are `stateful`: every LSTM/GRU/SimpleRNN call starts from the states
+    /// it ended with in the previous call on `state` (zeros at first, or after `reset()`), and
+    /// leaves its final states there. The batch size must stay the same from chunk to chunk.
+    /// Layers that read a sequence backwards (Bidirectional, `go_backwards`) or recur inside
+    /// another layer (TimeDistributed around an RNN, ConvLSTM, nested models with RNNs) are refused.
+    public func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws -> [Tensor] {
+        for layer in layers {
+            if let reason = Model.streamingObstacle(layer) { throw KerasError(.unsupported, reason) }
+        }
+        var carried: RecurrentState? = state
+        let outputs = try evaluate(inputs, observer: nil, state: &carried)
+        if let carried { state = carried }
+        return outputs
+    }
+
+    /// Why `layer` cannot run chunk by chunk with carried states, or nil when it can.
+    static func streamingObstacle(_ layer: any Layer) -> String? {
+        func recurs(_ l: any Layer) -> Bool {
+            if l is any RecurrentLayer || l is Bidirectional || l is ConvLSTM { return true }
+            if let td = l as? TimeDistributed { return recurs(td.inner) }
+            if let nested = l as? NestedModel { return nested.model?.layers.contains(where: recurs) ?? false }
+            return false
+        }
+        if layer is any RecurrentLayer { return nil }
+        guard recurs(layer) else { return nil }
+        return "layer '\(layer.name)' (\(layer.className)) cannot be streamed chunk by chunk: only LSTM, GRU, SimpleRNN and RNN layers that read forwards carry their states"
+    }
+
+    private func evaluate(_ inputs: [Tensor], observer: ((String, Int, [Tensor]) throws -> Void)?,
+                          state: inout RecurrentState?) throws -> [Tensor] {
         guard inputs.count == inputValues.count else {
             throw KerasError(.invalidArgument, "the model takes \(inputValues.count) input(s), got \(inputs.count)")
         }
@@ -223,7 +258,19 @@ public struct Model: Sendable {
                 values[v] = nil
                 masks[v] = nil
             }
-            let results = try layers[step.layer].call(args, masks: argMasks)
+            let results: (outputs: [Tensor], masks: [Tensor?])
+            if state != nil, let rnn = layers[step.layer] as? any RecurrentLayer {
+                let key = "\(rnn.name)/\(step.outputs.first ?? 0)"
+                let carried = state?.states[key]
+                if let carried, let x = args.first, carried.first?.shape.first != x.shape.first {
+                    throw KerasError(.shape, "layer '\(rnn.name)': this chunk has batch size \(x.shape.first ?? 0), the carried states \(carried.first?.shape.first ?? 0); reset the state to change it")
+                }
+                let r = try rnn.call(args, masks: argMasks, carrying: carried)
+                state?.states[key] = r.states
+                results = (r.outputs, r.masks)
+            } else {
+                results = try layers[step.layer].call(args, masks: argMasks)
+            }
             guard results.outputs.count == step.outputs.count, results.masks.count == step.outputs.count else {
                 throw KerasError(.format, "layer '\(layers[step.layer].name)' returned \(results.outputs.count) tensors, expected \(step.outputs.count)")
             }
@@ -250,4 +297,20 @@ extension KerasError {
         let kind = problems.contains { $0.kind == .unsupported } ? Kind.unsupported : problems[0].kind
         return KerasError(kind, "\(problems.count) problems: " + problems.map(\.message).joined(separator: "; "))
     }
+}
+
+/// The recurrent states a chunk-by-chunk run carries from one call to the next
+/// (``Model/predict(_:carrying:)``, ``KerasModel/predict(_:carrying:)``).
+public struct RecurrentState: Sendable {
+    /// Per recurrent layer call: its final states (`h`, and `c` for an LSTM), each `(batch, units)`.
+    var states: [String: [Tensor]] = [:]
+
+    /// Empty: the next call starts every recurrent layer from zeros.
+    public init() {}
+
+    /// Forgets the carried states (a new sequence starts).
+    public mutating func reset() { states = [:] }
+
+    /// Whether no states are carried yet.
+    public var isEmpty: Bool { states.isEmpty }
 }

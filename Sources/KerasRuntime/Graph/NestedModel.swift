@@ -7,7 +7,7 @@ struct NestedModel: Layer {
     let className: String
     let graph: GraphSpec
     let version: KerasVersion
-    private var model: Model?
+    private(set) var model: Model?
 
     init(config: LayerConfig) throws {
         name = config.name

@@ -241,7 +241,19 @@ extension RecurrentLayer {
     }
 
     func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
-        try core.forward(inputs, mask: masks.first ?? nil, layer: name)
+        let r = try core.forward(inputs, mask: masks.first ?? nil, layer: name)
+        return (r.outputs, r.masks)
+    }
+
+    /// A call that starts from `states` (when the call has no initial-state inputs of its own) and
+    /// also returns the final states, for streaming (``Model/predict(_:carrying:)``).
+    func call(_ inputs: [Tensor], masks: [Tensor?], carrying states: [Tensor]?) throws
+        -> (outputs: [Tensor], masks: [Tensor?], states: [Tensor])
+    {
+        guard !core.goBackwards else {
+            throw KerasError(.unsupported, "layer '\(name)' reads its sequence backwards (go_backwards), so it cannot be streamed chunk by chunk")
+        }
+        return try core.forward(inputs.count == 1 ? inputs + (states ?? []) : inputs, mask: masks.first ?? nil, layer: name)
     }
 }
 
@@ -424,7 +436,8 @@ struct RecurrentCore: Sendable {
     }
 
     /// The forward pass: `[output(, states...)]` and their masks.
-    func forward(_ inputs: [Tensor], mask: Tensor?, layer: String) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+    /// The forward pass; `states` are the final states, whatever `return_state` says.
+    func forward(_ inputs: [Tensor], mask: Tensor?, layer: String) throws -> (outputs: [Tensor], masks: [Tensor?], states: [Tensor]) {
         guard let x = inputs.first, inputs.count == 1 || inputs.count == 1 + stateCount else {
             throw KerasError(.invalidArgument, "layer '\(layer)' expects 1 input, or 1 input and \(stateCount) initial state(s), got \(inputs.count)")
         }
@@ -445,9 +458,9 @@ struct RecurrentCore: Sendable {
             ? Tensor(uncheckedShape: [batch, steps, u], scalars: result.output)
             : Tensor(uncheckedShape: [batch, u], scalars: result.output)
         let outputMask = returnSequences ? mask : nil
-        guard returnState else { return ([output], [outputMask]) }
         let states = result.states.map { Tensor(uncheckedShape: [batch, u], scalars: $0) }
-        return ([output] + states, [outputMask] + states.map { _ in nil })
+        guard returnState else { return ([output], [outputMask], states) }
+        return ([output] + states, [outputMask] + states.map { _ in nil }, states)
     }
 
     /// The input projection of every step at once, step-major: row `(s·batch + b)` is

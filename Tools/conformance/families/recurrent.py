@@ -285,6 +285,28 @@ def build_rnn_cells(g, seed):
     return built
 
 
+def build_stateful_stream(g, seed):
+    """Stateful LSTM/GRU/SimpleRNN with batch shape (2, None, 3), predicted on a whole sequence and,
+    from reset states, on three consecutive chunks of it (Keras carries the states between calls)."""
+    L = g.L
+    x = g.keras.Input(batch_shape=(2, None, 3), name="x")
+    masked = L.Masking(mask_value=0.0, name="masking")(x)
+    seq = L.LSTM(5, return_sequences=True, stateful=True, name="lstm_seq")(masked)
+    gru = L.GRU(4, return_sequences=True, stateful=True, name="gru_seq")(seq)
+    per_step = L.TimeDistributed(L.Dense(2), name="td_dense")(gru)
+    head = L.Dense(1, name="head")(L.SimpleRNN(3, stateful=True, name="rnn_last")(seq))
+    model = g.branches(x, [per_step, head], "stateful_stream")
+    rng = np.random.default_rng(seed)
+    train = rng.uniform(-1, 1, size=(8, 7, 3)).astype(np.float32)
+    g.fit_random(model, rng, x=[train], y=[rng.uniform(-1, 1, size=(8, 7, 2)).astype(np.float32),
+                                            rng.uniform(-1, 1, size=(8, 1)).astype(np.float32)], batch_size=2)
+    full = rng.uniform(-1, 1, size=(2, 9, 3)).astype(np.float32)
+    full[0, 2] = 0.0      # masked inside the first chunk
+    full[0, 4] = 0.0      # masked at the start of the second chunk
+    full[1, 5:7] = 0.0    # masked across the second and third chunks
+    return g.Built(model, [full], chunks=[[full[:, :4]], [full[:, 4:6]], [full[:, 6:]]])
+
+
 def build_conv_lstm2d(g, seed):
     L = g.L
     x = g.keras.Input((4, 6, 5, 2), name="x")
@@ -406,6 +428,13 @@ def cases(g):
                ["Functional", "RNN.cell=LSTMCell", "RNN.cell=GRUCell", "RNN.cell=SimpleRNNCell", "RNN.go_backwards=True",
                 "RNN.return_state=True", "RNN.mask", "Bidirectional.layer=RNN", "GRUCell.reset_after=False"],
                deps=[build_rnn_cells]),
+        g.Case("stateful_stream", lambda seed: build_stateful_stream(g, seed), {"seed": 1018},
+               "Stateful LSTM(seq) -> GRU(seq) -> TimeDistributed(Dense) and -> SimpleRNN -> Dense, batch shape "
+               "(2, None, 3), after Masking: the whole 9-step sequence, and chunks of 4, 2 and 3 steps predicted in "
+               "turn from reset states (states carried between calls; masked steps at chunk starts output zeros).",
+               ["Functional", "LSTM.stateful=True", "GRU.stateful=True", "SimpleRNN.stateful=True",
+                "InputLayer.batch_size=2", "InputLayer.time=None", "stream.chunks", "mask.chunk_start"],
+               deps=[build_stateful_stream]),
         g.Case("conv_lstm2d", lambda seed: build_conv_lstm2d(g, seed), {"seed": 1013},
                "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
                "dilation (2,1) with go_backwards, 1x1 relu without bias.",
