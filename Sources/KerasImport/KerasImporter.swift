@@ -57,6 +57,17 @@ public enum KerasImporter {
         }
     }
 
+    /// Whether loading `path` (with `weightsPath`) reads HDF5 data: a `.h5`, a `.keras` archive (its
+    /// weights are HDF5), or a JSON architecture with a weights file. libhdf5 is not hardened against
+    /// damaged files, so a tool may want to read those in a separate process (`kconv` does).
+    public static func readsHDF5(_ path: String, weights weightsPath: String?) -> Bool {
+        switch try? kind(of: path) {
+        case .hdf5?, .zip?: return true
+        case .json?: return weightsPath != nil
+        default: return false
+        }
+    }
+
     static func kind(of path: String) throws -> FileKind {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             var isDir: ObjCBool = false

@@ -21,8 +21,56 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "The weights .h5 for a JSON architecture.")
     var weights: String?
 
+    /// Loads the model. A file that libhdf5 reads is read in a child `kconv` (see `Isolation`), so
+    /// that a damaged file which crashes libhdf5 is one clear error, not a crash.
     func load() throws -> ImportedModel {
-        try KerasImporter.load(model, weights: weights)
+        if KerasImporter.readsHDF5(model, weights: weights) { try Isolation.runCommandInChild(reading: model) }
+        return try KerasImporter.load(model, weights: weights)
+    }
+}
+
+/// Runs the whole command again in a child process when it reads HDF5, and reports the child's
+/// death by a signal as one error line naming the file: libhdf5 may crash on damaged files
+/// (random byte flips in a real model make it dereference bad pointers now and then), and no
+/// check before it can rule that out. The child inherits stdout and the arguments; its stderr is
+/// passed on when it exits normally.
+enum Isolation {
+    static let childVariable = "KCONV_ISOLATED_CHILD"
+
+    /// Returns at once in the child; in the parent, runs the child and exits with its status.
+    static func runCommandInChild(reading path: String) throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment[childVariable] == nil, let executable = Bundle.main.executableURL else { return }
+        let child = Process()
+        child.executableURL = executable
+        child.arguments = Array(CommandLine.arguments.dropFirst())
+        // No Swift crash report from the child: the parent reports a crash in one line.
+        child.environment = environment.merging([childVariable: "1", "SWIFT_BACKTRACE": "enable=no"]) { _, new in new }
+        let errors = Pipe()
+        child.standardError = errors
+        do {
+            try child.run()
+        } catch {
+            return  // cannot isolate: read in this process
+        }
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        if child.terminationReason == .uncaughtSignal {
+            throw KerasError(.format, "is damaged: reading it crashed the HDF5 library (signal \(child.terminationStatus)\(signalName(child.terminationStatus)))", file: path)
+        }
+        FileHandle.standardError.write(message)
+        exit(child.terminationStatus)
+    }
+
+    private static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: return ", SIGSEGV"
+        case SIGBUS: return ", SIGBUS"
+        case SIGABRT: return ", SIGABRT"
+        case SIGILL: return ", SIGILL"
+        case SIGFPE: return ", SIGFPE"
+        default: return ""
+        }
     }
 }
 
