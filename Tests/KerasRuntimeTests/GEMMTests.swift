@@ -1,0 +1,77 @@
+import Testing
+@testable import KerasRuntime
+
+/// `GEMM.multiply` against a triple loop in Double, on sizes that hit every tile edge and path.
+struct GEMMTests {
+    static let sizes = [1, 2, 3, 5, 7, 16, 17, 33, 64, 100]
+
+    /// Deterministic values in [-1, 1).
+    static func values(_ count: Int, seed: Int) -> [Float] {
+        var state = UInt64(truncatingIfNeeded: seed) &* 6364136223846793005 &+ 1442695040888963407
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+    }
+
+    /// Runs `GEMM.multiply` on copies of `c`.
+    static func product(_ a: [Float], _ b: [Float], _ c: [Float], m: Int, k: Int, n: Int, bias: [Float]?,
+                        accumulate: Bool, threads: Int = GEMM.defaultThreads) -> [Float] {
+        var c = c
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    (bias ?? []).withUnsafeBufferPointer { pbias in
+                        GEMM.multiply(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, m: m, k: k, n: n,
+                                      bias: bias == nil ? nil : pbias.baseAddress, accumulate: accumulate, threads: threads)
+                    }
+                }
+            }
+        }
+        return c
+    }
+
+    @Test(arguments: sizes)
+    func matchesReference(m: Int) {
+        for k in Self.sizes {
+            for n in Self.sizes {
+                let a = Self.values(m * k, seed: m), b = Self.values(k * n, seed: k + 100)
+                let c = Self.values(m * n, seed: n + 200), bias = Self.values(n, seed: 300)
+                for (withBias, accumulate) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let got = Self.product(a, b, c, m: m, k: k, n: n, bias: withBias ? bias : nil, accumulate: accumulate)
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var want = accumulate ? Double(c[i * n + j]) : 0
+                            if withBias { want += Double(bias[j]) }
+                            for p in 0..<k { want += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                            let value = got[i * n + j]
+                            guard abs(Double(value) - want) <= 1e-5 * Double(k + 1) else {
+                                Issue.record("m \(m) k \(k) n \(n) bias \(withBias) accumulate \(accumulate): C[\(i),\(j)] = \(value), want \(want)")
+                                return
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Products big enough to be split over threads give the same bits on one thread.
+    @Test(arguments: [(512, 300, 100), (40, 1000, 200), (9, 2000, 512), (17, 5000, 70), (700, 9, 64)])
+    func parallelIsBitIdentical(m: Int, k: Int, n: Int) {
+        let a = Self.values(m * k, seed: 1), b = Self.values(k * n, seed: 2)
+        let c = Self.values(m * n, seed: 3), bias = Self.values(n, seed: 4)
+        for accumulate in [false, true] {
+            let serial = Self.product(a, b, c, m: m, k: k, n: n, bias: bias, accumulate: accumulate, threads: 1)
+            for threads in [2, 3, 8] {
+                let parallel = Self.product(a, b, c, m: m, k: k, n: n, bias: bias, accumulate: accumulate, threads: threads)
+                #expect(parallel.map(\.bitPattern) == serial.map(\.bitPattern), "threads \(threads)")
+            }
+        }
+    }
+
+    @Test func arrayConvenienceWithEmptyDepth() {
+        #expect(GEMM.multiply([], [], m: 2, k: 0, n: 3, bias: [1, 2, 3]) == [1, 2, 3, 1, 2, 3])
+        #expect(GEMM.multiply([1, 2], [3, 4], m: 1, k: 2, n: 1) == [11])
+    }
+}
