@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Keras padding modes of convolutions and pooling.
 enum WindowPadding: String, Sendable {
     /// No padding; windows must fit inside the input.
@@ -172,25 +174,49 @@ enum ConvolutionKernel {
         return a.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
-    /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten.
+    /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten. Large convolutions
+    /// split the positions over the cores, each part with its own patch buffer (same result).
     static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
                             filters: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        let kh = p.rows.size, kw = p.cols.size, c = p.channels
-        let patchLength = kh * kw * c
+        let patchLength = p.rows.size * p.cols.size * p.channels
         let positions = p.outputPositions
         // 1×1 kernels with stride 1 need no patches: the input rows already are the patch rows.
-        if kh == 1, kw == 1, p.rows.stride == 1, p.cols.stride == 1, p.padTop == 0, p.padLeft == 0 {
-            GEMM.multiply(input, kernel, output, m: positions, k: c, n: filters, bias: bias)
+        if p.rows.size == 1, p.cols.size == 1, p.rows.stride == 1, p.cols.stride == 1, p.padTop == 0, p.padLeft == 0 {
+            GEMM.multiply(input, kernel, output, m: positions, k: p.channels, n: filters, bias: bias)
             return
         }
-        let chunkRows = max(1, min(positions, patchBufferLimit / patchLength))
+        let parts = max(1, min(GEMM.defaultThreads, positions * patchLength * filters / GEMM.parallelWork, positions))
+        guard parts > 1 else {
+            run(input, plan: p, kernel: kernel, filters: filters, bias: bias, output: output, positions: 0..<positions, parts: 1)
+            return
+        }
+        let x = Operands(input: input, kernel: kernel, bias: bias, output: output)
+        DispatchQueue.concurrentPerform(iterations: parts) { t in
+            let share = positions * t / parts..<positions * (t + 1) / parts
+            run(x.input, plan: p, kernel: x.kernel, filters: filters, bias: x.bias, output: x.output, positions: share, parts: parts)
+        }
+    }
+
+    /// The buffers as seen by the worker threads, which write disjoint rows of `output`.
+    private struct Operands: @unchecked Sendable {
+        let input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+        let output: UnsafeMutablePointer<Float>
+    }
+
+    /// Output rows `positions` on the calling thread, patches `1/parts` of `patchBufferLimit` at a time.
+    private static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
+                            filters: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                            positions: Range<Int>, parts: Int) {
+        let kh = p.rows.size, kw = p.cols.size, c = p.channels
+        let patchLength = kh * kw * c
+        let chunkRows = max(1, min(positions.count, patchBufferLimit / parts / patchLength))
         let patch = UnsafeMutablePointer<Float>.allocate(capacity: chunkRows * patchLength)
         defer { patch.deallocate() }
         let rowSpan = kw * c
         let sy = p.rows.stride, sx = p.cols.stride, dy = p.rows.dilation, dx = p.cols.dilation
-        var start = 0
-        while start < positions {
-            let m = min(chunkRows, positions - start)
+        var start = positions.lowerBound
+        while start < positions.upperBound {
+            let m = min(chunkRows, positions.upperBound - start)
             for r in 0..<m {
                 let position = start + r
                 let ox = position % p.outWidth
@@ -221,7 +247,7 @@ enum ConvolutionKernel {
                     }
                 }
             }
-            GEMM.multiply(patch, kernel, output + start * filters, m: m, k: patchLength, n: filters, bias: bias)
+            GEMM.multiply(patch, kernel, output + start * filters, m: m, k: patchLength, n: filters, bias: bias, threads: 1)
             start += m
         }
     }
