@@ -66,7 +66,11 @@ public enum Activation: Sendable, Equatable {
             return
         case .relu(let maxValue, let slope, let threshold):
             if maxValue == nil, slope == 0, threshold == 0 {
-                for i in 0..<n where !(x[i] > 0) && !x[i].isNaN { x[i] = 0 }
+                // Branch-free (vectorised): x ≤ 0 becomes 0, NaN and x > 0 stay.
+                for i in 0..<n {
+                    let v = x[i]
+                    x[i] = v <= 0 ? 0 : v
+                }
                 return
             }
             // Keras' `backend.relu` step by step: keep x where x > threshold (else 0; a plain relu when
