@@ -175,7 +175,7 @@ enum ConvolutionKernel {
     }
 
     /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten. Large convolutions
-    /// split the positions over the cores, each part with its own patch buffer (same result).
+    /// split the positions into parts run on all cores, each with its own patch buffer (same result).
     static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
                             filters: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         let patchLength = p.rows.size * p.cols.size * p.channels
@@ -185,7 +185,9 @@ enum ConvolutionKernel {
             GEMM.multiply(input, kernel, output, m: positions, k: p.channels, n: filters, bias: bias)
             return
         }
-        let parts = max(1, min(GEMM.defaultThreads, positions * patchLength * filters / GEMM.parallelWork, positions))
+        let threads = max(1, min(GEMM.defaultThreads, positions * patchLength * filters / GEMM.parallelWork))
+        // Four parts per thread, so a thread slowed by other work leaves its parts to the others.
+        let parts = threads == 1 ? 1 : min(4 * threads, positions)
         guard parts > 1 else {
             run(input, plan: p, kernel: kernel, filters: filters, bias: bias, output: output, positions: 0..<positions, parts: 1)
             return
