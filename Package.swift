@@ -19,7 +19,8 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
-        .target(name: "KerasRuntime"),
+        .target(name: "CKernels"),
+        .target(name: "KerasRuntime", dependencies: ["CKernels"]),
         .target(
             name: "KerasImport",
             dependencies: ["KerasRuntime", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]

@@ -74,4 +74,17 @@ struct GEMMTests {
         #expect(GEMM.multiply([], [], m: 2, k: 0, n: 3, bias: [1, 2, 3]) == [1, 2, 3, 1, 2, 3])
         #expect(GEMM.multiply([1, 2], [3, 4], m: 1, k: 2, n: 1) == [11])
     }
+
+    @Test("a row's result does not depend on how many rows come with it (streamed, edge or full tiles)")
+    func rowsIndependentOfBatch() {
+        for (k, n) in [(5, 3), (33, 17), (128, 64), (300, 40)] {
+            let a = Self.values(40 * k, seed: k), b = Self.values(k * n, seed: n), bias = Self.values(n, seed: 7)
+            let all = Self.product(a, b, Array(repeating: 0, count: 40 * n), m: 40, k: k, n: n, bias: bias, accumulate: false)
+            for m in [1, 2, 5, 7, 8, 13] {
+                let part = Self.product(Array(a.prefix(m * k)), b, Array(repeating: 0, count: m * n), m: m, k: k, n: n,
+                                        bias: bias, accumulate: false)
+                #expect(part == Array(all.prefix(m * n)), "k \(k) n \(n): the first \(m) rows alone differ")
+            }
+        }
+    }
 }
