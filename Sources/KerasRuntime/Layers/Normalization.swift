@@ -49,6 +49,17 @@ struct AxisReduction {
     }
 }
 
+extension AxisReduction {
+    /// For each element of a tensor of `shape`, its row-major index over the `kept` axes (sorted):
+    /// the parameter a per-channel layer applies to it. The last axis alone is a modulo.
+    static func keptIndex(shape: [Int], kept: [Int]) -> (Int) -> Int {
+        if kept.isEmpty { return { _ in 0 } }
+        if kept == [shape.count - 1], let c = shape.last, c > 0 { return { $0 % c } }
+        let plan = AxisReduction(shape: shape, reduced: Set(0..<shape.count).subtracting(kept))
+        return { plan.group[$0] }
+    }
+}
+
 /// Reads an `axis` option that may be an integer or a list of integers.
 private func axisList(_ config: LayerConfig, default fallback: Int) throws -> [Int] {
     guard let v = config["axis"] else { return [fallback] }
@@ -157,15 +168,9 @@ struct BatchNormalization: UnaryLayer {
         guard axesNow == resolved, axesNow.map({ x.shape[$0] }).reduce(1, *) == multiplier.count else {
             throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)")
         }
+        let index = AxisReduction.keptIndex(shape: x.shape, kept: resolved)
         var y = x.scalars
-        if resolved == [x.rank - 1] {
-            let c = multiplier.count
-            for i in y.indices { let k = i % c; y[i] = y[i] * multiplier[k] + offset[k] }
-        } else {
-            let keep = Set(resolved)
-            let plan = AxisReduction(shape: x.shape, reduced: Set(0..<x.rank).subtracting(keep))
-            for i in y.indices { let k = plan.group[i]; y[i] = y[i] * multiplier[k] + offset[k] }
-        }
+        for i in y.indices { let k = index(i); y[i] = y[i] * multiplier[k] + offset[k] }
         return Tensor(uncheckedShape: x.shape, scalars: y)
     }
 }
@@ -382,16 +387,7 @@ struct FeatureNormalization: UnaryLayer {
               kept.map({ x.shape[$0] }).reduce(1, *) == mean.count else {
             throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)")
         }
-        let group: (Int) -> Int
-        if kept.isEmpty {
-            group = { _ in 0 }
-        } else if kept == [x.rank - 1] {
-            let c = mean.count
-            group = { $0 % c }
-        } else {
-            let plan = AxisReduction(shape: x.shape, reduced: Set(0..<x.rank).subtracting(kept))
-            group = { plan.group[$0] }
-        }
+        let group = AxisReduction.keptIndex(shape: x.shape, kept: kept)
         var y = x.scalars
         for i in y.indices {
             let k = group(i)
