@@ -87,7 +87,7 @@ public enum Activation: Sendable, Equatable {
                 x[i] = y
             }
         case .tanh:
-            for i in 0..<n { x[i] = Foundation.tanh(x[i]) }
+            for i in 0..<n { x[i] = Activation.tanh(x[i]) }
         case .sigmoid:
             for i in 0..<n { x[i] = Activation.sigmoid(x[i]) }
         case .hardSigmoid(let keras3):
@@ -115,7 +115,7 @@ public enum Activation: Sendable, Equatable {
                 let c = Float((2 / Double.pi).squareRoot())
                 for i in 0..<n {
                     let v = x[i]
-                    x[i] = 0.5 * v * (1 + Foundation.tanh(c * (v + 0.044715 * v * v * v)))
+                    x[i] = 0.5 * v * (1 + Activation.tanh(c * (v + 0.044715 * v * v * v)))
                 }
             } else {
                 for i in 0..<n { x[i] = 0.5 * x[i] * (1 + erf(x[i] / Float(2).squareRoot())) }
@@ -132,7 +132,46 @@ public enum Activation: Sendable, Equatable {
         t.scalars.withUnsafeMutableBufferPointer { apply($0, rowLength: max(row, 1)) }
     }
 
-    @inline(__always) static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+    /// TensorFlow's float `tanh` (Eigen's `ptanh_float`, built without FMA as TensorFlow's pip
+    /// wheels are): the input clamped to ±7.90738964, then a [9/8] odd/even rational function,
+    /// multiplies and adds rounded separately. Equal to `tf.tanh` bit for bit (checked on 2.1M
+    /// inputs by Tests/KerasRuntimeTests/ActivationTests), a few ULP from the exact tanh.
+    @inline(__always) static func tanh(_ a: Float) -> Float {
+        let c: Float = 7.90738964080810547
+        let x = Swift.max(Swift.min(a, c), -c)  // NaN stays NaN
+        let x2 = x * x
+        var p: Float = 1.394553628e-8
+        p = p * x2 + 2.102733560e-5
+        p = p * x2 + 3.520756727e-3
+        p = p * x2 + 1.340216100e-1
+        var q: Float = 8.015776984e-7
+        q = q * x2 + 3.326951409e-4
+        q = q * x2 + 2.597254514e-2
+        q = q * x2 + 4.673548340e-1
+        q = q * x2 + 1
+        return (x2 * x * p + x) / q
+    }
+
+    /// TensorFlow's float sigmoid (Eigen's `scalar_logistic_op<float>` packet path): `e / (1 + e)`
+    /// with `e = exp(x/2)²`, `exp` by Cephes range reduction and a degree-5 polynomial, 0 below −104,
+    /// denormal results flushed to zero as TensorFlow's threads do. Equal to `tf.sigmoid` bit for bit.
+    @inline(__always) static func sigmoid(_ x0: Float) -> Float {
+        if x0.isNaN { return x0 }
+        if x0 < -104 { return 0 }
+        let x = Swift.min(x0, 16.6355324) * 0.5
+        let m = (x * 1.44269504088896341 + 0.5).rounded(.down)
+        var r = m * -0.693359375 + x
+        r = m * 2.12194440e-4 + r
+        let r2 = r * r
+        let even = r2 * 4.1898667812347412109375e-2 + 0.49999141693115234375
+        let odd = r2 * 8.33471305668354034423828125e-3 + 0.16666877269744873046875
+        let p = r2 * (r * odd + even) + (r + 1)
+        let e = p * Float(bitPattern: UInt32(Int32(m) + 127) << 23)  // m in [-75, 12]: a normal 2^m
+        let e2 = e * e
+        if e2 < Float.leastNormalMagnitude { return 0 }
+        let y = e2 / (1 + e2)
+        return y < Float.leastNormalMagnitude ? 0 : y
+    }
 
     /// TensorFlow's softplus: `log1p(exp(x))`, with its cut-offs where float32 makes the result `x` or `exp(x)`.
     @inline(__always) static func softplus(_ x: Float) -> Float {
