@@ -20,4 +20,13 @@ void kconv_tile_fma(const float *a, ptrdiff_t lda, const float *panel, float *c,
 /// gets the same operations as in kconv_tile_fma.
 void kconv_stream_fma(const float *a, const float *b, float *c, ptrdiff_t m, ptrdiff_t k, ptrdiff_t n);
 
+/// In place over n floats: TensorFlow's float tanh (Eigen's ptanh_float without FMA), as
+/// Activation.tanh in KerasRuntime computes it element by element; the same results bit for bit.
+/// Only when kconv_cpu_has_avx2_fma() returns 1.
+void kconv_tanh_avx2(float *x, ptrdiff_t n);
+
+/// In place over n floats: TensorFlow's float sigmoid (Eigen's logistic packet path without FMA,
+/// denormals flushed), as Activation.sigmoid computes it; the same results bit for bit.
+void kconv_sigmoid_avx2(float *x, ptrdiff_t n);
+
 #endif

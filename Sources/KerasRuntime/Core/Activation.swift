@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A Keras activation function, with the exact formula of the Keras release that wrote the model.
@@ -87,8 +88,10 @@ public enum Activation: Sendable, Equatable {
                 x[i] = y
             }
         case .tanh:
+            if Activation.avx2, let p = x.baseAddress { kconv_tanh_avx2(p, n); return }
             for i in 0..<n { x[i] = Activation.tanh(x[i]) }
         case .sigmoid:
+            if Activation.avx2, let p = x.baseAddress { kconv_sigmoid_avx2(p, n); return }
             for i in 0..<n { x[i] = Activation.sigmoid(x[i]) }
         case .hardSigmoid(let keras3):
             let (scale, shift): (Float, Float) = keras3 ? (1 / 6, 0.5) : (0.2, 0.5)
@@ -131,6 +134,10 @@ public enum Activation: Sendable, Equatable {
         let row = t.shape.last ?? 1
         t.scalars.withUnsafeMutableBufferPointer { apply($0, rowLength: max(row, 1)) }
     }
+
+    /// Whether tanh and sigmoid run eight at a time in CKernels' AVX2 code (the same operations,
+    /// so the same results as the scalar functions below).
+    static let avx2 = kconv_cpu_has_avx2_fma() != 0
 
     /// TensorFlow's float `tanh` (Eigen's `ptanh_float`, built without FMA as TensorFlow's pip
     /// wheels are): the input clamped to ±7.90738964, then a [9/8] odd/even rational function,
