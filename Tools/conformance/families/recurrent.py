@@ -307,6 +307,28 @@ def build_stateful_stream(g, seed):
     return g.Built(model, [full], chunks=[[full[:, :4]], [full[:, 4:6]], [full[:, 6:]]])
 
 
+def build_long_and_large(g, seed):
+    """Edge inputs: 400-step sequences (rounding drift over a long recurrence) with values in [-6, 6]
+    (saturated gates), through LSTM / GRU / SimpleRNN, and dense heads on inputs up to ±1e4."""
+    L = g.L
+    x = g.keras.Input((400, 3), name="long")
+    wide = g.keras.Input((5,), name="wide")
+    outs = [
+        L.LSTM(8, return_sequences=True, name="lstm_long_seq")(x),
+        L.GRU(6, name="gru_long")(x),
+        L.SimpleRNN(4, activation="tanh", name="rnn_long")(x),
+        L.Dense(4, activation="sigmoid", name="dense_sigmoid_large")(wide),
+        L.Dense(4, activation="tanh", name="dense_tanh_large")(wide),
+        L.Dense(4, activation="softmax", name="dense_softmax_large")(wide),
+    ]
+    model = g.branches([x, wide], outs, "long_and_large")
+    rng = np.random.default_rng(seed)
+    g.fit_random(model, rng, n=16, epochs=1)
+    long = rng.uniform(-6, 6, size=(2, 400, 3)).astype(np.float32)
+    large = (rng.uniform(-1, 1, size=(2, 5)) * np.array([1e4, 1e3, 100, 10, 1])).astype(np.float32)
+    return g.Built(model, [long, large])
+
+
 def build_conv_lstm2d(g, seed):
     L = g.L
     x = g.keras.Input((4, 6, 5, 2), name="x")
@@ -435,6 +457,13 @@ def cases(g):
                ["Functional", "LSTM.stateful=True", "GRU.stateful=True", "SimpleRNN.stateful=True",
                 "InputLayer.batch_size=2", "InputLayer.time=None", "stream.chunks", "mask.chunk_start"],
                deps=[build_stateful_stream]),
+        g.Case("long_and_large", lambda seed: build_long_and_large(g, seed), {"seed": 1019},
+               "Edge inputs: 400-step sequences with values in [-6, 6] through LSTM (sequence), GRU and SimpleRNN "
+               "(drift over long recurrences, saturated gates), and Dense heads with sigmoid / tanh / softmax on inputs "
+               "up to ±1e4.",
+               ["Functional", "LSTM.steps=400", "GRU.steps=400", "SimpleRNN.steps=400", "inputs=large_magnitude",
+                "Dense.activation=sigmoid", "Dense.activation=tanh", "Dense.activation=softmax"],
+               deps=[build_long_and_large]),
         g.Case("conv_lstm2d", lambda seed: build_conv_lstm2d(g, seed), {"seed": 1013},
                "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
                "dilation (2,1) with go_backwards, 1x1 relu without bias.",
