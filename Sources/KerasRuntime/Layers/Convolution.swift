@@ -482,8 +482,12 @@ struct DepthwiseOptions: Sendable {
                               rows: axes[0], cols: axes[1], padding: padding, layer: layer)
     }
 
-    /// The output shape with `outChannels` channels.
-    func outputShape(_ inputShape: Shape, outChannels: Int, layer: String) throws -> Shape {
+    /// The output shape with `outChannels` channels, for an input of `channels` channels (0: not
+    /// built yet, any).
+    func outputShape(_ inputShape: Shape, channels: Int = 0, outChannels: Int, layer: String) throws -> Shape {
+        if let c = inputShape.last ?? nil, channels > 0, c != channels {
+            throw KerasError(.shape, "layer '\(layer)' expects \(channels) channels, got \(inputShape.kerasDescription)")
+        }
         let s = try ShapeCheck(layer: layer).single([inputShape], rank: axes.count + 2)
         let spatial = try (0..<axes.count).map { try axes[$0].outputLength(s[$0 + 1], padding: padding, layer: layer) }
         return [s[0]] + spatial + [outChannels]
@@ -531,10 +535,7 @@ struct DepthwiseConv: UnaryLayer {
     }
 
     func outputShape(for inputShape: Shape) throws -> Shape {
-        if let c = inputShape.last ?? nil, channels > 0, c != channels {
-            throw KerasError(.shape, "layer '\(name)' expects \(channels) channels, got \(inputShape.kerasDescription)")
-        }
-        return try options.outputShape(inputShape, outChannels: outChannels, layer: name)
+        try options.outputShape(inputShape, channels: channels, outChannels: outChannels, layer: name)
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -587,10 +588,7 @@ struct SeparableConv: UnaryLayer {
     }
 
     func outputShape(for inputShape: Shape) throws -> Shape {
-        if let c = inputShape.last ?? nil, channels > 0, c != channels {
-            throw KerasError(.shape, "layer '\(name)' expects \(channels) channels, got \(inputShape.kerasDescription)")
-        }
-        return try options.outputShape(inputShape, outChannels: filters, layer: name)
+        try options.outputShape(inputShape, channels: channels, outChannels: filters, layer: name)
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {

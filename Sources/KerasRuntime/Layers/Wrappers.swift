@@ -52,13 +52,24 @@ struct TimeDistributed: UnaryLayer {
         guard x.rank >= 3 else {
             throw KerasError(.shape, "layer '\(name)' expects an input of rank ≥ 3 (batch, time, ...), got shape \(x.shape)")
         }
+        return try timeSlices(x, mask: nil).output
+    }
+
+    /// The wrapped layer on `x` (and `mask`) viewed as `(batch·time, ...)`, its output viewed back as
+    /// `(batch, time, ...)`, and the mask the wrapped layer gave, if any (still `(batch·time, ...)`).
+    private func timeSlices(_ x: Tensor, mask: Tensor?) throws -> (output: Tensor, innerMask: Tensor?) {
         let batch = x.shape[0], steps = x.shape[1]
         let merged = try x.reshaped([batch * steps] + Array(x.shape[2...]))
-        let outs = try inner.call([merged])
-        guard outs.count == 1, let y = outs.first, y.rank >= 1, y.shape[0] == batch * steps else {
+        let result: (outputs: [Tensor], masks: [Tensor?])
+        if let mask {
+            result = try inner.call([merged], masks: [try mask.reshaped([batch * steps] + Array(mask.shape[2...]))])
+        } else {
+            result = (try inner.call([merged]), [nil])
+        }
+        guard result.outputs.count == 1, let y = result.outputs.first, y.rank >= 1, y.shape[0] == batch * steps else {
             throw KerasError(.shape, "layer '\(name)': the wrapped layer '\(inner.name)' did not return one tensor of \(batch * steps) rows")
         }
-        return try y.reshaped([batch, steps] + Array(y.shape.dropFirst()))
+        return (try y.reshaped([batch, steps] + Array(y.shape.dropFirst())), result.masks.first ?? nil)
     }
 
     func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
@@ -69,14 +80,9 @@ struct TimeDistributed: UnaryLayer {
         guard Array(mask.shape.prefix(2)) == [batch, steps] else {
             throw KerasError(.shape, "layer '\(name)': the mask has shape \(mask.shape), the input \(x.shape)")
         }
-        let result = try inner.call([try x.reshaped([batch * steps] + Array(x.shape[2...]))],
-                                    masks: [try mask.reshaped([batch * steps] + Array(mask.shape[2...]))])
-        guard result.outputs.count == 1, let y = result.outputs.first, y.rank >= 1, y.shape[0] == batch * steps else {
-            throw KerasError(.shape, "layer '\(name)': the wrapped layer '\(inner.name)' did not return one tensor of \(batch * steps) rows")
-        }
-        let output = try y.reshaped([batch, steps] + Array(y.shape.dropFirst()))
+        let (output, innerMask) = try timeSlices(x, mask: mask)
         if passesInputMask { return ([output], [mask]) }
-        if let innerMask = result.masks.first ?? nil {
+        if let innerMask {
             return ([output], [try innerMask.reshaped([batch, steps] + Array(innerMask.shape.dropFirst()))])
         }
         // Keras 2: any(mask) over the axes past (batch, time).
