@@ -31,10 +31,24 @@ struct Predict: ParsableCommand {
 
 /// Reads the `--input` files and runs the model on them.
 enum RunInputs {
-    /// Reads the `--input` files, checks them against the model's inputs and runs the model,
-    /// handing every layer call's outputs to `observer` when one is given.
-    static func predict(_ model: Model, inputs: [String], modelPath: String,
-                        observing observer: ((String, Int, [Tensor]) throws -> Void)? = nil) throws -> [Tensor] {
+    /// Reads the `--input` files, checks them against the model's inputs and runs the model.
+    static func predict(_ model: Model, inputs: [String], modelPath: String) throws -> [Tensor] {
+        try run(model, on: try read(inputs, for: model, modelPath: modelPath), modelPath: modelPath)
+    }
+
+    /// Runs the model, handing every layer call's outputs to `observer` when one is given; errors
+    /// name the model file.
+    static func run(_ model: Model, on tensors: [Tensor], modelPath: String,
+                    observing observer: ((String, Int, [Tensor]) throws -> Void)? = nil) throws -> [Tensor] {
+        do {
+            return try model.predict(tensors, observing: observer)
+        } catch let e as KerasError {
+            throw e.inFile(modelPath)
+        }
+    }
+
+    /// Reads the `--input` files and checks them against the model's inputs.
+    static func read(_ inputs: [String], for model: Model, modelPath: String) throws -> [Tensor] {
         guard inputs.count == model.inputShapes.count else {
             let expected = zip(model.inputNames, model.inputShapes).map { "\($0) \($1.kerasDescription)" }.joined(separator: ", ")
             throw KerasError(.invalidArgument, "the model takes \(model.inputShapes.count) input(s) (\(expected)); got \(inputs.count) --input", file: modelPath)
@@ -47,10 +61,6 @@ enum RunInputs {
                 throw KerasError(.shape, "has shape \(t.shape); model input \(i) ('\(model.inputNames[i])') needs \(expected.kerasDescription)", file: path)
             }
         }
-        do {
-            return try model.predict(tensors, observing: observer)
-        } catch let e as KerasError {
-            throw e.inFile(modelPath)
-        }
+        return tensors
     }
 }

@@ -41,9 +41,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         let imported = try model.load()
         let m = imported.model
-        let references: [Tensor], results: [Tensor], referenceNames: [String], tolerance: Float
-        var layerCheck: LayerCheck?
-        let observer: ((String, Int, [Tensor]) throws -> Void)? = layers == nil ? nil : { try layerCheck?.observe(layer: $0, call: $1, outputs: $2) }
+        let inputs: [Tensor], references: [Tensor], referenceNames: [String], tolerance: Float
         if input.isEmpty, expected.isEmpty, let converted = imported.converted {
             // A .kconv without --input/--expected: its stored test vectors.
             guard let vectors = converted.storedTestVectors else {
@@ -51,20 +49,21 @@ struct Verify: ParsableCommand {
             }
             tolerance = self.tolerance ?? vectors.tolerance ?? 1e-5
             if let note = vectors.note, !json { print("stored test vectors: \(note)") }
+            inputs = vectors.inputs
             references = vectors.expected
             referenceNames = vectors.expected.indices.map { "\(model.model) (stored expected_\($0))" }
-            layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
-            do { results = try m.predict(vectors.inputs, observing: observer) } catch let e as KerasError { throw e.inFile(model.model) }
         } else {
             guard expected.count == m.outputShapes.count else {
                 throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s); give one --expected for each (got \(expected.count))", file: model.model)
             }
             tolerance = self.tolerance ?? 1e-5
+            inputs = try RunInputs.read(input, for: m, modelPath: model.model)
             references = try expected.map { try Npy.read(URL(fileURLWithPath: $0)) }
             referenceNames = expected
-            layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
-            results = try RunInputs.predict(m, inputs: input, modelPath: model.model, observing: observer)
         }
+        var layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
+        let results = try RunInputs.run(m, on: inputs, modelPath: model.model,
+                                        observing: layers == nil ? nil : { try layerCheck?.observe(layer: $0, call: $1, outputs: $2) })
         var comparisons: [Comparison] = []
         for (i, (ours, ref)) in zip(results, references).enumerated() {
             do {
