@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now()
-        let imported = try model.load()
+        let imported = try model.loadTrained()
         let loadSeconds = Bench.seconds(since: start)
         let m = imported.model
         var generator = SplitMix64(seed: 42)

@@ -48,11 +48,8 @@ struct Import: ParsableCommand {
     static let selfTestSeed: UInt64 = 20_240_601
 
     func run() throws {
-        let imported = try model.load()
+        let imported = try model.loadTrained()
         let m = imported.model
-        guard imported.hasWeights else {
-            throw KerasError(.invalidArgument, "has no weights: pass the weights .h5 with --weights (a .kconv holds a trained model)", file: model.model)
-        }
 
         // Test vectors.
         var vectors: StoredTestVectors?

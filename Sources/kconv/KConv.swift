@@ -27,6 +27,16 @@ struct ModelOptions: ParsableArguments {
         if KerasImporter.readsHDF5(model, weights: weights) { try Isolation.runCommandInChild(reading: model) }
         return try KerasImporter.load(model, weights: weights)
     }
+
+    /// Loads the model to compute outputs: a JSON architecture without `--weights` is refused, as
+    /// its weights would be zeros (only `summary` works on an architecture alone).
+    func loadTrained() throws -> ImportedModel {
+        let imported = try load()
+        guard imported.hasWeights else {
+            throw KerasError(.invalidArgument, "is a JSON architecture without weights: give its weights file with --weights W.h5 (only 'kconv summary' works on an architecture alone)", file: model)
+        }
+        return imported
+    }
 }
 
 /// Runs the whole command again in a child process when it reads HDF5, and reports the child's

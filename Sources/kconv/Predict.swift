@@ -17,7 +17,7 @@ struct Predict: ParsableCommand {
     var output: [String] = []
 
     func run() throws {
-        let imported = try model.load()
+        let imported = try model.loadTrained()
         let m = imported.model
         guard output.count == m.outputShapes.count else {
             throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s) (\(m.outputNames.joined(separator: ", "))); give one --output for each", file: model.model)

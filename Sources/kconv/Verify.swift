@@ -39,7 +39,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let imported = try model.load()
+        let imported = try model.loadTrained()
         let m = imported.model
         let inputs: [Tensor], references: [Tensor], referenceNames: [String], tolerance: Float
         if input.isEmpty, expected.isEmpty, let converted = imported.converted {

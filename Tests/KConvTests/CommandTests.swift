@@ -139,6 +139,23 @@ struct CommandTests {
         #expect(ours["layers"]?.arrayValue?.count == keras["layers"]?.arrayValue?.count)
     }
 
+    @Test("a JSON architecture without --weights is refused wherever outputs are computed", arguments: [
+        ["predict", "--input", KConvRun.caseFile("conv1d_lstm_json/input_0.npy"), "--output", "/tmp/kconv-unused.npy"],
+        ["verify", "--input", KConvRun.caseFile("conv1d_lstm_json/input_0.npy"),
+         "--expected", KConvRun.caseFile("conv1d_lstm_json/expected_0.npy")],
+        ["bench", "--batch", "1", "--iterations", "1"],
+        ["import", "-o", "/tmp/kconv-unused.kconv", "--self-test"],
+    ])
+    func architectureWithoutWeights(_ arguments: [String]) throws {
+        // Without the check these ran on all-zero weights and exited 0.
+        let json = KConvRun.caseFile("conv1d_lstm_json/model.json")
+        let run = try KConvRun([arguments[0], json] + arguments.dropFirst())
+        #expect(run.status == 2, "\(arguments[0]): status \(run.status), stdout \(run.stdout)")
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderr.contains(json) && run.stderr.contains("--weights"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
     @Test("predict writes Keras' outputs")
     func predict() throws {
         let out = temporaryFile("y.npy")
