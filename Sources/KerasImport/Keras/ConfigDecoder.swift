@@ -110,7 +110,7 @@ struct ConfigDecoder {
             var e = try layerEntry(item)
             if let n = item["name"]?.stringValue { e.name = n }
             if e.className == "InputLayer" { e.config = normalizedInput(e.config) }
-            if item["module"]?.stringValue?.hasPrefix("keras.src.ops.") == true { operations.insert(e.name) }
+            if e.config[LayerSpec.operationKey] != nil { operations.insert(e.name) }
             entries.append((e, item["inbound_nodes"]))
         }
         let firstNode = nestedFirstNodes(entries, config: config)
@@ -311,6 +311,12 @@ struct ConfigDecoder {
     }
 
     /// One layer's `{"class_name", "config"}`, with wrapped layers and nested models made canonical.
+    /// Whether `module` is where Keras 3 keeps the operations it records as graph nodes
+    /// (`keras.src.ops.numpy`, `keras.src.ops.nn` ...), as opposed to a layer module (`keras.layers`).
+    static func isOperationModule(_ module: String) -> Bool {
+        module.hasPrefix("keras.src.ops.") || module == "keras.ops" || module.hasPrefix("keras.ops.")
+    }
+
     func layerEntry(_ json: JSON) throws -> LayerEntry {
         guard let cls = json["class_name"]?.stringValue else {
             throw KerasError(.format, "a layer entry has no class_name: \(json.serialized.prefix(80))")
@@ -330,6 +336,11 @@ struct ConfigDecoder {
             throw KerasError(.format, "a \(cls) layer has no name")
         }
         var className = cls
+        if let module = json["module"]?.stringValue, ConfigDecoder.isOperationModule(module) {
+            // A Keras 3 op node (`h * 0.5`, `keras.ops.mean(h)`): its class name may equal a layer's
+            // (Multiply, Add, Concatenate...), so it is marked to be refused, never run as that layer.
+            config[LayerSpec.operationKey] = .string("\(module).\(cls)")
+        }
         if version.isKeras1 {
             config["name"] = .string(name)
             (className, config) = try Keras1Config.translate(className: cls, config: config)

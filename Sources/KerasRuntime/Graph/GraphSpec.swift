@@ -33,6 +33,10 @@ public struct LayerSpec: Sendable {
     /// One entry per call of the layer in this graph: the tensors it was called on.
     public var calls: [[TensorRef]]
 
+    /// The config key marking a Keras 3 op node (a Python operator or `keras.ops` call recorded in
+    /// the graph) with its module and class, e.g. `"keras.src.ops.numpy.Multiply"`.
+    public static let operationKey = "keras_operation"
+
     public init(className: String, name: String, config: [String: JSON], calls: [[TensorRef]]) {
         self.className = className
         self.name = name
