@@ -20,7 +20,10 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
         .target(name: "CKernels"),
-        .target(name: "KerasRuntime", dependencies: ["CKernels"]),
+        // The numerics: matrix products, windows and convolutions, recurrences, softmax, broadcasting,
+        // reductions and vector activations over plain Float buffers. No Keras vocabulary here.
+        .target(name: "KConvOps", dependencies: ["CKernels"]),
+        .target(name: "KerasRuntime", dependencies: ["KConvOps"]),
         .target(
             name: "KerasImport",
             dependencies: ["KerasRuntime", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
@@ -32,7 +35,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime"]),
+        .testTarget(name: "KConvOpsTests", dependencies: ["KConvOps"]),
+        .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KConvOps"]),
         .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "KerasRuntime"]),
         .testTarget(
             name: "ConformanceTests",

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KerasRuntime
+import KConvOps
 
 /// A layer built from a JSON config written in the test.
 private func layer(_ className: String, _ config: String = "{}", inputShapes: [Shape],

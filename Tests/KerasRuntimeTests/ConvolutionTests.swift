@@ -1,5 +1,6 @@
 import Testing
 @testable import KerasRuntime
+import KConvOps
 
 /// Makes a layer from a JSON config through the registry.
 func makeWindowLayer(_ className: String, _ config: String, name: String = "layer") throws -> any Layer {

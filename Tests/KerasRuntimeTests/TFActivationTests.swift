@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KerasRuntime
+import KConvOps
 
 /// kconv's `tanh` and `sigmoid` against TensorFlow's own outputs for the same 20,480 inputs
 /// (Tools/fixtures/make_activation_fixtures.py, TensorFlow 2.21): equal bit for bit.

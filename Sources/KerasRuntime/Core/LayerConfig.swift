@@ -1,3 +1,5 @@
+import KConvOps
+
 /// A layer's config dictionary with typed accessors whose errors name the layer and the key.
 public struct LayerConfig: Sendable {
     /// The Keras class name (`"Dense"`, `"LSTM"` ...).
@@ -101,7 +103,7 @@ public struct LayerConfig: Sendable {
     }
 
     /// An activation option (`"relu"`, or a serialized activation object).
-    public func activation(_ key: String = "activation", default fallback: String = "linear") throws -> Activation {
+    func activation(_ key: String = "activation", default fallback: String = "linear") throws -> Activation {
         try Activation(json: self[key] ?? .string(fallback), version: version, context: self)
     }
 

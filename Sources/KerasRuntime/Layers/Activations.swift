@@ -1,4 +1,5 @@
 import Foundation
+import KConvOps
 
 /// Keras' advanced activation layers: `ReLU`, `LeakyReLU`, `ELU`, `ThresholdedReLU`.
 ///
@@ -164,7 +165,7 @@ struct SoftmaxLayer: Layer {
         let reduced = Set(try axes.map { try resolvedAxis($0, rank: x.rank, layer: name) })
         var y = x.scalars
         if reduced == [x.rank - 1], let row = x.shape.last, row > 0 {
-            y.withUnsafeMutableBufferPointer { Activation.softmaxRows($0, rowLength: row) }
+            Softmax.rows(&y, length: row)
             return Tensor(uncheckedShape: x.shape, scalars: y)
         }
         let plan = AxisReduction(shape: x.shape, reduced: reduced)

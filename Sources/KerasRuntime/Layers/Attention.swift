@@ -1,4 +1,5 @@
 import Foundation
+import KConvOps
 
 // Keras attention layers: `Attention` (Luong dot-product), `AdditiveAttention` (Bahdanau) and
 // `MultiHeadAttention`, at inference (dropout is the identity).
@@ -29,34 +30,8 @@ extension LayerConfig {
     }
 }
 
-/// Row-wise softmax of `scores` (rows of `length`), then `out[r] = Σ_j p[r][j] · v[j]` per block.
-///
-/// Shared by the attention layers: `scores` is `(rows, length)`, `values` `(length, dim)`,
-/// the result `(rows, dim)`.
-enum AttentionKernel {
-    /// TF's additive mask value: masked scores get `-1e9` added (`scores - 1e9` in Float32).
-    static let maskedOffset: Float = 1.0e9
-
-    /// `tf.nn.softmax` over each row of `length`, in place.
-    static func softmax(_ scores: inout [Float], length: Int) {
-        scores.withUnsafeMutableBufferPointer { Activation.softmaxRows($0, rowLength: length) }
-    }
-
-    /// `exp(x - logsumexp(x))` over each row (the Keras `Softmax` layer over several axes).
-    static func logSumExpSoftmax(_ scores: inout [Float], length: Int) {
-        guard length > 0 else { return }
-        var start = 0
-        while start + length <= scores.count {
-            var m = -Float.infinity
-            for i in start..<start + length { m = max(m, scores[i]) }
-            var sum: Float = 0
-            for i in start..<start + length { sum += exp(scores[i] - m) }
-            let lse = log(sum) + m
-            for i in start..<start + length { scores[i] = exp(scores[i] - lse) }
-            start += length
-        }
-    }
-}
+/// TF's additive mask value in the attention layers: masked scores get `-1e9` added (`scores - 1e9` in Float32).
+let attentionMaskedOffset: Float = 1.0e9
 
 /// Keras `Attention` (dot-product, Luong-style) and `AdditiveAttention` (Bahdanau-style).
 ///
@@ -191,10 +166,10 @@ struct DenseAttention: Layer {
                         }
                     }
                     let keep = (valueMask?[b * tv + j] ?? true) && (!causal || j <= i)
-                    scores[i * tv + j] = keep ? sum : sum - AttentionKernel.maskedOffset
+                    scores[i * tv + j] = keep ? sum : sum - attentionMaskedOffset
                 }
             }
-            AttentionKernel.softmax(&scores, length: tv)
+            Softmax.rows(&scores, length: tv)
             for i in 0..<tq {
                 let oRow = (b * tq + i) * dv
                 let zero = !(queryMask?[b * tq + i] ?? true)
@@ -384,15 +359,15 @@ struct MultiHeadAttention: Layer {
                         let kRow = (b * sLen + j) * hk + h * keyDim
                         var sum: Float = 0
                         for d in 0..<keyDim { sum += qp[qRow + d] * kp[kRow + d] }
-                        scores[base + i * sLen + j] = causal && j > i ? sum + -AttentionKernel.maskedOffset : sum
+                        scores[base + i * sLen + j] = causal && j > i ? sum + -attentionMaskedOffset : sum
                     }
                 }
             }
         }
         if s.q.count > 3 {
-            AttentionKernel.logSumExpSoftmax(&scores, length: sLen)
+            Softmax.logSumExpRows(&scores, length: sLen)
         } else {
-            AttentionKernel.softmax(&scores, length: sLen)
+            Softmax.rows(&scores, length: sLen)
         }
         for b in 0..<batch {
             for h in 0..<heads {

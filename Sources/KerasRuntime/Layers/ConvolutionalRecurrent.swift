@@ -1,3 +1,5 @@
+import KConvOps
+
 /// Keras `ConvLSTM2D` and `ConvLSTM1D` (channels_last) at inference.
 ///
 /// Layouts (row-major):

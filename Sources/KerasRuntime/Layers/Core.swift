@@ -1,3 +1,5 @@
+import KConvOps
+
 /// Keras `InputLayer`: the entry of a model; it has no call, only a batch shape.
 struct InputLayer: WeightlessLayer {
     let name: String

@@ -1,20 +1,8 @@
 import Foundation
+import KConvOps
 
-/// Numpy-style broadcasting of row-major tensors (dimensions aligned on the right, size 1 stretches).
-enum Broadcast {
-    /// The broadcast shape of `a` and `b`, or nil when a pair of dimensions differs and neither is 1.
-    static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
-        let pa = Array(repeating: 1, count: rank - a.count) + a
-        let pb = Array(repeating: 1, count: rank - b.count) + b
-        var out: [Int] = []
-        out.reserveCapacity(rank)
-        for (x, y) in zip(pa, pb) {
-            if x == y || y == 1 { out.append(x) } else if x == 1 { out.append(y) } else { return nil }
-        }
-        return out
-    }
-
+/// Broadcasting as Keras' merge layers and masks use it, with errors that name the layer.
+extension Broadcast {
     /// The broadcast shape of sample shapes (batch excluded) as Keras' merge layers infer it; nil
     /// stays unknown. Throws when two known dimensions are incompatible.
     static func sampleShape(_ a: Shape, _ b: Shape, layer: String) throws -> Shape {
@@ -31,49 +19,12 @@ enum Broadcast {
         return out
     }
 
-    /// The strides of `shape` read as a broadcast to `target` (0 along stretched or missing axes).
-    private static func strides(_ shape: [Int], to target: [Int]) -> [Int] {
-        let padded = Array(repeating: 1, count: target.count - shape.count) + shape
-        var strides = Array(repeating: 0, count: target.count)
-        var s = 1
-        for i in stride(from: target.count - 1, through: 0, by: -1) {
-            strides[i] = padded[i] == 1 && target[i] != 1 ? 0 : s
-            s *= padded[i]
-        }
-        return strides
-    }
-
-    /// `f(a, b)` elementwise with broadcasting; throws a shape error naming `layer` when incompatible.
+    /// `f(a, b)` elementwise with numpy broadcasting; throws a shape error naming `layer` when incompatible.
     static func apply(_ a: Tensor, _ b: Tensor, layer: String, _ f: (Float, Float) -> Float) throws -> Tensor {
-        if a.shape == b.shape {
-            var out = a.scalars
-            for i in out.indices { out[i] = f(out[i], b.scalars[i]) }
-            return Tensor(uncheckedShape: a.shape, scalars: out)
-        }
-        guard let shape = Broadcast.shape(a.shape, b.shape) else {
+        guard let result = apply(a.scalars, shape: a.shape, b.scalars, shape: b.shape, f) else {
             throw KerasError(.shape, "layer '\(layer)': cannot broadcast shapes \(a.shape) and \(b.shape)")
         }
-        let n = Tensor.elementCount(shape) ?? 0
-        let sa = strides(a.shape, to: shape), sb = strides(b.shape, to: shape)
-        var out = [Float](repeating: 0, count: n)
-        var index = Array(repeating: 0, count: shape.count)
-        var ia = 0, ib = 0
-        for o in 0..<n {
-            out[o] = f(a.scalars[ia], b.scalars[ib])
-            // Advance the multi-index (last axis fastest), keeping both source offsets in step.
-            var d = shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                ia += sa[d]
-                ib += sb[d]
-                if index[d] < shape[d] { break }
-                ia -= sa[d] * shape[d]
-                ib -= sb[d] * shape[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return Tensor(uncheckedShape: shape, scalars: out)
+        return Tensor(uncheckedShape: result.shape, scalars: result.scalars)
     }
 }
 

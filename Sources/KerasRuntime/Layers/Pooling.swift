@@ -1,3 +1,5 @@
+import KConvOps
+
 /// Options shared by the windowed pooling layers, read and checked from a config.
 struct PoolOptions: Sendable {
     /// Pool size and stride per spatial axis (dilation 1).

@@ -1,3 +1,5 @@
+import KConvOps
+
 // Keras recurrent layers at inference: LSTM, GRU, SimpleRNN and their CuDNN variants.
 //
 // Every layer here is options + weights around `RecurrentCore`, which runs the time loop of

@@ -2,7 +2,7 @@ import CKernels
 import Dispatch
 import Foundation
 
-/// Single-precision matrix products, the hot path of Dense, im2col convolutions and recurrent layers.
+/// Single-precision matrix products, the hot path of dense layers, im2col convolutions and recurrences.
 ///
 /// All matrices are row-major. With enough rows, `B` is packed into zero-padded panels of
 /// `Panel.scalarCount` columns and `C` is computed in `tileRows × Panel.scalarCount` register tiles,
@@ -16,27 +16,27 @@ import Foundation
 /// run in the C kernels of `CKernels` with fused multiply-adds (as TensorFlow's own CPU kernels do);
 /// elsewhere, or with the environment variable `KCONV_NO_FMA` set, in Swift with the multiply and
 /// the add rounded separately.
-enum GEMM {
+package enum GEMM {
     /// One row of a column panel of `B`, and of a register tile of `C`.
     typealias Panel = SIMD16<Float>
     /// Whether the fused AVX2 kernels run (decided once per process).
-    static let fused = kconv_cpu_has_avx2_fma() != 0 && ProcessInfo.processInfo.environment["KCONV_NO_FMA"] == nil
+    package static let fused = kconv_cpu_has_avx2_fma() != 0 && ProcessInfo.processInfo.environment["KCONV_NO_FMA"] == nil
     /// Rows of `C` per register tile: 6 × 16 floats in twelve AVX registers, or 2 × 16 in SSE ones.
-    static let tileRows = fused ? 6 : 2
+    package static let tileRows = fused ? 6 : 2
     /// Steps of `k` per pass over a tile: a `depthBlock × 16` panel block is 16 KB, L1-resident.
-    static let depthBlock = 256
+    package static let depthBlock = 256
     /// Rows of `C` per pass over the panels, keeping that block of `A` in L2.
-    static let rowBlock = 96
+    package static let rowBlock = 96
     /// From this many rows on, `B` is packed and `C` computed in register tiles.
-    static let packingRows = 8
+    package static let packingRows = 8
     /// Multiply-adds per thread below which a product stays on fewer threads (waking one costs tens of µs).
-    static let parallelWork = 1 << 21
+    package static let parallelWork = 1 << 21
     /// Threads for large products: the active processor count.
-    static let defaultThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    package static let defaultThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// `C[m×n] = A[m×k] · B[k×n]` (+ `bias[n]` on every row when given; `C` is overwritten, or added to
     /// when `accumulate`). `threads` caps the parallelism; the result does not depend on it.
-    static func multiply(
+    package static func multiply(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
         m: Int, k: Int, n: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool = false,
         threads: Int = defaultThreads
@@ -223,7 +223,7 @@ enum GEMM {
     }
 
     /// Array convenience: `A[m×k] · B[k×n] (+ bias)`.
-    static func multiply(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int, bias: [Float]? = nil) -> [Float] {
+    package static func multiply(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int, bias: [Float]? = nil) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)
         guard m > 0, n > 0 else { return c }
         if k == 0 {

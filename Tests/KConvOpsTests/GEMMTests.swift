@@ -1,5 +1,5 @@
 import Testing
-@testable import KerasRuntime
+import KConvOps
 
 /// `GEMM.multiply` against a triple loop in Double, on sizes that hit every tile edge and path.
 struct GEMMTests {

@@ -1,0 +1,120 @@
+import Dispatch
+
+/// The im2col + GEMM convolution over NHWC inputs.
+package enum ConvolutionKernel {
+    /// Upper bound on the im2col patch buffer, in floats (4 MB).
+    package static let patchBufferLimit = 1 << 20
+
+    /// Cross-correlates `input` (NHWC as laid out in `plan`) with `kernel` `(kh, kw, in, filters)`,
+    /// adds `bias` `(filters)`; returns `(batch, outH, outW, filters)` scalars, row-major.
+    package static func convolve(_ input: [Float], plan: WindowPlan, kernel: [Float], filters: Int, bias: [Float]?) -> [Float] {
+        let positions = plan.outputPositions
+        let patchLength = plan.rows.size * plan.cols.size * plan.channels
+        let total = positions * filters
+        guard total > 0 else { return [] }
+        guard patchLength > 0 else {
+            // No input channels: every output is the bias.
+            guard let bias else { return [Float](repeating: 0, count: total) }
+            return (0..<total).map { bias[$0 % filters] }
+        }
+        return [Float](unsafeUninitializedCapacity: total) { out, initialized in
+            input.withUnsafeBufferPointer { src in
+                kernel.withUnsafeBufferPointer { w in
+                    withOptionalPointer(bias) { b in
+                        guard let o = out.baseAddress, let src = src.baseAddress, let w = w.baseAddress else {
+                            out.initialize(repeating: 0)
+                            return
+                        }
+                        run(src, plan: plan, kernel: w, filters: filters, bias: b, output: o)
+                    }
+                }
+            }
+            initialized = total
+        }
+    }
+
+    private static func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let a else { return body(nil) }
+        return a.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
+    /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten. Large convolutions
+    /// split the positions into parts run on all cores, each with its own patch buffer (same result).
+    package static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
+                            filters: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let patchLength = p.rows.size * p.cols.size * p.channels
+        let positions = p.outputPositions
+        // 1×1 kernels with stride 1 need no patches: the input rows already are the patch rows.
+        if p.rows.size == 1, p.cols.size == 1, p.rows.stride == 1, p.cols.stride == 1, p.padTop == 0, p.padLeft == 0 {
+            GEMM.multiply(input, kernel, output, m: positions, k: p.channels, n: filters, bias: bias)
+            return
+        }
+        let threads = max(1, min(GEMM.defaultThreads, positions * patchLength * filters / GEMM.parallelWork))
+        // Four parts per thread, so a thread slowed by other work leaves its parts to the others.
+        let parts = threads == 1 ? 1 : min(4 * threads, positions)
+        guard parts > 1 else {
+            run(input, plan: p, kernel: kernel, filters: filters, bias: bias, output: output, positions: 0..<positions, parts: 1)
+            return
+        }
+        let x = Operands(input: input, kernel: kernel, bias: bias, output: output)
+        DispatchQueue.concurrentPerform(iterations: parts) { t in
+            let share = positions * t / parts..<positions * (t + 1) / parts
+            run(x.input, plan: p, kernel: x.kernel, filters: filters, bias: x.bias, output: x.output, positions: share, parts: parts)
+        }
+    }
+
+    /// The buffers as seen by the worker threads, which write disjoint rows of `output`.
+    private struct Operands: @unchecked Sendable {
+        let input: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+        let output: UnsafeMutablePointer<Float>
+    }
+
+    /// Output rows `positions` on the calling thread, patches `1/parts` of `patchBufferLimit` at a time.
+    private static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: UnsafePointer<Float>,
+                            filters: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                            positions: Range<Int>, parts: Int) {
+        let kh = p.rows.size, kw = p.cols.size, c = p.channels
+        let patchLength = kh * kw * c
+        let chunkRows = max(1, min(positions.count, patchBufferLimit / parts / patchLength))
+        let patch = UnsafeMutablePointer<Float>.allocate(capacity: chunkRows * patchLength)
+        defer { patch.deallocate() }
+        let rowSpan = kw * c
+        let sy = p.rows.stride, sx = p.cols.stride, dy = p.rows.dilation, dx = p.cols.dilation
+        var start = positions.lowerBound
+        while start < positions.upperBound {
+            let m = min(chunkRows, positions.upperBound - start)
+            for r in 0..<m {
+                let position = start + r
+                let ox = position % p.outWidth
+                let rest = position / p.outWidth
+                let oy = rest % p.outHeight
+                let b = rest / p.outHeight
+                let dst = patch + r * patchLength
+                let ix0 = ox * sx - p.padLeft
+                for ky in 0..<kh {
+                    let rowDst = dst + ky * rowSpan
+                    let iy = oy * sy - p.padTop + ky * dy
+                    guard iy >= 0, iy < p.height else {
+                        rowDst.update(repeating: 0, count: rowSpan)
+                        continue
+                    }
+                    let line = input + (b * p.height + iy) * p.width * c
+                    if dx == 1, ix0 >= 0, ix0 + kw <= p.width {
+                        rowDst.update(from: line + ix0 * c, count: rowSpan)
+                        continue
+                    }
+                    for kx in 0..<kw {
+                        let ix = ix0 + kx * dx
+                        if ix >= 0, ix < p.width {
+                            (rowDst + kx * c).update(from: line + ix * c, count: c)
+                        } else {
+                            (rowDst + kx * c).update(repeating: 0, count: c)
+                        }
+                    }
+                }
+            }
+            GEMM.multiply(patch, kernel, output + start * filters, m: m, k: patchLength, n: filters, bias: bias, threads: 1)
+            start += m
+        }
+    }
+}
