@@ -100,7 +100,7 @@ package enum Activation: Sendable, Equatable {
     /// TensorFlow's float `tanh` (Eigen's `ptanh_float`, built without FMA as TensorFlow's pip
     /// wheels are): the input clamped to ±7.90738964, then a [9/8] odd/even rational function,
     /// multiplies and adds rounded separately. Equal to `tf.tanh` bit for bit (checked on 2.1M
-    /// inputs by Tests/KerasRuntimeTests/TFActivationTests), a few ULP from the exact tanh.
+    /// TensorFlow-computed inputs in the test suite), a few ULP from the exact tanh.
     @inline(__always) package static func tanh(_ a: Float) -> Float {
         let c: Float = 7.90738964080810547
         let x = Swift.max(Swift.min(a, c), -c)  // NaN stays NaN

@@ -41,4 +41,26 @@ package enum Softmax {
             start += length
         }
     }
+
+    /// Softmax over the reduced axes of each group of `groups`, in place: `exp(x − max) / Σ`, or
+    /// with `logSumExp` `exp(x − (log Σ exp(x − max) + max))`.
+    package static func grouped(_ y: inout [Float], groups plan: AxisReduction, logSumExp: Bool) {
+        var m = [Float](repeating: -.infinity, count: plan.groupCount)
+        for i in y.indices { m[plan.group[i]] = max(m[plan.group[i]], y[i]) }
+        var sum = [Float](repeating: 0, count: plan.groupCount)
+        if logSumExp {
+            for i in y.indices { sum[plan.group[i]] += exp(y[i] - m[plan.group[i]]) }
+            let lse = zip(sum, m).map { log($0) + $1 }
+            for i in y.indices { y[i] = exp(y[i] - lse[plan.group[i]]) }
+        } else {
+            for i in y.indices { y[i] = exp(y[i] - m[plan.group[i]]); sum[plan.group[i]] += y[i] }
+            for i in y.indices { y[i] /= sum[plan.group[i]] }
+        }
+    }
+
+    /// A score `v` with mask value `m` (1 keep, 0 masked) before a softmax: `v + (1 − m)·offset`,
+    /// or with `replace` `m > 0.5 ? v : offset`.
+    package static func maskedScore(_ v: Float, _ m: Float, offset: Float, replace: Bool) -> Float {
+        replace ? (m > 0.5 ? v : offset) : v + (1 - m) * offset
+    }
 }

@@ -52,7 +52,7 @@ struct ActivationFunctionLayer: WeightlessLayer {
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         var y = x
         if let theta {
-            for i in y.scalars.indices where !(y.scalars[i] > theta) { y.scalars[i] *= 0 }
+            Elementwise.thresholded(&y.scalars, theta: theta)
         } else {
             activation.apply(&y)
         }
@@ -111,9 +111,8 @@ struct PReLU: UnaryLayer {
         guard x.rank == alpha.rank + 1 else {
             throw KerasError(.shape, "layer '\(name)' expects an input of rank \(alpha.rank + 1), got shape \(x.shape)")
         }
-        let a = try Broadcast.apply(x, Tensor(uncheckedShape: [1] + alpha.shape, scalars: alpha.scalars), layer: name) { v, al in
-            max(v, 0) - al * max(-v, 0)
-        }
+        let a = try Broadcast.apply(x, Tensor(uncheckedShape: [1] + alpha.shape, scalars: alpha.scalars), layer: name,
+                                    Elementwise.parametricReLU)
         guard a.shape == x.shape else {
             throw KerasError(.shape, "layer '\(name)': alpha \(alpha.shape) does not fit the input shape \(x.shape)")
         }
@@ -168,18 +167,7 @@ struct SoftmaxLayer: Layer {
             Softmax.rows(&y, length: row)
             return Tensor(uncheckedShape: x.shape, scalars: y)
         }
-        let plan = AxisReduction(shape: x.shape, reduced: reduced)
-        var m = [Float](repeating: -.infinity, count: plan.groupCount)
-        for i in y.indices { m[plan.group[i]] = max(m[plan.group[i]], y[i]) }
-        var sum = [Float](repeating: 0, count: plan.groupCount)
-        if axes.count > 1 {
-            for i in y.indices { sum[plan.group[i]] += exp(y[i] - m[plan.group[i]]) }
-            let lse = zip(sum, m).map { log($0) + $1 }
-            for i in y.indices { y[i] = exp(y[i] - lse[plan.group[i]]) }
-        } else {
-            for i in y.indices { y[i] = exp(y[i] - m[plan.group[i]]); sum[plan.group[i]] += y[i] }
-            for i in y.indices { y[i] /= sum[plan.group[i]] }
-        }
+        Softmax.grouped(&y, groups: AxisReduction(shape: x.shape, reduced: reduced), logSumExp: axes.count > 1)
         return Tensor(uncheckedShape: x.shape, scalars: y)
     }
 
@@ -193,7 +181,7 @@ struct SoftmaxLayer: Layer {
         guard let mask = masks.first ?? nil else { return ([try softmax(inputs[0])], [nil]) }
         let large: Float = -1e9
         let shifted = try Broadcast.apply(inputs[0], mask, layer: name) { v, m in
-            robustMasking ? (m > 0.5 ? v : large) : v + (1 - m) * large
+            Softmax.maskedScore(v, m, offset: large, replace: robustMasking)
         }
         guard shifted.shape == inputs[0].shape else {
             throw KerasError(.shape, "layer '\(name)': the mask \(mask.shape) does not fit the input \(inputs[0].shape)")

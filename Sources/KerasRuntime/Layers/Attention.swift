@@ -139,49 +139,17 @@ struct DenseAttention: Layer {
         let queryMask = try maskValues(masks.first ?? nil, blocks: blocks, steps: tq, what: "query")
         let valueMask = try maskValues(masks.count > 1 ? masks[1] : nil, blocks: blocks, steps: tv, what: "value")
 
-        var probabilities = [Float](repeating: 0, count: blocks * tq * tv)
-        var out = [Float](repeating: 0, count: blocks * tq * dv)
-        let s = scale?.scalars ?? [], c = concatScoreWeight?.scalars.first ?? 1
-        for b in 0..<blocks {
-            var scores = [Float](repeating: 0, count: tq * tv)
-            for i in 0..<tq {
-                let qRow = (b * tq + i) * dim
-                for j in 0..<tv {
-                    let kRow = (b * tv + j) * dim
-                    var sum: Float = 0
-                    switch score {
-                    case .dot:
-                        for d in 0..<dim { sum += q.scalars[qRow + d] * k.scalars[kRow + d] }
-                        if let s0 = s.first { sum *= s0 }
-                    case .concat:
-                        for d in 0..<dim {
-                            let x = q.scalars[qRow + d] + k.scalars[kRow + d]
-                            sum += tanh(s.first.map { $0 * x } ?? x)
-                        }
-                        sum = c * sum
-                    case .additive:
-                        for d in 0..<dim {
-                            let t = tanh(q.scalars[qRow + d] + k.scalars[kRow + d])
-                            sum += s.isEmpty ? t : s[d] * t
-                        }
-                    }
-                    let keep = (valueMask?[b * tv + j] ?? true) && (!causal || j <= i)
-                    scores[i * tv + j] = keep ? sum : sum - attentionMaskedOffset
-                }
-            }
-            Softmax.rows(&scores, length: tv)
-            for i in 0..<tq {
-                let oRow = (b * tq + i) * dv
-                let zero = !(queryMask?[b * tq + i] ?? true)
-                for j in 0..<tv {
-                    let p = scores[i * tv + j]
-                    let vRow = (b * tv + j) * dv
-                    for d in 0..<dv { out[oRow + d] += p * v.scalars[vRow + d] }
-                }
-                if zero { for d in 0..<dv { out[oRow + d] *= 0 } }
-            }
-            probabilities.replaceSubrange(b * tq * tv ..< (b + 1) * tq * tv, with: scores)
+        let scaleValues = scale?.scalars ?? []
+        let scoring: KConvOps.Attention.Score
+        switch score {
+        case .dot: scoring = .dot(scale: scaleValues.first)
+        case .concat: scoring = .concat(scale: scaleValues.first, weight: concatScoreWeight?.scalars.first ?? 1)
+        case .additive: scoring = .additive(scale: scaleValues)
         }
+        let (out, probabilities) = KConvOps.Attention.attend(
+            query: q.scalars, key: k.scalars, value: v.scalars, blocks: blocks, queries: tq, keys: tv, dim: dim,
+            valueDim: dv, score: scoring, queryMask: queryMask, valueMask: valueMask, causal: causal,
+            maskedOffset: attentionMaskedOffset)
         var outputs = [Tensor(uncheckedShape: Array(q.shape.dropLast()) + [dv], scalars: out)]
         if returnScores {
             outputs.append(Tensor(uncheckedShape: Array(q.shape.dropLast()) + [tv], scalars: probabilities))
@@ -196,7 +164,7 @@ struct DenseAttention: Layer {
         guard mask.count == blocks * steps else {
             throw KerasError(.shape, "layer '\(name)': the \(what) mask has shape \(mask.shape), expected (\(blocks), \(steps))")
         }
-        return mask.scalars.map { $0 != 0 }
+        return Masks.booleans(mask.scalars)
     }
 }
 
@@ -344,45 +312,11 @@ struct MultiHeadAttention: Layer {
         let kp = project(k, rows: batch * sLen, dim: dimK, part: 1, size: keyDim)
         let vp = project(v, rows: batch * sLen, dim: dimV, part: 2, size: valueDim)
         let factor = Float(1.0 / Double(keyDim).squareRoot())
-        for i in qp.indices { qp[i] *= factor }
-
-        // Scores (batch, heads, T, S), then the context (batch·T, heads·value_dim).
-        var scores = [Float](repeating: 0, count: batch * heads * t * sLen)
-        var context = [Float](repeating: 0, count: batch * t * heads * valueDim)
-        let hk = heads * keyDim, hv = heads * valueDim
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let base = (b * heads + h) * t * sLen
-                for i in 0..<t {
-                    let qRow = (b * t + i) * hk + h * keyDim
-                    for j in 0..<sLen {
-                        let kRow = (b * sLen + j) * hk + h * keyDim
-                        var sum: Float = 0
-                        for d in 0..<keyDim { sum += qp[qRow + d] * kp[kRow + d] }
-                        scores[base + i * sLen + j] = causal && j > i ? sum + -attentionMaskedOffset : sum
-                    }
-                }
-            }
-        }
-        if s.q.count > 3 {
-            Softmax.logSumExpRows(&scores, length: sLen)
-        } else {
-            Softmax.rows(&scores, length: sLen)
-        }
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let base = (b * heads + h) * t * sLen
-                for i in 0..<t {
-                    let cRow = (b * t + i) * hv + h * valueDim
-                    for j in 0..<sLen {
-                        let p = scores[base + i * sLen + j]
-                        let vRow = (b * sLen + j) * hv + h * valueDim
-                        for e in 0..<valueDim { context[cRow + e] += p * vp[vRow + e] }
-                    }
-                }
-            }
-        }
-        let out = GEMM.multiply(context, weights[3 * stride].tensor.scalars, m: batch * t, k: hv, n: outCount,
+        Elementwise.multiply(&qp, by: factor)
+        let (context, scores) = KConvOps.Attention.multiHead(
+            query: qp, key: kp, value: vp, batch: batch, heads: heads, queries: t, keys: sLen, keyDim: keyDim,
+            valueDim: valueDim, causal: causal, logSumExp: s.q.count > 3, maskedOffset: attentionMaskedOffset)
+        let out = GEMM.multiply(context, weights[3 * stride].tensor.scalars, m: batch * t, k: heads * valueDim, n: outCount,
                                 bias: useBias ? weights[3 * stride + 1].tensor.scalars : nil)
         var outputs = [Tensor(uncheckedShape: Array(q.shape.dropLast()) + s.out, scalars: out)]
         if returnScores {

@@ -152,10 +152,6 @@ struct Rescaling: WeightlessLayer {
         for v in [scale, offset] where v.count > 1 && v.count != c {
             throw KerasError(.shape, "layer '\(name)': \(v.count) scale or offset values for an input of shape \(x.shape)")
         }
-        var y = x.scalars
-        for i in y.indices {
-            y[i] = y[i] * scale[scale.count == 1 ? 0 : i % c] + offset[offset.count == 1 ? 0 : i % c]
-        }
-        return Tensor(uncheckedShape: x.shape, scalars: y)
+        return Tensor(uncheckedShape: x.shape, scalars: Elementwise.scaledAndShifted(x.scalars, channels: c, scale: scale, offset: offset))
     }
 }

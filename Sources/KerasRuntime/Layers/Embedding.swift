@@ -1,3 +1,5 @@
+import KConvOps
+
 /// Keras `Embedding`: looks up rows of `embeddings (input_dim, output_dim)`.
 ///
 /// Input `(batch, d1, ...)` of indices (float32 here, as kconv tensors are; Keras casts them to
@@ -61,22 +63,17 @@ struct Embedding: UnaryLayer {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        var out = [Float]()
-        out.reserveCapacity(x.count * outputDim)
-        for v in x.scalars {
-            let t = v.rounded(.towardZero)
-            guard t.isFinite, t >= 0, t < Float(inputDim) else {
-                throw KerasError(.invalidArgument, "layer '\(name)' (Embedding): index \(v) is outside the vocabulary 0..<\(inputDim)")
-            }
-            let row = Int(t)
-            out.append(contentsOf: embeddings.scalars[row * outputDim..<(row + 1) * outputDim])
+        switch Gather.rows(of: embeddings.scalars, rows: inputDim, width: outputDim, at: x.scalars) {
+        case .success(let rows):
+            return Tensor(uncheckedShape: x.shape + [outputDim], scalars: rows)
+        case .failure(let outside):
+            throw KerasError(.invalidArgument, "layer '\(name)' (Embedding): index \(outside.index) is outside the vocabulary 0..<\(inputDim)")
         }
-        return Tensor(uncheckedShape: x.shape + [outputDim], scalars: out)
     }
 
     func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
         let outputs = try call(inputs)
         guard maskZero, let x = inputs.first else { return (outputs, [nil]) }
-        return (outputs, [Tensor(uncheckedShape: x.shape, scalars: x.scalars.map { $0 != 0 ? 1 : 0 })])
+        return (outputs, [Tensor(uncheckedShape: x.shape, scalars: Masks.nonZero(x.scalars))])
     }
 }

@@ -1,3 +1,5 @@
+import KConvOps
+
 /// Keras `Masking`: marks the steps whose features all equal `mask_value` as padding.
 ///
 /// Input `(batch, time, features)` (any rank ≥ 2: the last axis is the feature axis). The output
@@ -24,22 +26,9 @@ struct Masking: WeightlessLayer {
         guard x.rank >= 2, let features = x.shape.last else {
             throw KerasError(.shape, "layer '\(name)' expects an input of rank ≥ 2, got shape \(x.shape)")
         }
-        let rows = features == 0 ? 0 : x.count / features
-        var mask = [Float](repeating: 0, count: features == 0 ? Tensor.elementCount(Array(x.shape.dropLast())) ?? 0 : rows)
-        var out = x.scalars
-        for r in 0..<rows {
-            let start = r * features
-            var keep = false
-            for i in start..<start + features where x.scalars[i] != maskValue {
-                keep = true
-                break
-            }
-            mask[r] = keep ? 1 : 0
-            if !keep {
-                // x * 0, as Keras computes it (x equals mask_value here, so only the sign of zero matters).
-                for i in start..<start + features { out[i] = x.scalars[i] * 0 }
-            }
-        }
+        let rows = features == 0 ? Tensor.elementCount(Array(x.shape.dropLast())) ?? 0 : x.count / features
+        // x * 0 at masked steps, as Keras computes it.
+        let (out, mask) = Masks.masking(x.scalars, rowLength: features, rows: rows, value: maskValue)
         return (Tensor(uncheckedShape: x.shape, scalars: out),
                 Tensor(uncheckedShape: Array(x.shape.dropLast()), scalars: mask))
     }

@@ -43,7 +43,7 @@ private func mergedMask(_ masks: [Tensor?], or: Bool, layer: String) throws -> T
     let present = masks.compactMap { $0 }
     guard var mask = present.first, !or || present.count == masks.count else { return nil }
     for m in present.dropFirst() {
-        mask = try Broadcast.apply(mask, m, layer: layer) { or ? ($0 != 0 || $1 != 0 ? 1 : 0) : ($0 != 0 && $1 != 0 ? 1 : 0) }
+        mask = try Broadcast.apply(mask, m, layer: layer, or ? Elementwise.or : Elementwise.and)
     }
     return mask
 }
@@ -115,14 +115,11 @@ struct ElementwiseMerge: Layer {
             case .add, .average: out = try Broadcast.apply(out, x, layer: name, +)
             case .subtract: out = try Broadcast.apply(out, x, layer: name, -)
             case .multiply: out = try Broadcast.apply(out, x, layer: name, *)
-            case .maximum: out = try Broadcast.apply(out, x, layer: name) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
-            case .minimum: out = try Broadcast.apply(out, x, layer: name) { $0.isNaN || $1.isNaN ? .nan : min($0, $1) }
+            case .maximum: out = try Broadcast.apply(out, x, layer: name, Elementwise.maximum)
+            case .minimum: out = try Broadcast.apply(out, x, layer: name, Elementwise.minimum)
             }
         }
-        if operation == .average {
-            let n = Float(inputs.count)
-            for i in out.scalars.indices { out.scalars[i] /= n }
-        }
+        if operation == .average { Elementwise.divide(&out.scalars, by: Float(inputs.count)) }
         return [out]
     }
 
@@ -182,16 +179,8 @@ struct Concatenate: Layer {
         for x in xs where x.rank != first.rank || (0..<x.rank).contains(where: { $0 != a && x.shape[$0] != first.shape[$0] }) {
             throw KerasError(.shape, "layer '\(layer)': cannot concatenate shapes \(xs.map(\.shape)) along axis \(a)")
         }
-        let outer = first.shape[..<a].reduce(1, *)
-        let chunks = xs.map { $0.shape[a...].reduce(1, *) }
-        var shape = first.shape
-        shape[a] = xs.reduce(0) { $0 + $1.shape[a] }
-        var out = [Float]()
-        out.reserveCapacity(outer * chunks.reduce(0, +))
-        for o in 0..<outer {
-            for (x, c) in zip(xs, chunks) { out.append(contentsOf: x.scalars[o * c..<(o + 1) * c]) }
-        }
-        return Tensor(uncheckedShape: shape, scalars: out)
+        let joined = Concatenation.join(xs.map { ($0.scalars, $0.shape) }, axis: a)
+        return Tensor(uncheckedShape: joined.shape, scalars: joined.scalars)
     }
 
     func call(_ inputs: [Tensor]) throws -> [Tensor] {
@@ -267,21 +256,9 @@ struct Dot: Layer {
         return [out.count == 1 ? out + [1] : out]
     }
 
-    /// L2-normalises `x` along axis `a`: `x * min(rsqrt(sum(x²)), inverseNormCap)`.
+    /// `x` L2-normalised along axis `a`, the inverse norm capped at `inverseNormCap`.
     private func l2Normalized(_ x: Tensor, axis a: Int) -> Tensor {
-        let inner = x.shape[(a + 1)...].reduce(1, *)
-        let n = x.shape[a]
-        let outer = x.shape[..<a].reduce(1, *)
-        var y = x.scalars
-        for o in 0..<outer {
-            for i in 0..<inner {
-                var s: Float = 0
-                for k in 0..<n { let v = x.scalars[(o * n + k) * inner + i]; s += v * v }
-                let inv = min(1 / s.squareRoot(), inverseNormCap)
-                for k in 0..<n { y[(o * n + k) * inner + i] *= inv }
-            }
-        }
-        return Tensor(uncheckedShape: x.shape, scalars: y)
+        Tensor(uncheckedShape: x.shape, scalars: BatchDot.l2Normalized(x.scalars, shape: x.shape, axis: a, inverseNormCap: inverseNormCap))
     }
 
     func call(_ inputs: [Tensor]) throws -> [Tensor] {
@@ -302,23 +279,7 @@ struct Dot: Layer {
         let batch = x.shape[0], k = x.shape[a1]
         let p = x.shape[1..<a1].reduce(1, *), q = x.shape[(a1 + 1)...].reduce(1, *)
         let r = y.shape[1..<a2].reduce(1, *), s = y.shape[(a2 + 1)...].reduce(1, *)
-        var out = [Float](repeating: 0, count: batch * p * q * r * s)
-        let xSample = p * k * q, ySample = r * k * s, oSample = p * q * r * s
-        for b in 0..<batch {
-            for ip in 0..<p {
-                for iq in 0..<q {
-                    for ir in 0..<r {
-                        for js in 0..<s {
-                            var acc: Float = 0
-                            for ik in 0..<k {
-                                acc += x.scalars[b * xSample + (ip * k + ik) * q + iq] * y.scalars[b * ySample + (ir * k + ik) * s + js]
-                            }
-                            out[b * oSample + ((ip * q + iq) * r + ir) * s + js] = acc
-                        }
-                    }
-                }
-            }
-        }
+        let out = BatchDot.product(x.scalars, y.scalars, batch: batch, p: p, k: k, q: q, r: r, s: s)
         var shape = Array(x.shape[..<a1]) + x.shape[(a1 + 1)...] + y.shape[1..<a2] + y.shape[(a2 + 1)...]
         if shape.count == 1 { shape.append(1) }
         return [Tensor(uncheckedShape: shape, scalars: out)]

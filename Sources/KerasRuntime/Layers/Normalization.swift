@@ -21,6 +21,19 @@ private func resolvedAxes(_ axes: [Int], rank: Int, layer: String) throws -> [In
     return resolved
 }
 
+/// A layer that normalises over, or per index along, its `axes` and keeps the input's shape.
+protocol AxisNormalizing: UnaryLayer {
+    var axes: [Int] { get }
+}
+
+extension AxisNormalizing {
+    func outputShape(for inputShape: Shape) throws -> Shape {
+        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
+        _ = try resolvedAxes(axes, rank: s.count, layer: name)
+        return s
+    }
+}
+
 /// Keras `BatchNormalization` at inference, over any axis or list of axes (default -1).
 ///
 /// `y = gamma · (x − moving_mean) / sqrt(moving_variance + epsilon) + beta`, computed as TensorFlow
@@ -36,7 +49,7 @@ private func resolvedAxes(_ axes: [Int], rank: Int, layer: String) throws -> [In
 /// (`tf.compat.v1.nn.fused_batch_norm`, tensorflow#37768); TensorFlow 2.21 no longer does, Keras 3
 /// never did, and the `batchnorm` conformance case (epsilon 1e-6, variances 2e-6, fused and
 /// unfused layers) confirms that tf_keras 2.21 applies the stored value.
-struct BatchNormalization: UnaryLayer {
+struct BatchNormalization: AxisNormalizing {
     let name: String
     var className: String { "BatchNormalization" }
     let axes: [Int]
@@ -78,7 +91,6 @@ struct BatchNormalization: UnaryLayer {
             paramShape = (0..<s.count).map { d in resolved.firstIndex(of: d).map { dims[$0] } ?? 1 }
             if virtualBatchSize != nil { paramShape.insert(1, at: 1) }
         }
-        let count = dims.reduce(1, *)
         var stored: [Weight] = []
         let gamma = scale ? try reader.take("gamma", shape: paramShape) : nil
         if let gamma { stored.append(Weight("gamma", gamma)) }
@@ -93,15 +105,8 @@ struct BatchNormalization: UnaryLayer {
             }
         }
         weights = stored
-        let eps = Float(epsilon)
-        multiplier = (0..<count).map { i in (gamma?.scalars[i] ?? 1) / (variance.scalars[i] + eps).squareRoot() }
-        offset = (0..<count).map { i in (beta?.scalars[i] ?? 0) - mean.scalars[i] * multiplier[i] }
-    }
-
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
-        _ = try resolvedAxes(axes, rank: s.count, layer: name)
-        return s
+        (multiplier, offset) = Normalization.foldedAffine(gamma: gamma?.scalars, beta: beta?.scalars, mean: mean.scalars,
+                                                          variance: variance.scalars, epsilon: Float(epsilon))
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -109,10 +114,8 @@ struct BatchNormalization: UnaryLayer {
         guard axesNow == resolved, axesNow.map({ x.shape[$0] }).reduce(1, *) == multiplier.count else {
             throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)")
         }
-        let index = AxisReduction.keptIndex(shape: x.shape, kept: resolved)
-        var y = x.scalars
-        for i in y.indices { let k = index(i); y[i] = y[i] * multiplier[k] + offset[k] }
-        return Tensor(uncheckedShape: x.shape, scalars: y)
+        return Tensor(uncheckedShape: x.shape, scalars: Normalization.affine(x.scalars, shape: x.shape, kept: resolved,
+                                                                          multiplier: multiplier, offset: offset))
     }
 }
 
@@ -124,7 +127,7 @@ struct BatchNormalization: UnaryLayer {
 /// are read in increasing axis order. Keras 3's `rms_scaling=True` keeps only `gamma` and computes
 /// `x · rsqrt(var + eps) · gamma` (Keras' definition: the variance, not the mean square).
 /// `epsilon` defaults to 1e-3.
-struct LayerNormalization: UnaryLayer {
+struct LayerNormalization: AxisNormalizing {
     let name: String
     var className: String { "LayerNormalization" }
     let axes: [Int]
@@ -164,38 +167,13 @@ struct LayerNormalization: UnaryLayer {
         beta = center ? try reader.take("beta", shape: paramShape) : nil
     }
 
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
-        _ = try resolvedAxes(axes, rank: s.count, layer: name)
-        return s
-    }
-
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let reduced = Set(try resolvedAxes(axes, rank: x.rank, layer: name))
         let size = reduced.reduce(1) { $0 * x.shape[$1] }
         if let g = gamma, g.count != size { throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)") }
-        let lastOnly = reduced == [x.rank - 1]
-        let plan = lastOnly ? nil : AxisReduction(shape: x.shape, reduced: reduced)
-        let groups = size == 0 ? 0 : x.count / size
-        @inline(__always) func group(_ i: Int) -> Int { plan?.group[i] ?? i / size }
-        @inline(__always) func position(_ i: Int) -> Int { plan?.position[i] ?? i % size }
-        var sum = [Double](repeating: 0, count: groups)
-        for i in x.scalars.indices { sum[group(i)] += Double(x.scalars[i]) }
-        let mean = sum.map { Float($0 / Double(max(size, 1))) }
-        var squares = [Double](repeating: 0, count: groups)
-        for i in x.scalars.indices { let d = Double(x.scalars[i] - mean[group(i)]); squares[group(i)] += d * d }
-        let rsqrt = squares.map { 1 / (Float($0 / Double(max(size, 1))) + epsilon).squareRoot() }
-        var y = x.scalars
-        for i in y.indices {
-            let g = group(i), p = position(i)
-            if rmsScaling {
-                y[i] = x.scalars[i] * rsqrt[g] * (gamma?.scalars[p] ?? 1)
-            } else {
-                let inv = rsqrt[g] * (gamma?.scalars[p] ?? 1)
-                y[i] = x.scalars[i] * inv + ((beta?.scalars[p] ?? 0) - mean[g] * inv)
-            }
-        }
-        return Tensor(uncheckedShape: x.shape, scalars: y)
+        return Tensor(uncheckedShape: x.shape, scalars: Normalization.layerNormalized(
+            x.scalars, shape: x.shape, reduced: reduced, epsilon: epsilon, gamma: gamma?.scalars, beta: beta?.scalars,
+            rmsScaling: rmsScaling))
     }
 }
 
@@ -203,7 +181,7 @@ struct LayerNormalization: UnaryLayer {
 ///
 /// `y = x · min(rsqrt(sum(x²)), cap)`: tf.keras' `l2_normalize` uses `rsqrt(max(sum, 1e-12))`
 /// (cap 1e6), Keras 3's `normalize(epsilon=1e-12)` caps the inverse norm at 1e12. No weights.
-struct UnitNormalization: WeightlessLayer {
+struct UnitNormalization: WeightlessLayer, AxisNormalizing {
     let name: String
     var className: String { "UnitNormalization" }
     let axes: [Int]
@@ -216,21 +194,10 @@ struct UnitNormalization: WeightlessLayer {
         inverseNormCap = config.version.major >= 3 ? 1e12 : 1e6
     }
 
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
-        _ = try resolvedAxes(axes, rank: s.count, layer: name)
-        return s
-    }
-
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let reduced = Set(try resolvedAxes(axes, rank: x.rank, layer: name))
-        let plan = AxisReduction(shape: x.shape, reduced: reduced)
-        var sums = [Float](repeating: 0, count: plan.groupCount)
-        for i in x.scalars.indices { sums[plan.group[i]] += x.scalars[i] * x.scalars[i] }
-        let inv = sums.map { min(1 / $0.squareRoot(), inverseNormCap) }
-        var y = x.scalars
-        for i in y.indices { y[i] *= inv[plan.group[i]] }
-        return Tensor(uncheckedShape: x.shape, scalars: y)
+        return Tensor(uncheckedShape: x.shape, scalars: Normalization.unitNormalized(
+            x.scalars, shape: x.shape, reduced: reduced, inverseNormCap: inverseNormCap))
     }
 }
 
@@ -242,7 +209,7 @@ struct UnitNormalization: WeightlessLayer {
 /// or values for the kept axes), else from the weights `mean`, `variance` and `count` (an int64
 /// of shape `()`), all non-trainable, `mean`/`variance` shaped like the kept dimensions. Masks pass on in Keras 3
 /// only (`KerasVersion.utilityLayersPassMasks`).
-struct FeatureNormalization: UnaryLayer {
+struct FeatureNormalization: AxisNormalizing {
     let name: String
     var className: String { "Normalization" }
     /// The kept axes as configured (empty: one mean and variance for all).
@@ -314,13 +281,7 @@ struct FeatureNormalization: UnaryLayer {
             mean = m.scalars
             variance = v.scalars
         }
-        scale = variance.map { max($0.squareRoot(), 1e-7) }
-    }
-
-    func outputShape(for inputShape: Shape) throws -> Shape {
-        let s = try ShapeCheck(layer: name).single([inputShape], minRank: 2)
-        _ = try resolvedAxes(axes, rank: s.count, layer: name)
-        return s
+        scale = Normalization.standardDeviations(variance)
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -328,12 +289,7 @@ struct FeatureNormalization: UnaryLayer {
               kept.map({ x.shape[$0] }).reduce(1, *) == mean.count else {
             throw KerasError(.shape, "layer '\(name)' was built for another input shape than \(x.shape)")
         }
-        let group = AxisReduction.keptIndex(shape: x.shape, kept: kept)
-        var y = x.scalars
-        for i in y.indices {
-            let k = group(i)
-            y[i] = invert ? mean[k] + y[i] * scale[k] : (y[i] - mean[k]) / scale[k]
-        }
-        return Tensor(uncheckedShape: x.shape, scalars: y)
+        return Tensor(uncheckedShape: x.shape, scalars: Normalization.standardized(
+            x.scalars, shape: x.shape, kept: kept, mean: mean, scale: scale, invert: invert))
     }
 }
