@@ -93,7 +93,7 @@ public enum LayerRegistry {
     /// Makes the layer a config describes, or throws an `unsupported` error naming it.
     public static func make(_ config: LayerConfig) throws -> any Layer {
         if let operation = config[LayerSpec.operationKey]?.stringValue {
-            throw KerasError(.unsupported, "layer '\(config.name)' is the Keras 3 operation \(operation), recorded for a Python operator or keras.ops call on Keras tensors (such as h * 0.5), which kconv does not run")
+            throw KerasError(.unsupported, "layer '\(config.name)' is the Keras 3 operation \(operation) (a Python operator or keras.ops call on Keras tensors), which kconv does not run")
         }
         guard let maker = makers[config.className] else {
             throw KerasError(.unsupported, unsupportedReason(config))
