@@ -35,14 +35,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Repository paths and fixtures, shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KConvOpsTests", dependencies: ["KConvOps"]),
-        .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KConvOps"]),
-        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "KerasRuntime"]),
-        .testTarget(
-            name: "ConformanceTests",
-            dependencies: ["KerasImport", "KerasRuntime"]
-        ),
-        .testTarget(name: "KConvTests", dependencies: ["kconv", "KerasRuntime"]),
+        .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KConvOps", "TestSupport"]),
+        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "KerasRuntime", "TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["KerasImport", "KerasRuntime", "TestSupport"]),
+        .testTarget(name: "KConvTests", dependencies: ["kconv", "KerasRuntime", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import KerasImport
 import KerasRuntime
 
@@ -9,9 +10,7 @@ struct ConformanceCase: CustomTestStringConvertible, Sendable {
     let directory: URL
     let manifest: JSON
 
-    static let casesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Conformance/cases")
+    static let casesDirectory = Repository.conformanceCases
 
     /// Every case, by name.
     static let all: [ConformanceCase] = {

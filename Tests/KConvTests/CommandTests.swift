@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import KerasRuntime
 
 /// Runs the real `kconv` binary, as users and scripts do.
@@ -13,12 +14,7 @@ struct KConvRun {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kconv")
     }()
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static func caseFile(_ relative: String) -> String {
-        repository.appendingPathComponent("Conformance/cases").appendingPathComponent(relative).path
-    }
+    static func caseFile(_ relative: String) -> String { Repository.caseFile(relative) }
 
     init(_ arguments: [String]) throws {
         let process = Process()

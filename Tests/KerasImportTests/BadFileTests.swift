@@ -1,19 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import KerasImport
 import KerasRuntime
 
 /// Damaged and wrong files: each gives one `KerasError` naming the file, never a crash.
 @Suite("Bad model files")
 struct BadFileTests {
-    static let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Conformance/cases")
+    static let cases = Repository.conformanceCases
 
-    let scratch: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-bad-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    let scratch = Repository.scratchDirectory()
 
     func casePath(_ relative: String) -> String { BadFileTests.cases.appendingPathComponent(relative).path }
 
@@ -68,8 +64,7 @@ struct BadFileTests {
 
     @Test("an HDF5 file that is not a Keras file")
     func noModelConfig() throws {
-        let plain = BadFileTests.cases.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Tests/Fixtures/HDF5/hdf5_datasets.h5").path
+        let plain = Repository.fixtures("HDF5").appendingPathComponent("hdf5_datasets.h5").path
         let e = try #require(loadError(plain))
         #expect(e.message.contains("no model_config"))
     }

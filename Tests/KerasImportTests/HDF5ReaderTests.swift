@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import KerasImport
 
 // Fixtures are written by Tools/fixtures/make_hdf5_fixtures.py; every value
@@ -7,11 +8,7 @@ import Testing
 // the test target's directory (Tests/Fixtures/HDF5) so that SwiftPM does not
 // warn about unhandled files in the target.
 
-private let fixtureDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()
-    .deletingLastPathComponent()
-    .appendingPathComponent("Fixtures")
-    .appendingPathComponent("HDF5")
+private let fixtureDirectory = Repository.fixtures("HDF5")
 
 private func fixture(_ name: String) -> String {
     fixtureDirectory.appendingPathComponent(name).path
@@ -31,12 +28,6 @@ private func kerasError(_ body: () throws -> Void) -> KerasError? {
 }
 
 /// A fresh empty directory for files a test writes.
-private func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("kconv-hdf5-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Reads every attribute and dataset below `group`, ignoring errors: used on
 /// damaged files, where the only requirement is to fail cleanly.
@@ -311,7 +302,7 @@ struct HDF5ReaderTests {
     }
 
     @Test func textFileIsNotHDF5() throws {
-        let directory = try temporaryDirectory()
+        let directory = Repository.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let text = directory.appendingPathComponent("model.h5").path
         try Data("{\"class_name\": \"Sequential\"}\n".utf8).write(to: URL(fileURLWithPath: text))
@@ -327,7 +318,7 @@ struct HDF5ReaderTests {
 
     @Test(arguments: [1, 2, 3])
     func truncatedFileFailsCleanly(quarters: Int) throws {
-        let directory = try temporaryDirectory()
+        let directory = Repository.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for source in [attributesPath, datasetsPath] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
@@ -344,7 +335,7 @@ struct HDF5ReaderTests {
     }
 
     @Test func damagedFileFailsCleanly() throws {
-        let directory = try temporaryDirectory()
+        let directory = Repository.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let damaged = directory.appendingPathComponent("damaged.h5").path
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: datasetsPath)))
@@ -419,7 +410,7 @@ struct HDF5ReaderTests {
     }
 
     @Test func failuresPrintNoHDF5Diagnostics() throws {
-        let directory = try temporaryDirectory()
+        let directory = Repository.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let captured = directory.appendingPathComponent("stderr.txt").path
         let text = directory.appendingPathComponent("text.h5").path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import KerasImport
 import KerasRuntime
 
@@ -210,8 +211,7 @@ struct KerasArchiveTests {
         #expect(throws: KerasError.self) { try KerasImporter.load(path, weights: path) }
     }
 
-    static let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Conformance/cases")
+    static let cases = Repository.conformanceCases
 
     /// The members of a conformance case's `.keras` file, read with the test's own zip code.
     func members(ofCase name: String) throws -> [String: [UInt8]] {

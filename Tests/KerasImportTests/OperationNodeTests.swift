@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import KerasImport
 import KerasRuntime
 
@@ -9,8 +10,7 @@ import KerasRuntime
 /// Files: `Tests/Fixtures/keras3_ops/`, written by Keras 3 through `Tools/fixtures/make_op_fixtures.py`.
 @Suite("Keras 3 op nodes")
 struct OperationNodeTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/keras3_ops")
+    static let fixtures = Repository.fixtures("keras3_ops")
 
     /// The error loading `name` gives; the test fails if it loads.
     func loadError(_ name: String) throws -> KerasError {

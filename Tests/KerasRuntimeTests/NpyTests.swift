@@ -1,14 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import KerasRuntime
 
 /// The numpy-written files of `Tools/fixtures/make_npy_fixtures.py`.
 ///
 /// They live in `Tests/Fixtures/npy`, outside the test target, so SwiftPM does not warn about
 /// unhandled files.
-private let npyFixtures = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures").appendingPathComponent("npy")
+private let npyFixtures = Repository.fixtures("npy")
 
 private func fixture(_ name: String) -> URL { npyFixtures.appendingPathComponent(name) }
 

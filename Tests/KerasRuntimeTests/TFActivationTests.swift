@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import KerasRuntime
 import KConvOps
 
@@ -7,8 +8,7 @@ import KConvOps
 /// (Tools/fixtures/make_activation_fixtures.py, TensorFlow 2.21): equal bit for bit.
 @Suite("TensorFlow's tanh and sigmoid")
 struct TFActivationTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent("npy")
+    static let directory = Repository.fixtures("npy")
 
     static func load(_ name: String) throws -> [Float] {
         try Npy.read(directory.appendingPathComponent("tf_activation_\(name).npy")).scalars
