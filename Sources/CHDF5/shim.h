@@ -151,20 +151,4 @@ static inline herr_t kc_iterate_link_names(hid_t group, kc_name_cb cb, void *ctx
 #endif
 }
 
-static inline herr_t kc_attr_iter_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
-    kc_iter_ctx *ctx = (kc_iter_ctx *)data;
-    (void)loc;
-    (void)info;
-    return (herr_t)ctx->cb(name, ctx->ctx);
-}
-
-/* Calls cb with the name of every attribute of `object`, in increasing name order. */
-static inline herr_t kc_iterate_attribute_names(hid_t object, kc_name_cb cb, void *ctx) {
-    kc_iter_ctx iter;
-    hsize_t idx = 0;
-    iter.cb = cb;
-    iter.ctx = ctx;
-    return H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &idx, kc_attr_iter_cb, &iter);
-}
-
 #endif /* KCONV_CHDF5_SHIM_H */

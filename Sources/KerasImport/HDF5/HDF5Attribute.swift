@@ -21,20 +21,6 @@ struct HDF5Attributes {
         }
     }
 
-    /// The object's attribute names, in increasing name order.
-    func names() throws(KerasError) -> [String] {
-        try HDF5Library.locked { () throws(KerasError) -> [String] in
-            let object = try openObject()
-            defer { _ = H5Oclose(object) }
-            guard let names = HDF5Library.collectNames({ callback, context in
-                kc_iterate_attribute_names(object, callback, context)
-            }) else {
-                throw HDF5Library.failure(.format, "cannot list the attributes of \(objectPath)", file: file.path)
-            }
-            return names
-        }
-    }
-
     /// A single string (see `HDF5Group.stringAttribute`), nil if absent.
     func string(_ name: String) throws(KerasError) -> String? {
         try HDF5Library.locked { () throws(KerasError) -> String? in
@@ -70,15 +56,6 @@ struct HDF5Attributes {
                 index += 1
             }
             return index == 0 ? nil : chunks
-        }
-    }
-
-    /// All values of a numeric attribute as Double, nil if absent.
-    func numbers(_ name: String) throws(KerasError) -> [Double]? {
-        try HDF5Library.locked { () throws(KerasError) -> [Double]? in
-            try withAttribute(name) { (attribute, type, count) throws(KerasError) -> [Double] in
-                try readNumbers(attribute, type: type, count: count, label: label(name))
-            }
         }
     }
 
@@ -247,24 +224,5 @@ struct HDF5Attributes {
             throw HDF5Library.failure(.format, "cannot read \(label)", file: file.path)
         }
         return bytes
-    }
-
-    private func readNumbers(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws(KerasError) -> [Double] {
-        let typeClass = H5Tget_class(type)
-        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else {
-            throw KerasError(.format, "\(label) is not numeric (it holds \(HDF5Library.describe(type: type)) values)", file: file.path)
-        }
-        if count == 0 { return [] }
-        guard count <= HDF5Library.maxAttributeBytes / MemoryLayout<Double>.stride else {
-            throw KerasError(.format, "\(label) holds too many values (\(count))", file: file.path)
-        }
-        var values = [Double](repeating: 0, count: count)
-        let status = values.withUnsafeMutableBytes { raw in
-            H5Aread(attribute, kc_H5T_NATIVE_DOUBLE(), raw.baseAddress)
-        }
-        guard status >= 0 else {
-            throw HDF5Library.failure(.format, "cannot read \(label)", file: file.path)
-        }
-        return values
     }
 }

@@ -37,12 +37,6 @@ public struct HDF5Group: Sendable {
         return HDF5Library.locked { HDF5Library.resolve(fileID: file.id, components: components) } == .group
     }
 
-    /// Whether `relativePath` names a dataset below this group. Never throws.
-    public func hasDataset(_ relativePath: String) -> Bool {
-        let components = HDF5Library.components(of: path, joining: relativePath)
-        return HDF5Library.locked { HDF5Library.resolve(fileID: file.id, components: components) } == .dataset
-    }
-
     /// The names of this group's members (groups, datasets, other links),
     /// in increasing name order.
     public func childNames() throws(KerasError) -> [String] {
@@ -81,11 +75,6 @@ public struct HDF5Group: Sendable {
         HDF5Attributes(file: file, objectPath: path).has(name)
     }
 
-    /// The names of this group's attributes, in increasing name order.
-    public func attributeNames() throws(KerasError) -> [String] {
-        try HDF5Attributes(file: file, objectPath: path).names()
-    }
-
     /// The string attribute `name`, or nil if there is none.
     ///
     /// Accepts a scalar or one-element string attribute, fixed- or variable-
@@ -105,11 +94,5 @@ public struct HDF5Group: Sendable {
     /// to the first missing index.
     public func stringListAttribute(_ name: String) throws(KerasError) -> [String]? {
         try HDF5Attributes(file: file, objectPath: path).stringList(name)
-    }
-
-    /// The numeric attribute `name` (any integer or float type, any shape,
-    /// flattened), or nil if there is none.
-    public func numericAttribute(_ name: String) throws(KerasError) -> [Double]? {
-        try HDF5Attributes(file: file, objectPath: path).numbers(name)
     }
 }

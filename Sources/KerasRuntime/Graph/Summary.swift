@@ -165,15 +165,4 @@ public struct ModelSummary: Sendable {
         }
         return String(format: "%.2f PB", size)
     }
-
-    /// `2398` → `2,398`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
 }
