@@ -270,18 +270,6 @@ enum MaskedStepOutput: Sendable, Equatable {
     case previousState
 }
 
-extension KerasVersion {
-    /// Keras 1 and multi-backend Keras 2 (≤ 2.3, version strings without `-tf`) output the previous
-    /// `h` state at a masked step and have no `zero_output_for_mask`; tf.keras (`x.y.z-tf`, 2.4+) and
-    /// Keras 3 output the previous output (zeros before the first valid step), and their Bidirectional
-    /// forces `zero_output_for_mask = return_sequences` on both directions
-    /// (`tfk:tf_keras/backend.py` `rnn`, `tfk:.../bidirectional.py` `force_zero_output_for_mask`).
-    var rnnMasksWithPreviousState: Bool {
-        if major <= 1 { return true }
-        return major == 2 && minor <= 3 && !string.contains("tf")
-    }
-}
-
 /// The options, weights and forward pass of a recurrent layer (LSTM, GRU, SimpleRNN).
 ///
 /// - Input `(batch, time, features)`; `[x, h0(, c0)]` when initial states are given, each `(batch, u)`.
