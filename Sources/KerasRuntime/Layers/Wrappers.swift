@@ -144,21 +144,22 @@ struct Bidirectional: Layer {
             b = try Bidirectional.recurrent(try config.wrappedLayer("backward_layer"), in: config)
         } else {
             var values = forwardConfig.values
-            values["go_backwards"] = .bool(!f.core.goBackwards)
+            values["go_backwards"] = .bool(!f.core.options.goBackwards)
             values["name"] = .string("backward_" + forwardConfig.name)
             b = try Bidirectional.recurrent(LayerConfig(className: forwardConfig.className, name: "backward_" + forwardConfig.name,
                                                         values: values, version: config.version), in: config)
         }
-        guard f.core.goBackwards != b.core.goBackwards else {
+        guard f.core.options.goBackwards != b.core.options.goBackwards else {
             throw KerasError(.format, "layer '\(name)' (Bidirectional): the forward and backward layers have the same go_backwards")
         }
-        guard f.core.returnSequences == b.core.returnSequences, f.core.returnState == b.core.returnState,
+        guard f.core.options.returnSequences == b.core.options.returnSequences,
+              f.core.options.returnState == b.core.options.returnState,
               f.core.stateCount == b.core.stateCount else {
             throw KerasError(.format, "layer '\(name)' (Bidirectional): the forward and backward layers differ in return_sequences, return_state or cell type")
         }
         if !config.version.rnnMasksWithPreviousState {
-            f.core.zeroOutputForMask = f.core.returnSequences
-            b.core.zeroOutputForMask = b.core.returnSequences
+            f.core.options.zeroOutputForMask = f.core.options.returnSequences
+            b.core.options.zeroOutputForMask = b.core.options.returnSequences
         }
         forward = f
         backward = b
@@ -173,8 +174,8 @@ struct Bidirectional: Layer {
 
     var weights: [Weight] { forward.weights + backward.weights }
 
-    private var returnSequences: Bool { forward.core.returnSequences }
-    private var returnState: Bool { forward.core.returnState }
+    private var returnSequences: Bool { forward.core.options.returnSequences }
+    private var returnState: Bool { forward.core.options.returnState }
 
     /// Splits `[x, states…]` into the forward layer's and the backward layer's inputs.
     private func split<T>(_ inputs: [T]) throws -> (forward: [T], backward: [T]) {
