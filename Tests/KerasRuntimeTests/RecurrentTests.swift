@@ -165,7 +165,7 @@ private func weights1(bias: Bool = true) throws -> [Tensor] {
         let kernel = (0..<n * g).map { Float(($0 / g) * 10 + $0 % g) }
         let recurrent = (0..<u * g).map { Float(100 + ($0 / g) * 10 + $0 % g) }
         let bias = (0..<2 * g).map(Float.init)
-        let (k, r, b) = LSTM.convertCuDNN(kernel: kernel, recurrent: recurrent, bias: bias, inputDim: n, units: u)
+        let (k, r, b) = CuDNNWeights.lstm(kernel: kernel, recurrent: recurrent, bias: bias, inputDim: n, units: u)
         // Gate 0: G = [[0,1],[10,11],[20,21]], flatC = [0,1,10,11,20,21] → G' = [[0,11],[1,20],[10,21]].
         // Gate 1: G = [[2,3],[12,13],[22,23]] → G' = [[2,13],[3,22],[12,23]] (and so on, +2 per gate).
         let expectedKernel: [Float] = [
@@ -198,7 +198,7 @@ private func weights1(bias: Bool = true) throws -> [Tensor] {
         #expect(cudnn.parameterCounts.trainable == n * g + u * g + 2 * g)
         #expect(cudnn.weights.map(\.tensor.shape) == [[n, g], [u, g], [2 * g]])
 
-        let (k, r, b) = LSTM.convertCuDNN(kernel: kernel, recurrent: recurrent, bias: bias, inputDim: n, units: u)
+        let (k, r, b) = CuDNNWeights.lstm(kernel: kernel, recurrent: recurrent, bias: bias, inputDim: n, units: u)
         let lstm = try makeRNN("LSTM", ["units": .number(Double(u)), "return_sequences": .bool(true),
                                         "activation": .string("tanh"), "recurrent_activation": .string("sigmoid")],
                                version: "2.2.4", time: steps, features: n,

@@ -34,6 +34,16 @@ public struct KerasVersion: Sendable, Equatable, CustomStringConvertible {
     /// tf.keras 2.x (GRU v2) and Keras 3 write it explicitly.
     public var defaultGRUResetAfter: Bool { major >= 3 }
 
+    /// Keras 1 and multi-backend Keras 2 (≤ 2.3, version strings without `-tf`) output the previous
+    /// `h` state at a masked step and have no `zero_output_for_mask`; tf.keras (`x.y.z-tf`, 2.4+) and
+    /// Keras 3 output the previous output (zeros before the first valid step), and their Bidirectional
+    /// forces `zero_output_for_mask = return_sequences` on both directions
+    /// (`tfk:tf_keras/backend.py` `rnn`, `tfk:.../bidirectional.py` `force_zero_output_for_mask`).
+    public var rnnMasksWithPreviousState: Bool {
+        if major <= 1 { return true }
+        return major == 2 && minor <= 3 && !string.contains("tf")
+    }
+
     /// How merge layers combine their inputs' masks (`compute_mask`): Keras 2 ANDs the masks present
     /// (Concatenate along the last axis: `all`), Keras 3 ORs them — `Add`/`Multiply`/... only when
     /// every input has a mask (else no mask), Concatenate along the last axis with `any`.

@@ -1,3 +1,5 @@
+import KConvOps
+
 /// Keras `TimeDistributed`: applies the wrapped layer to every time slice `x[:, t, ...]`.
 ///
 /// Input `(batch, time, d1, ...)`. The inner layer sees samples of shape `(d1, ...)`: it is built
@@ -86,11 +88,7 @@ struct TimeDistributed: UnaryLayer {
             return ([output], [try innerMask.reshaped([batch, steps] + Array(innerMask.shape.dropFirst()))])
         }
         // Keras 2: any(mask) over the axes past (batch, time).
-        let width = mask.count / (batch * steps)
-        var reduced = [Float](repeating: 0, count: batch * steps)
-        for i in reduced.indices where mask.scalars[(i * width)..<((i + 1) * width)].contains(where: { $0 != 0 }) {
-            reduced[i] = 1
-        }
+        let reduced = Sequences.anyNonZero(mask.scalars, rows: batch * steps, width: mask.count / (batch * steps))
         return ([output], [Tensor(uncheckedShape: [batch, steps], scalars: reduced)])
     }
 }
@@ -144,21 +142,22 @@ struct Bidirectional: Layer {
             b = try Bidirectional.recurrent(try config.wrappedLayer("backward_layer"), in: config)
         } else {
             var values = forwardConfig.values
-            values["go_backwards"] = .bool(!f.core.goBackwards)
+            values["go_backwards"] = .bool(!f.core.options.goBackwards)
             values["name"] = .string("backward_" + forwardConfig.name)
             b = try Bidirectional.recurrent(LayerConfig(className: forwardConfig.className, name: "backward_" + forwardConfig.name,
                                                         values: values, version: config.version), in: config)
         }
-        guard f.core.goBackwards != b.core.goBackwards else {
+        guard f.core.options.goBackwards != b.core.options.goBackwards else {
             throw KerasError(.format, "layer '\(name)' (Bidirectional): the forward and backward layers have the same go_backwards")
         }
-        guard f.core.returnSequences == b.core.returnSequences, f.core.returnState == b.core.returnState,
+        guard f.core.options.returnSequences == b.core.options.returnSequences,
+              f.core.options.returnState == b.core.options.returnState,
               f.core.stateCount == b.core.stateCount else {
             throw KerasError(.format, "layer '\(name)' (Bidirectional): the forward and backward layers differ in return_sequences, return_state or cell type")
         }
         if !config.version.rnnMasksWithPreviousState {
-            f.core.zeroOutputForMask = f.core.returnSequences
-            b.core.zeroOutputForMask = b.core.returnSequences
+            f.core.options.zeroOutputForMask = f.core.options.returnSequences
+            b.core.options.zeroOutputForMask = b.core.options.returnSequences
         }
         forward = f
         backward = b
@@ -173,8 +172,8 @@ struct Bidirectional: Layer {
 
     var weights: [Weight] { forward.weights + backward.weights }
 
-    private var returnSequences: Bool { forward.core.returnSequences }
-    private var returnState: Bool { forward.core.returnState }
+    private var returnSequences: Bool { forward.core.options.returnSequences }
+    private var returnState: Bool { forward.core.options.returnState }
 
     /// Splits `[x, states…]` into the forward layer's and the backward layer's inputs.
     private func split<T>(_ inputs: [T]) throws -> (forward: [T], backward: [T]) {
@@ -237,13 +236,15 @@ struct Bidirectional: Layer {
         var outputs: [Tensor]
         switch merge {
         case .concat?:
-            outputs = [Bidirectional.concatenatedOnLastAxis(y, yRev)]
+            let w = y.shape.last ?? 0
+            outputs = [Tensor(uncheckedShape: Array(y.shape.dropLast()) + [2 * w],
+                              scalars: Sequences.joinedRows(y.scalars, yRev.scalars, width: w))]
         case .sum?:
-            outputs = [Bidirectional.elementwise(y, yRev) { $0 + $1 }]
+            outputs = [Tensor(uncheckedShape: y.shape, scalars: Sequences.combined(y.scalars, yRev.scalars, .sum))]
         case .mul?:
-            outputs = [Bidirectional.elementwise(y, yRev) { $0 * $1 }]
+            outputs = [Tensor(uncheckedShape: y.shape, scalars: Sequences.combined(y.scalars, yRev.scalars, .product))]
         case .ave?:
-            outputs = [Bidirectional.elementwise(y, yRev) { ($0 + $1) / 2 }]
+            outputs = [Tensor(uncheckedShape: y.shape, scalars: Sequences.combined(y.scalars, yRev.scalars, .mean))]
         case nil:
             outputs = [y, yRev]
         }
@@ -261,31 +262,6 @@ struct Bidirectional: Layer {
         guard t.rank >= 2 else { return t }
         let batch = t.shape[0], steps = t.shape[1]
         let inner = steps > 0 && batch > 0 ? t.count / (batch * steps) : 0
-        var out = t.scalars
-        for b in 0..<batch {
-            for s in 0..<steps {
-                let src = (b * steps + s) * inner, dst = (b * steps + steps - 1 - s) * inner
-                for i in 0..<inner { out[dst + i] = t.scalars[src + i] }
-            }
-        }
-        return Tensor(uncheckedShape: t.shape, scalars: out)
-    }
-
-    /// `[a, b]` joined on the last axis (`a` first); both have the same shape.
-    static func concatenatedOnLastAxis(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let w = a.shape.last ?? 0
-        let rows = w > 0 ? a.count / w : 0
-        var out = [Float](repeating: 0, count: 2 * a.count)
-        for r in 0..<rows {
-            for j in 0..<w {
-                out[r * 2 * w + j] = a.scalars[r * w + j]
-                out[r * 2 * w + w + j] = b.scalars[r * w + j]
-            }
-        }
-        return Tensor(uncheckedShape: Array(a.shape.dropLast()) + [2 * w], scalars: out)
-    }
-
-    static func elementwise(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        Tensor(uncheckedShape: a.shape, scalars: zip(a.scalars, b.scalars).map(f))
+        return Tensor(uncheckedShape: t.shape, scalars: Sequences.reversed(t.scalars, batch: batch, steps: steps, inner: inner))
     }
 }

@@ -1,0 +1,98 @@
+/// What a masked time step outputs; the sample's states always stay those of the previous step.
+package enum MaskedStepOutput: Sendable, Equatable {
+    /// The previous step's output: zeros before the first valid step.
+    case previousOutput
+    /// Zeros.
+    case zeros
+    /// The previous `h` state; differs from `previousOutput` only when a non-zero initial state
+    /// meets a masked first step.
+    case previousState
+}
+
+/// The time loop of a recurrence: processing order, per-sample masking, the output sequence or the
+/// last output, and the final states. The cell itself is the `step` closure of `run`.
+///
+/// States are `stateCount` blocks of `(batch, stateWidth)`, block after block; block 0 is `h`, which
+/// is also the step's output.
+package struct Recurrence: Sendable {
+    package let batch: Int
+    package let steps: Int
+    /// Values of one state per sample (units, or positions × filters for a convolutional cell).
+    package let stateWidth: Int
+    package let stateCount: Int
+    /// Whether every step's output is returned, `(batch, steps, stateWidth)`, else only the last one.
+    package let returnsSequence: Bool
+    /// Whether the steps are consumed last to first (the returned sequence stays in processing order).
+    package let backwards: Bool
+    package let maskedOutput: MaskedStepOutput
+
+    package init(batch: Int, steps: Int, stateWidth: Int, stateCount: Int,
+                 returnsSequence: Bool, backwards: Bool, maskedOutput: MaskedStepOutput) {
+        (self.batch, self.steps) = (batch, steps)
+        (self.stateWidth, self.stateCount) = (stateWidth, stateCount)
+        (self.returnsSequence, self.backwards, self.maskedOutput) = (returnsSequence, backwards, maskedOutput)
+    }
+
+    /// The input step consumed at processing step `s`.
+    package func inputStep(_ s: Int) -> Int { backwards ? steps - 1 - s : s }
+
+    /// `x (batch, steps, frame)` rearranged step-major in processing order: row `s·batch + b` is
+    /// `x[b, inputStep(s), :]`.
+    package func stepMajor(_ x: [Float], frame: Int) -> [Float] {
+        var xs = [Float](repeating: 0, count: steps * batch * frame)
+        for s in 0..<steps {
+            let t = inputStep(s)
+            for b in 0..<batch {
+                let src = (b * steps + t) * frame, dst = (s * batch + b) * frame
+                for p in 0..<frame { xs[dst + p] = x[src + p] }
+            }
+        }
+        return xs
+    }
+
+    /// Runs the steps in processing order, from `initialStates` (one array per state, zeros when nil).
+    /// `step(s, state, next)` reads the states and writes the new (unmasked) states of every sample to
+    /// `next`; the loop keeps them for the samples whose `mask (batch, steps)` value is non-zero at the
+    /// consumed step (all samples without a mask). Returns the output (`(batch, steps, stateWidth)` in
+    /// processing order with `returnsSequence`, else the last step's `(batch, stateWidth)`) and the
+    /// final states.
+    package func run(initialStates: [[Float]]?, mask: [Float]?,
+                     step: (_ s: Int, _ state: UnsafePointer<Float>, _ next: UnsafeMutablePointer<Float>) -> Void)
+        -> (output: [Float], states: [[Float]])
+    {
+        let w = stateWidth, n = batch * w
+        let state = PinnedFloats(zeros: stateCount * n), next = PinnedFloats(zeros: stateCount * n)
+        if let initialStates {
+            for (k, values) in initialStates.enumerated() where k < stateCount {
+                state.copy(values, count: min(n, values.count), to: k * n)
+            }
+        }
+        let out = PinnedFloats(zeros: n)
+        let sequence = PinnedFloats(zeros: returnsSequence ? batch * steps * w : 0)
+        let h = state.pointer, o = out.pointer, seq = sequence.pointer, new = next.pointer
+        for s in 0..<steps {
+            step(s, UnsafePointer(h), new)
+            let t = inputStep(s)
+            for b in 0..<batch {
+                let offset = b * w
+                if mask.map({ $0[b * steps + t] != 0 }) ?? true {
+                    for k in 0..<stateCount {
+                        (h + k * n + offset).update(from: new + k * n + offset, count: w)
+                    }
+                    (o + offset).update(from: new + offset, count: w)
+                } else {
+                    switch maskedOutput {
+                    case .previousOutput: break
+                    case .zeros: (o + offset).update(repeating: 0, count: w)
+                    case .previousState: (o + offset).update(from: h + offset, count: w)
+                    }
+                }
+                if returnsSequence {
+                    (seq + (b * steps + s) * w).update(from: o + offset, count: w)
+                }
+            }
+        }
+        let states = (0..<stateCount).map { state.array(from: $0 * n, count: n) }
+        return (returnsSequence ? sequence.array() : out.array(), states)
+    }
+}
