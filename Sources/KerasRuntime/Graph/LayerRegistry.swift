@@ -1,7 +1,7 @@
 /// Maps Keras class names to the layers that implement them.
 ///
-/// Adding a layer: write it in the file of its family under `Layers/`, add one line here, add a
-/// conformance case in `Tools/conformance/generate.py`.
+/// Adding a layer: write it in the file of its family under `Layers/` (its loops in `KConvOps`), add
+/// one line here, and add a conformance case in its family under `Tools/conformance/families/`.
 public enum LayerRegistry {
     typealias Maker = @Sendable (LayerConfig) throws -> any Layer
 

@@ -2,6 +2,10 @@
 TimeDistributed around nested models, a shared LSTM called on two inputs."""
 import numpy as np
 
+from ..case import Case
+from ..env import L, keras
+from ..helpers import Built, branches, rand_inputs, simple_case
+
 
 def set_random_weights(model, rng, std=0.5):
     """Replace every weight by seeded normal values, so scalar weights (Attention's `scale`,
@@ -12,12 +16,11 @@ def set_random_weights(model, rng, std=0.5):
             layer.set_weights([rng.normal(0.0, std, size=np.shape(w)).astype(np.float32) for w in ws])
 
 
-def build_attention_dot(g, seed):
-    L = g.L
-    q = g.keras.Input((5, 4), name="query")
-    v = g.keras.Input((6, 3), name="value")
-    k = g.keras.Input((6, 4), name="key")
-    vk = g.keras.Input((6, 4), name="value_as_key")
+def build_attention_dot(seed):
+    q = keras.Input((5, 4), name="query")
+    v = keras.Input((6, 3), name="value")
+    k = keras.Input((6, 4), name="key")
+    vk = keras.Input((6, 4), name="value_as_key")
     outs = [
         L.Attention(name="dot_qv")([q, vk]),
         L.Attention(name="dot_qvk")([q, v, k]),
@@ -30,35 +33,33 @@ def build_attention_dot(g, seed):
         L.AdditiveAttention(name="additive_qv")([q, vk]),
         L.AdditiveAttention(use_scale=False, name="additive_noscale_qvk")([q, v, k]),
     ]
-    model = g.branches([q, v, k, vk], outs, "attention_dot")
+    model = branches([q, v, k, vk], outs, "attention_dot")
     rng = np.random.default_rng(seed)
     set_random_weights(model, rng)
-    return g.Built(model, g.rand_inputs(model, rng, low=-2.0, high=2.0))
+    return Built(model, rand_inputs(model, rng, low=-2.0, high=2.0))
 
 
-def build_attention_scores(g, seed):
+def build_attention_scores(seed):
     """return_attention_scores gives a layer two outputs, which tf_keras reports as a tuple
     (its summary helpers expect lists), so the layers sit in a nested Functional model whose
     outputs are a list."""
-    L = g.L
-    q = g.keras.Input((4, 3), name="q")
-    v = g.keras.Input((5, 3), name="v")
+    q = keras.Input((4, 3), name="q")
+    v = keras.Input((5, 3), name="v")
     att, att_scores = L.Attention(use_scale=True, name="att")([q, v], return_attention_scores=True)
     mha, mha_scores = L.MultiHeadAttention(num_heads=2, key_dim=2, name="mha")(q, v, return_attention_scores=True)
-    inner = g.keras.Model([q, v], [att, att_scores, mha, mha_scores], name="with_scores")
-    oq = g.keras.Input((4, 3), name="outer_q")
-    ov = g.keras.Input((5, 3), name="outer_v")
+    inner = keras.Model([q, v], [att, att_scores, mha, mha_scores], name="with_scores")
+    oq = keras.Input((4, 3), name="outer_q")
+    ov = keras.Input((5, 3), name="outer_v")
     outs = inner([oq, ov])
-    model = g.keras.Model([oq, ov], outs, name="attention_scores")
+    model = keras.Model([oq, ov], outs, name="attention_scores")
     rng = np.random.default_rng(seed)
     set_random_weights(inner, rng)
-    return g.Built(model, g.rand_inputs(model, rng, low=-2.0, high=2.0))
+    return Built(model, rand_inputs(model, rng, low=-2.0, high=2.0))
 
 
-def build_attention_masked(g, seed):
-    L = g.L
-    x = g.keras.Input((6, 3), name="x")
-    c = g.keras.Input((5, 3), name="context")
+def build_attention_masked(seed):
+    x = keras.Input((6, 3), name="x")
+    c = keras.Input((5, 3), name="context")
     mx = L.Masking(0.0, name="mask_x")(x)
     mc = L.Masking(0.0, name="mask_context")(c)
     outs = [
@@ -66,23 +67,22 @@ def build_attention_masked(g, seed):
         L.Attention(use_scale=True, name="cross_masked")([mx, mc]),
         L.AdditiveAttention(name="additive_masked_causal")([mx, mx], use_causal_mask=True),
     ]
-    model = g.branches([x, c], outs, "attention_masked")
+    model = branches([x, c], outs, "attention_masked")
     rng = np.random.default_rng(seed)
     set_random_weights(model, rng)
-    inputs = g.rand_inputs(model, rng, low=-2.0, high=2.0)
+    inputs = rand_inputs(model, rng, low=-2.0, high=2.0)
     inputs[0][0, 1, :] = 0.0  # masked steps: query rows come out as zeros, keys are skipped
     inputs[0][1, 4:, :] = 0.0
     inputs[1][0, 0, :] = 0.0
     inputs[1][1, 2:4, :] = 0.0
-    return g.Built(model, inputs)
+    return Built(model, inputs)
 
 
-def build_mha_options(g, seed):
-    L = g.L
-    x = g.keras.Input((6, 4), name="x")
-    ctx = g.keras.Input((7, 5), name="context")
-    key = g.keras.Input((7, 3), name="context_key")
-    grid = g.keras.Input((3, 4, 5), name="grid")
+def build_mha_options(seed):
+    x = keras.Input((6, 4), name="x")
+    ctx = keras.Input((7, 5), name="context")
+    key = keras.Input((7, 3), name="context_key")
+    grid = keras.Input((3, 4, 5), name="grid")
     outs = [
         L.MultiHeadAttention(num_heads=2, key_dim=3, name="self_attention")(x, x),
         L.MultiHeadAttention(num_heads=3, key_dim=2, name="cross_attention")(x, ctx),
@@ -94,23 +94,21 @@ def build_mha_options(g, seed):
         L.MultiHeadAttention(num_heads=2, key_dim=3, output_shape=(2, 3), name="output_shape_2d")(x, ctx),
         L.MultiHeadAttention(num_heads=2, key_dim=2, name="two_attention_axes")(grid, grid),
     ]
-    return g.simple_case(g.branches([x, ctx, key, grid], outs, "mha_options"), seed)
+    return simple_case(branches([x, ctx, key, grid], outs, "mha_options"), seed)
 
 
-def build_mha_timeseries(g, seed):
-    L = g.L
-    x = g.keras.Input((12, 3), name="series")
+def build_mha_timeseries(seed):
+    x = keras.Input((12, 3), name="series")
     h = L.Dense(8, activation="relu", name="embed")(x)
     a = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(h, h)
     y = L.Dense(8, activation="relu", name="ff")(a)
     y = L.Flatten(name="flatten")(y)
     out = L.Dense(1, name="head")(y)
-    return g.simple_case(g.keras.Model(x, out, name="mha_timeseries"), seed)
+    return simple_case(keras.Model(x, out, name="mha_timeseries"), seed)
 
 
-def build_transformer_block(g, seed):
-    L = g.L
-    x = g.keras.Input((12, 3), name="series")
+def build_transformer_block(seed):
+    x = keras.Input((12, 3), name="series")
     h = L.Dense(8, name="embed")(x)
     a = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(h, h)
     h = L.LayerNormalization(epsilon=1e-6, name="norm_1")(L.Add(name="residual_1")([h, a]))
@@ -118,42 +116,39 @@ def build_transformer_block(g, seed):
     f = L.Dense(8, name="ff_2")(f)
     h = L.LayerNormalization(epsilon=1e-6, name="norm_2")(L.Add(name="residual_2")([h, f]))
     out = L.Dense(1, name="head")(L.Flatten(name="flatten")(h))
-    return g.simple_case(g.keras.Model(x, out, name="transformer_block"), seed)
+    return simple_case(keras.Model(x, out, name="transformer_block"), seed)
 
 
-def build_td_nested(g, seed):
-    L = g.L
-    x = g.keras.Input((5, 8, 3), name="frames")
-    per_frame = g.keras.Sequential([
+def build_td_nested(seed):
+    x = keras.Input((5, 8, 3), name="frames")
+    per_frame = keras.Sequential([
         L.Conv1D(4, 3, activation="relu", input_shape=(8, 3), name="conv"),
         L.MaxPooling1D(2, name="pool"),
         L.Flatten(name="flat"),
         L.Dense(6, activation="tanh", name="frame_dense"),
     ], name="per_frame")
-    fi = g.keras.Input((8, 3), name="frame_in")
+    fi = keras.Input((8, 3), name="frame_in")
     fo = L.Dense(2, name="frame_proj")(L.LSTM(3, name="frame_lstm")(fi))
-    per_frame_functional = g.keras.Model(fi, fo, name="per_frame_functional")
+    per_frame_functional = keras.Model(fi, fo, name="per_frame_functional")
     a = L.TimeDistributed(per_frame, name="td_sequential")(x)
     b = L.TimeDistributed(per_frame_functional, name="td_functional")(x)
     out = L.Dense(2, name="head")(L.LSTM(4, name="lstm")(a))
-    return g.simple_case(g.keras.Model(x, [out, b], name="td_nested"), seed)
+    return simple_case(keras.Model(x, [out, b], name="td_nested"), seed)
 
 
-def build_shared_lstm(g, seed):
-    L = g.L
-    a = g.keras.Input((7, 3), name="left")
-    b = g.keras.Input((4, 3), name="right")
+def build_shared_lstm(seed):
+    a = keras.Input((7, 3), name="left")
+    b = keras.Input((4, 3), name="right")
     shared = L.LSTM(5, name="shared_lstm")
     sa = shared(a)
     sb = shared(b)
     head = L.Dense(2, name="head")
-    return g.simple_case(g.keras.Model([a, b], [head(sa), head(sb), sb], name="shared_lstm"), seed)
+    return simple_case(keras.Model([a, b], [head(sa), head(sb), sb], name="shared_lstm"), seed)
 
 
-def cases(g):
+def cases():
     def case(name, builder, seed, description, covers, **kw):
-        return g.Case(name, lambda seed: builder(g, seed), {"seed": seed}, description, covers,
-                      deps=[builder, set_random_weights], **kw)
+        return Case(name, builder, {"seed": seed}, description, covers, deps=[set_random_weights], **kw)
 
     return [
         case("attention_dot", build_attention_dot, 1001,

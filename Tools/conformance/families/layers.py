@@ -2,15 +2,18 @@
 inference no-ops, pooling, shape layers and the remaining convolutions."""
 import numpy as np
 
+from ..case import Case
+from ..env import L, keras
+from ..helpers import Built, branches, fit_random, simple_case
+
 
 # ---------------------------------------------------------------------------
 # Activation layers.
 # ---------------------------------------------------------------------------
 
-def build_activation_layers_adv(g, seed):
-    L = g.L
-    x = g.keras.Input((6, 4), name="x")
-    img = g.keras.Input((3, 4, 2), name="img")
+def build_activation_layers_adv(seed):
+    x = keras.Input((6, 4), name="x")
+    img = keras.Input((3, 4, 2), name="img")
     outs = [
         L.ReLU(name="relu_default")(x),
         L.ReLU(max_value=1.5, name="relu_max")(x),
@@ -32,9 +35,9 @@ def build_activation_layers_adv(g, seed):
         L.PReLU(shared_axes=[1, 2], name="prelu_img_shared12")(img),
         L.PReLU(name="prelu_img")(img),
     ]
-    model = g.branches([x, img], outs, "activation_layers_adv")
+    model = branches([x, img], outs, "activation_layers_adv")
     # PReLU alphas start at zero: train with a larger rate so they move away from it.
-    return g.simple_case(model, seed, low=-3.0, high=3.0, lr=0.05)
+    return simple_case(model, seed, low=-3.0, high=3.0, lr=0.05)
 
 
 # ---------------------------------------------------------------------------
@@ -52,11 +55,10 @@ def set_small_variance(layer, value):
     layer.set_weights(ws)
 
 
-def build_batchnorm(g, seed):
-    L = g.L
-    v = g.keras.Input((5,), name="vec")
-    s = g.keras.Input((6, 4), name="seq")
-    m = g.keras.Input((4, 5, 3), name="img")
+def build_batchnorm(seed):
+    v = keras.Input((5,), name="vec")
+    s = keras.Input((6, 4), name="seq")
+    m = keras.Input((4, 5, 3), name="img")
     outs = [
         L.BatchNormalization(name="bn_vec")(v),
         L.BatchNormalization(momentum=0.5, name="bn_vec_momentum")(v),
@@ -75,18 +77,17 @@ def build_batchnorm(g, seed):
         L.BatchNormalization(epsilon=1e-6, momentum=0.5, name="bn_img_eps_small_fused")(m),
         L.BatchNormalization(axis=2, epsilon=1e-6, momentum=0.5, name="bn_img_eps_small_axis2")(m),
     ]
-    model = g.branches([v, s, m], outs, "batchnorm")
-    built = g.simple_case(model, seed, epochs=3)
+    model = branches([v, s, m], outs, "batchnorm")
+    built = simple_case(model, seed, epochs=3)
     # Tiny variances make the epsilon (and TensorFlow's fused 1.001e-5 clamp) visible in the outputs.
     for name in ("bn_vec_eps_small", "bn_img_eps_small_fused", "bn_img_eps_small_axis2"):
         set_small_variance(model.get_layer(name), 2e-6)
     return built
 
 
-def build_layernorm(g, seed):
-    L = g.L
-    s = g.keras.Input((6, 4), name="seq")
-    m = g.keras.Input((3, 4, 2), name="img")
+def build_layernorm(seed):
+    s = keras.Input((6, 4), name="seq")
+    m = keras.Input((3, 4, 2), name="img")
     outs = [
         L.LayerNormalization(name="ln_default")(s),
         L.LayerNormalization(axis=1, name="ln_axis1")(s),
@@ -101,20 +102,19 @@ def build_layernorm(g, seed):
         L.UnitNormalization(axis=1, name="unit_axis1")(s),
         L.UnitNormalization(axis=[1, 2], name="unit_axes12")(m),
     ]
-    return g.simple_case(g.branches([s, m], outs, "layernorm"), seed, low=-2.0, high=3.0)
+    return simple_case(branches([s, m], outs, "layernorm"), seed, low=-2.0, high=3.0)
 
 
 # ---------------------------------------------------------------------------
 # Merge layers.
 # ---------------------------------------------------------------------------
 
-def build_merge(g, seed):
-    L = g.L
-    a = g.keras.Input((4, 3), name="a")
-    b = g.keras.Input((4, 3), name="b")
-    c = g.keras.Input((3,), name="c")
-    d = g.keras.Input((1, 3), name="d")
-    e = g.keras.Input((3, 5), name="e")
+def build_merge(seed):
+    a = keras.Input((4, 3), name="a")
+    b = keras.Input((4, 3), name="b")
+    c = keras.Input((3,), name="c")
+    d = keras.Input((1, 3), name="d")
+    e = keras.Input((3, 5), name="e")
     ha = L.Dense(3, name="dense_a")(a)
     outs = [
         L.Add(name="add")([ha, b]),
@@ -137,7 +137,7 @@ def build_merge(g, seed):
         L.Dot(axes=1, name="dot_rank2")([c, L.Dense(3, name="dense_c")(c)]),
         L.Dot(axes=(1, 1), normalize=True, name="dot_rank2_normalize")([c, c]),
     ]
-    return g.simple_case(g.branches([a, b, c, d, e], outs, "merge"), seed)
+    return simple_case(branches([a, b, c, d, e], outs, "merge"), seed)
 
 
 # ---------------------------------------------------------------------------
@@ -156,11 +156,10 @@ def index_inputs(rng, n, steps, zero_steps):
     return x
 
 
-def build_embedding_masks(g, seed):
-    L = g.L
+def build_embedding_masks(seed):
     rng = np.random.default_rng(seed)
-    ids = g.keras.Input((7,), name="ids")
-    seq = g.keras.Input((7, 3), name="seq")
+    ids = keras.Input((7,), name="ids")
+    seq = keras.Input((7, 3), name="seq")
     emb_mask = L.Embedding(VOCAB, 4, mask_zero=True, name="emb_mask_zero")(ids)
     emb_plain = L.Embedding(VOCAB, 3, name="emb_plain")(ids)
     masked = L.Masking(mask_value=0.5, name="masking")(seq)
@@ -185,47 +184,45 @@ def build_embedding_masks(g, seed):
             L.Multiply(name="multiply_two_masks")([masked, L.Dense(3, name="dense_emb3")(emb_mask)])),
         L.GlobalMaxPooling1D(name="gmp_drops_mask")(masked),
     ]
-    model = g.branches([ids, seq], outs, "embedding_masks")
+    model = branches([ids, seq], outs, "embedding_masks")
     mask_steps = {0: [0, 3, 6], 1: [1, 2]}
     n = 32
     x_ids = index_inputs(rng, n, 7, {k: v for k, v in mask_steps.items()})
     x_seq = rng.uniform(-1, 1, size=(n, 7, 3)).astype(np.float32)
     x_seq[0, 2] = 0.5
     x_seq[1, 5] = 0.5
-    g.fit_random(model, rng, x=[x_ids, x_seq])
+    fit_random(model, rng, x=[x_ids, x_seq])
     t_ids = index_inputs(rng, 2, 7, mask_steps)
     t_seq = rng.uniform(-1, 1, size=(2, 7, 3)).astype(np.float32)
     t_seq[0, 2] = 0.5      # masked by Masking(0.5)
     t_seq[0, 4, 1] = 0.5   # one feature equal to mask_value: not masked
     t_seq[1, 0] = 0.5
     t_seq[1, 6] = 0.5
-    return g.Built(model, [t_ids, t_seq])
+    return Built(model, [t_ids, t_seq])
 
 
-def build_embedding_sequential(g, seed):
-    L = g.L
+def build_embedding_sequential(seed):
     rng = np.random.default_rng(seed)
-    model = g.keras.Sequential([
+    model = keras.Sequential([
         L.Embedding(VOCAB, 5, input_length=6, name="embedding"),
         L.Flatten(name="flatten"),
         L.Dense(2, name="out"),
     ])
     x = rng.integers(0, VOCAB, size=(32, 6)).astype(np.float32)
-    g.fit_random(model, rng, x=[x])
+    fit_random(model, rng, x=[x])
     t = rng.integers(0, VOCAB, size=(2, 6)).astype(np.float32)
     t[0, 1] += 0.75   # Keras casts float indices to int32 (truncation toward zero)
-    return g.Built(model, [t])
+    return Built(model, [t])
 
 
 # ---------------------------------------------------------------------------
 # Inference no-ops.
 # ---------------------------------------------------------------------------
 
-def build_inference_noops(g, seed):
-    L = g.L
-    s = g.keras.Input((6, 4), name="seq")
-    m = g.keras.Input((4, 4, 3), name="img")
-    v = g.keras.Input((2, 3, 4, 2), name="vol")
+def build_inference_noops(seed):
+    s = keras.Input((6, 4), name="seq")
+    m = keras.Input((4, 4, 3), name="img")
+    v = keras.Input((2, 3, 4, 2), name="vol")
     masked = L.Masking(mask_value=0.0, name="masking")(s)
     chain = L.SpatialDropout1D(0.5, name="spatial_dropout1d")(masked)
     chain = L.GaussianNoise(0.5, name="gaussian_noise")(chain)
@@ -238,20 +235,19 @@ def build_inference_noops(g, seed):
         L.SpatialDropout2D(0.5, name="spatial_dropout2d")(L.Conv2D(2, 3, padding="same", name="conv2d")(m)),
         L.SpatialDropout3D(0.5, name="spatial_dropout3d")(v),
     ]
-    model = g.branches([s, m, v], outs, "inference_noops")
-    built = g.simple_case(model, seed)
+    model = branches([s, m, v], outs, "inference_noops")
+    built = simple_case(model, seed)
     built.inputs[0][0, 1] = 0.0
     built.inputs[0][1, 4] = 0.0
     return built
 
 
-def build_utility_layers(g, seed):
+def build_utility_layers(seed):
     """Normalization (adapted on data, per axis, over everything, from given mean/variance, inverted),
     Rescaling and Identity; and Masking -> Rescaling/Identity -> LSTM, where tf_keras drops the mask."""
-    L = g.L
     rng = np.random.default_rng(seed)
     data = rng.normal(3.0, 2.0, size=(64, 6, 3)).astype(np.float32)
-    s = g.keras.Input((6, 3), name="seq")
+    s = keras.Input((6, 3), name="seq")
     per_feature = L.Normalization(name="norm_last_axis")
     per_feature.adapt(data)
     per_step = L.Normalization(axis=(1, 2), name="norm_axes12")
@@ -270,7 +266,7 @@ def build_utility_layers(g, seed):
     masked = L.Masking(mask_value=0.0, name="masking")(s)
     outs.append(L.LSTM(3, name="lstm_after_rescaling")(L.Rescaling(2.0, name="rescale_masked")(masked)))
     outs.append(L.LSTM(3, name="lstm_after_identity")(L.Identity(name="identity_masked")(masked)))
-    built = g.simple_case(g.branches(s, outs, "utility_layers"), seed, low=-2.0, high=6.0)
+    built = simple_case(branches(s, outs, "utility_layers"), seed, low=-2.0, high=6.0)
     built.inputs[0][0, 1] = 0.0
     built.inputs[0][1, 4] = 0.0
     return built
@@ -280,10 +276,9 @@ def build_utility_layers(g, seed):
 # Pooling.
 # ---------------------------------------------------------------------------
 
-def build_average_pooling(g, seed):
-    L = g.L
-    x = g.keras.Input((11, 3), name="x")
-    m = g.keras.Input((7, 8, 2), name="img")
+def build_average_pooling(seed):
+    x = keras.Input((11, 3), name="x")
+    m = keras.Input((7, 8, 2), name="img")
     outs = []
     for pool, strides, pad in [(2, None, "valid"), (2, None, "same"), (3, None, "same"), (3, 1, "same"),
                                (3, 2, "valid"), (3, 2, "same"), (4, 3, "same")]:
@@ -293,14 +288,13 @@ def build_average_pooling(g, seed):
                                ((3, 3), (1, 1), "same"), ((2, 3), (1, 2), "same"), ((3, 2), (2, 1), "valid")]:
         tag = "avg2d_p{}{}_s{}_{}".format(pool[0], pool[1], "def" if strides is None else f"{strides[0]}{strides[1]}", pad)
         outs.append(L.AveragePooling2D(pool, strides=strides, padding=pad, name=tag)(m))
-    return g.simple_case(g.branches([x, m], outs, "average_pooling"), seed)
+    return simple_case(branches([x, m], outs, "average_pooling"), seed)
 
 
-def build_pooling_3d(g, seed):
+def build_pooling_3d(seed):
     """3-D pooling, and the wild 022 form: ConvLSTM2D sequences -> MaxPooling3D -> TimeDistributed(Dropout)."""
-    L = g.L
-    vol = g.keras.Input((5, 6, 7, 2), name="vol")
-    clip = g.keras.Input((4, 9, 9, 1), name="clip")
+    vol = keras.Input((5, 6, 7, 2), name="vol")
+    clip = keras.Input((4, 9, 9, 1), name="clip")
     outs = []
     for pool, strides, pad in [((2, 2, 2), None, "valid"), ((2, 2, 2), None, "same"), ((3, 2, 3), (1, 2, 2), "same"),
                                ((1, 3, 2), (2, 1, 3), "valid")]:
@@ -316,13 +310,12 @@ def build_pooling_3d(g, seed):
     seq = L.MaxPooling3D((1, 2, 2), padding="same", name="max3d_time_kept")(seq)
     seq = L.TimeDistributed(L.Dropout(0.2), name="td_dropout")(seq)
     outs.append(L.Dense(2, name="head")(L.Flatten(name="flatten")(seq)))
-    return g.simple_case(g.branches([vol, clip], outs, "pooling_3d"), seed)
+    return simple_case(branches([vol, clip], outs, "pooling_3d"), seed)
 
 
-def build_global_pooling(g, seed):
-    L = g.L
-    x = g.keras.Input((5, 3), name="x")
-    m = g.keras.Input((4, 3, 2), name="img")
+def build_global_pooling(seed):
+    x = keras.Input((5, 3), name="x")
+    m = keras.Input((4, 3, 2), name="img")
     outs = [
         L.GlobalMaxPooling1D(name="gmp1d")(x),
         L.GlobalAveragePooling1D(name="gap1d")(x),
@@ -337,18 +330,17 @@ def build_global_pooling(g, seed):
         L.GlobalAveragePooling2D(data_format="channels_first", name="gap2d_cf")(m),
         L.GlobalMaxPooling2D(data_format="channels_first", keepdims=True, name="gmp2d_cf_keepdims")(m),
     ]
-    return g.simple_case(g.branches([x, m], outs, "global_pooling"), seed)
+    return simple_case(branches([x, m], outs, "global_pooling"), seed)
 
 
 # ---------------------------------------------------------------------------
 # Shape layers.
 # ---------------------------------------------------------------------------
 
-def build_shape_layers(g, seed):
-    L = g.L
-    s = g.keras.Input((4, 3), name="seq")
-    m = g.keras.Input((3, 4, 2), name="img")
-    v = g.keras.Input((2, 3, 2, 2), name="vol")
+def build_shape_layers(seed):
+    s = keras.Input((4, 3), name="seq")
+    m = keras.Input((3, 4, 2), name="img")
+    v = keras.Input((2, 3, 2, 2), name="vol")
     hs = L.Dense(3, name="dense_seq")(s)
     outs = [
         L.Permute((2, 1), name="permute_21")(hs),
@@ -382,17 +374,16 @@ def build_shape_layers(g, seed):
         L.MaxPooling2D((2, 3), strides=(1, 1), padding="same", name="maxpool2d_23_s11_same")(m),
         L.MaxPooling2D((3, 3), strides=(2, 2), padding="valid", name="maxpool2d_33_s22_valid")(m),
     ]
-    return g.simple_case(g.branches([s, m, v], outs, "shape_layers"), seed)
+    return simple_case(branches([s, m, v], outs, "shape_layers"), seed)
 
 
 # ---------------------------------------------------------------------------
 # Convolutions: depthwise, separable, transposed, grouped.
 # ---------------------------------------------------------------------------
 
-def build_depthwise_separable(g, seed):
-    L = g.L
-    s = g.keras.Input((11, 3), name="seq")
-    m = g.keras.Input((7, 8, 3), name="img")
+def build_depthwise_separable(seed):
+    s = keras.Input((11, 3), name="seq")
+    m = keras.Input((7, 8, 3), name="img")
     outs = [
         L.DepthwiseConv1D(3, name="dw1d_k3")(s),
         L.DepthwiseConv1D(3, depth_multiplier=2, padding="same", name="dw1d_dm2_same")(s),
@@ -409,13 +400,12 @@ def build_depthwise_separable(g, seed):
         L.SeparableConv2D(5, (2, 3), strides=(2, 2), padding="same", depth_multiplier=2, name="sep2d_s22_same_dm2")(m),
         L.SeparableConv2D(3, (3, 3), dilation_rate=(2, 1), padding="same", activation="relu", name="sep2d_d21_same_relu")(m),
     ]
-    return g.simple_case(g.branches([s, m], outs, "depthwise_separable"), seed)
+    return simple_case(branches([s, m], outs, "depthwise_separable"), seed)
 
 
-def build_conv_transpose(g, seed):
-    L = g.L
-    s = g.keras.Input((5, 3), name="seq")
-    m = g.keras.Input((4, 5, 3), name="img")
+def build_conv_transpose(seed):
+    s = keras.Input((5, 3), name="seq")
+    m = keras.Input((4, 5, 3), name="img")
     outs = [
         L.Conv1DTranspose(4, 3, name="t1d_k3")(s),
         L.Conv1DTranspose(4, 3, strides=2, name="t1d_k3_s2_valid")(s),
@@ -432,13 +422,12 @@ def build_conv_transpose(g, seed):
         L.Conv2DTranspose(3, (3, 2), dilation_rate=(2, 2), padding="same", name="t2d_k32_d22_same")(m),
         L.Conv2DTranspose(3, (2, 2), strides=2, use_bias=False, activation="relu", name="t2d_k22_s2_nobias_relu")(m),
     ]
-    return g.simple_case(g.branches([s, m], outs, "conv_transpose"), seed)
+    return simple_case(branches([s, m], outs, "conv_transpose"), seed)
 
 
-def build_conv_groups(g, seed):
-    L = g.L
-    s = g.keras.Input((9, 4), name="seq")
-    m = g.keras.Input((6, 7, 6), name="img")
+def build_conv_groups(seed):
+    s = keras.Input((9, 4), name="seq")
+    m = keras.Input((6, 7, 6), name="img")
     outs = [
         L.Conv1D(6, 3, groups=2, name="c1d_g2")(s),
         L.Conv1D(4, 3, groups=4, padding="same", name="c1d_g4_same")(s),
@@ -447,17 +436,16 @@ def build_conv_groups(g, seed):
         L.Conv2D(4, (2, 2), groups=2, strides=2, padding="same", use_bias=False, name="c2d_g2_s2_same_nobias")(m),
         L.Conv2D(6, 1, groups=6, activation="relu", name="c2d_g6_k1_relu")(m),
     ]
-    return g.simple_case(g.branches([s, m], outs, "conv_groups"), seed)
+    return simple_case(branches([s, m], outs, "conv_groups"), seed)
 
 
 # ---------------------------------------------------------------------------
 # Case table.
 # ---------------------------------------------------------------------------
 
-def cases(g):
+def cases():
     def case(name, builder, seed, description, covers, **kw):
-        return g.Case(name, lambda seed: builder(g, seed), {"seed": seed}, description, covers,
-                      deps=[builder] + kw.pop("deps", []), **kw)
+        return Case(name, builder, {"seed": seed}, description, covers, **kw)
 
     return [
         case("depthwise_separable", build_depthwise_separable, 1011,

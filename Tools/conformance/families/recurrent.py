@@ -4,6 +4,10 @@ import tempfile
 
 import numpy as np
 
+from ..case import Case
+from ..env import L, keras, tf
+from ..helpers import Built, branches, fit_random, rand_inputs, simple_case
+
 # Steps set to exactly 0 (masked by Masking(mask_value=0)) per sample, for inputs of 7 steps:
 # sample 0 leading + middle + trailing, sample 1 middle + two trailing.
 MASKED_STEPS = {0: [0, 1, 4, 6], 1: [2, 3, 5, 6]}
@@ -20,44 +24,40 @@ def zero_steps(arrays, steps=None):
     return arrays
 
 
-def build_gru_reset_after(g, seed):
-    L = g.L
-    x = g.keras.Input((7, 3), name="x")
+def build_gru_reset_after(seed):
+    x = keras.Input((7, 3), name="x")
     outs = [
         L.GRU(5, reset_after=True, return_sequences=True, name="gru_seq")(x),
         L.GRU(5, reset_after=True, name="gru_last")(x),
         L.GRU(4, reset_after=True, use_bias=False, return_sequences=True, name="gru_nobias")(x),
         L.GRU(4, reset_after=True, activation="relu", recurrent_activation="hard_sigmoid", name="gru_relu_hs")(x),
     ]
-    return g.simple_case(g.branches(x, outs, "gru_reset_after"), seed)
+    return simple_case(branches(x, outs, "gru_reset_after"), seed)
 
 
-def build_gru_reset_before(g, seed):
-    L = g.L
-    x = g.keras.Input((7, 3), name="x")
+def build_gru_reset_before(seed):
+    x = keras.Input((7, 3), name="x")
     outs = [
         L.GRU(5, reset_after=False, return_sequences=True, name="gru_seq")(x),
         L.GRU(5, reset_after=False, name="gru_last")(x),
         L.GRU(4, reset_after=False, use_bias=False, return_sequences=True, name="gru_nobias")(x),
         L.GRU(4, reset_after=False, activation="sigmoid", recurrent_activation="tanh", name="gru_sig_tanh")(x),
     ]
-    return g.simple_case(g.branches(x, outs, "gru_reset_before"), seed)
+    return simple_case(branches(x, outs, "gru_reset_before"), seed)
 
 
-def build_gru_backwards_state(g, seed):
-    L = g.L
-    x = g.keras.Input((6, 3), name="x")
+def build_gru_backwards_state(seed):
+    x = keras.Input((6, 3), name="x")
     seq_after, h_after = L.GRU(4, reset_after=True, go_backwards=True, return_sequences=True,
                                return_state=True, name="back_after")(x)
     last_before, h_before = L.GRU(4, reset_after=False, go_backwards=True, return_state=True,
                                   name="back_before")(x)
     outs = [seq_after, h_after, last_before, h_before]
-    return g.simple_case(g.branches(x, outs, "gru_backwards_state"), seed)
+    return simple_case(branches(x, outs, "gru_backwards_state"), seed)
 
 
-def build_simple_rnn(g, seed):
-    L = g.L
-    x = g.keras.Input((7, 3), name="x")
+def build_simple_rnn(seed):
+    x = keras.Input((7, 3), name="x")
     last, h = L.SimpleRNN(4, return_state=True, name="rnn_state")(x)
     outs = [
         L.SimpleRNN(5, return_sequences=True, name="rnn_seq")(x),
@@ -66,12 +66,11 @@ def build_simple_rnn(g, seed):
         L.SimpleRNN(3, go_backwards=True, name="rnn_back_last")(x),
         L.SimpleRNN(4, use_bias=False, activation="relu", return_sequences=True, name="rnn_relu_nobias")(x),
     ]
-    return g.simple_case(g.branches(x, outs, "simple_rnn"), seed)
+    return simple_case(branches(x, outs, "simple_rnn"), seed)
 
 
-def cudnn_gru_arch(g, rnn):
-    L = g.L
-    return g.keras.Sequential([
+def cudnn_gru_arch(rnn):
+    return keras.Sequential([
         L.Conv1D(6, 3, activation="relu", input_shape=(9, 2), name="conv"),
         rnn(7, return_sequences=True, name="gru_1"),
         rnn(5, name="gru_2"),
@@ -89,9 +88,9 @@ def cudnn_to_gru_reference(kernel, recurrent, bias):
     return k, r, np.reshape(bias, (2, 3 * u))
 
 
-def build_cudnn_gru(g, seed):
-    CuDNNGRU = g.tf.compat.v1.keras.layers.CuDNNGRU
-    model = cudnn_gru_arch(g, CuDNNGRU)  # built symbolically; never run on CPU
+def build_cudnn_gru(seed):
+    CuDNNGRU = tf.compat.v1.keras.layers.CuDNNGRU
+    model = cudnn_gru_arch(CuDNNGRU)  # built symbolically; never run on CPU
     rng = np.random.default_rng(seed)
     raw = {}
     for layer in model.layers:
@@ -103,12 +102,12 @@ def build_cudnn_gru(g, seed):
         layer.set_weights(ws)
         if isinstance(layer, CuDNNGRU):
             raw[layer.name] = ws
-    inputs = g.rand_inputs(model, rng)
+    inputs = rand_inputs(model, rng)
 
     # Expected outputs: a GRU(reset_after=True, tanh/sigmoid) twin loads the saved h5; tf_keras'
     # legacy h5 loader converts the CuDNN weights (_convert_rnn_weights).
-    twin = cudnn_gru_arch(g, lambda units, **kw: g.L.GRU(units, reset_after=True, activation="tanh",
-                                                          recurrent_activation="sigmoid", **kw))
+    twin = cudnn_gru_arch(lambda units, **kw: L.GRU(units, reset_after=True, activation="tanh",
+                                                     recurrent_activation="sigmoid", **kw))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.h5")
         model.save(path, include_optimizer=False, save_format="h5")
@@ -125,12 +124,11 @@ def build_cudnn_gru(g, seed):
             for gw, e in zip(got, model.get_layer(layer.name).get_weights()):
                 np.testing.assert_array_equal(gw, e)
     expected = twin.predict(inputs, verbose=0)
-    return g.Built(model, inputs, expected=[np.asarray(expected)], reload_predict=False)
+    return Built(model, inputs, expected=[np.asarray(expected)], reload_predict=False)
 
 
-def build_bidirectional_merge(g, seed):
-    L = g.L
-    x = g.keras.Input((6, 3), name="x")
+def build_bidirectional_merge(seed):
+    x = keras.Input((6, 3), name="x")
     fwd_none, bwd_none = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode=None, name="bi_none")(x)
     outs = [
         L.Bidirectional(L.LSTM(4, return_sequences=True), merge_mode="concat", name="bi_concat")(x),
@@ -140,12 +138,11 @@ def build_bidirectional_merge(g, seed):
         L.Bidirectional(L.GRU(3, reset_after=False), merge_mode="concat", name="bi_gru_before_last")(x),
         fwd_none, bwd_none,
     ]
-    return g.simple_case(g.branches(x, outs, "bidirectional_merge"), seed)
+    return simple_case(branches(x, outs, "bidirectional_merge"), seed)
 
 
-def build_bidirectional_state(g, seed):
-    L = g.L
-    x = g.keras.Input((5, 3), name="x")
+def build_bidirectional_state(seed):
+    x = keras.Input((5, 3), name="x")
     lstm_out = L.Bidirectional(L.LSTM(4, return_state=True), name="bi_lstm_state")(x)
     gru_out = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True), merge_mode="sum",
                               name="bi_gru_seq_state")(x)
@@ -153,15 +150,14 @@ def build_bidirectional_state(g, seed):
     back = L.LSTM(3, go_backwards=True, return_sequences=True)
     custom = L.Bidirectional(L.LSTM(3, return_sequences=True), backward_layer=back, name="bi_backward_layer")(x)
     outs = list(lstm_out) + list(gru_out) + list(none_out) + [custom]
-    return g.simple_case(g.branches(x, outs, "bidirectional_state"), seed)
+    return simple_case(branches(x, outs, "bidirectional_state"), seed)
 
 
-def build_rnn_initial_state(g, seed):
-    L = g.L
-    x = g.keras.Input((6, 3), name="x")
-    h0 = g.keras.Input((4,), name="h0")
-    c0 = g.keras.Input((4,), name="c0")
-    g0 = g.keras.Input((5,), name="g0")
+def build_rnn_initial_state(seed):
+    x = keras.Input((6, 3), name="x")
+    h0 = keras.Input((4,), name="h0")
+    c0 = keras.Input((4,), name="c0")
+    g0 = keras.Input((5,), name="g0")
     outs = [
         L.LSTM(4, return_sequences=True, name="lstm_init")(x, initial_state=[h0, c0]),
         L.GRU(5, name="gru_init")(x, initial_state=g0),
@@ -169,12 +165,11 @@ def build_rnn_initial_state(g, seed):
         L.SimpleRNN(4, return_sequences=True, name="rnn_init")(x, initial_state=h0),
         L.Bidirectional(L.LSTM(4), name="bi_init")(x, initial_state=[h0, c0, c0, h0]),
     ]
-    return g.simple_case(g.branches([x, h0, c0, g0], outs, "rnn_initial_state"), seed)
+    return simple_case(branches([x, h0, c0, g0], outs, "rnn_initial_state"), seed)
 
 
-def build_masking_rnn(g, seed):
-    L = g.L
-    x = g.keras.Input((7, 3), name="x")
+def build_masking_rnn(seed):
+    x = keras.Input((7, 3), name="x")
     m = L.Masking(mask_value=0.0, name="mask")(x)
     gru_last, gru_h = L.GRU(4, return_state=True, name="gru_last_state")(m)
     outs = [
@@ -192,14 +187,13 @@ def build_masking_rnn(g, seed):
         # Stacked: the second LSTM sees the first one's sequence and the same mask.
         L.LSTM(3, name="lstm_stacked")(L.LSTM(4, return_sequences=True, name="lstm_stack_in")(m)),
     ]
-    built = g.simple_case(g.branches(x, outs, "masking_rnn"), seed)
+    built = simple_case(branches(x, outs, "masking_rnn"), seed)
     zero_steps(built.inputs)
     return built
 
 
-def build_masking_bidirectional(g, seed):
-    L = g.L
-    x = g.keras.Input((7, 3), name="x")
+def build_masking_bidirectional(seed):
+    x = keras.Input((7, 3), name="x")
     m = L.Masking(mask_value=0.0, name="mask")(x)
     outs = [
         L.Bidirectional(L.LSTM(4, return_sequences=True), name="bi_lstm_seq")(m),
@@ -208,31 +202,29 @@ def build_masking_bidirectional(g, seed):
         L.Bidirectional(L.GRU(3), merge_mode="mul", name="bi_gru_last_mul")(m),
         L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode="ave", name="bi_rnn_seq_ave")(m),
     ]
-    built = g.simple_case(g.branches(x, outs, "masking_bidirectional"), seed)
+    built = simple_case(branches(x, outs, "masking_bidirectional"), seed)
     zero_steps(built.inputs)
     return built
 
 
-def build_masking_initial_state(g, seed):
+def build_masking_initial_state(seed):
     # A masked first step meets a non-zero initial state: tf.keras outputs zeros there (not h0).
-    L = g.L
-    x = g.keras.Input((7, 3), name="x")
-    h0 = g.keras.Input((4,), name="h0")
-    c0 = g.keras.Input((4,), name="c0")
+    x = keras.Input((7, 3), name="x")
+    h0 = keras.Input((4,), name="h0")
+    c0 = keras.Input((4,), name="c0")
     m = L.Masking(mask_value=0.0, name="mask")(x)
     outs = [
         L.LSTM(4, return_sequences=True, name="lstm_init_seq")(m, initial_state=[h0, c0]),
         L.GRU(4, return_sequences=True, return_state=True, name="gru_init_seq")(m, initial_state=[h0])[0],
         L.SimpleRNN(4, name="rnn_init_last")(m, initial_state=[h0]),
     ]
-    built = g.simple_case(g.branches([x, h0, c0], outs, "masking_initial_state"), seed)
+    built = simple_case(branches([x, h0, c0], outs, "masking_initial_state"), seed)
     zero_steps(built.inputs[:1])
     return built
 
 
-def build_masking_td_lstm(g, seed):
-    L = g.L
-    model = g.keras.Sequential([
+def build_masking_td_lstm(seed):
+    model = keras.Sequential([
         L.Masking(mask_value=0.0, input_shape=(7, 3), name="mask"),
         L.TimeDistributed(L.Dense(5, activation="tanh"), name="td_dense"),
         L.LSTM(4, return_sequences=True, name="lstm_seq"),
@@ -240,24 +232,23 @@ def build_masking_td_lstm(g, seed):
         L.LSTM(3, name="lstm_last"),
         L.Dense(2, name="out"),
     ])
-    built = g.simple_case(model, seed)
+    built = simple_case(model, seed)
     zero_steps(built.inputs)
     return built
 
 
-def build_masking_td_rnn(g, seed):
+def build_masking_td_rnn(seed):
     """Masking on a rank-4 input gives a (batch, time, steps) mask: TimeDistributed hands each time
     slice's (batch*time, steps) part to the wrapped RNN, and gives on the RNN's own mask (sequences)
     or any() of the input mask (last output)."""
-    L = g.L
-    x = g.keras.Input((3, 5, 2), name="windows")
+    x = keras.Input((3, 5, 2), name="windows")
     masked = L.Masking(mask_value=0.0, name="mask")(x)
     seq = L.TimeDistributed(L.LSTM(4, return_sequences=True), name="td_lstm_seq")(masked)
     last = L.TimeDistributed(L.LSTM(4), name="td_lstm_last")(masked)
     outer = L.LSTM(3, name="outer_lstm")(last)
     gru = L.TimeDistributed(L.GRU(2), name="td_gru_last")(masked)
     pooled = L.TimeDistributed(L.GlobalAveragePooling1D(), name="td_masked_mean")(L.TimeDistributed(L.Dense(3), name="td_td_dense")(seq))
-    built = g.simple_case(g.branches(x, [seq, outer, gru, pooled], "masking_td_rnn"), seed)
+    built = simple_case(branches(x, [seq, outer, gru, pooled], "masking_td_rnn"), seed)
     w = built.inputs[0]
     w[0, 0, 1] = w[0, 0, 4] = 0.0  # masked steps inside a slice
     w[0, 2, :] = 0.0                # a slice masked entirely (its time step is masked for outer_lstm)
@@ -265,10 +256,9 @@ def build_masking_td_rnn(g, seed):
     return built
 
 
-def build_rnn_cells(g, seed):
+def build_rnn_cells(seed):
     """Keras' generic RNN layer around LSTMCell, GRUCell and SimpleRNNCell, masked and in Bidirectional."""
-    L = g.L
-    x = g.keras.Input((6, 3), name="x")
+    x = keras.Input((6, 3), name="x")
     seq = L.RNN(L.LSTMCell(4), return_sequences=True, name="rnn_lstm_seq")(x)
     outs = [
         seq,
@@ -279,40 +269,38 @@ def build_rnn_cells(g, seed):
             L.Masking(mask_value=0.0, name="masking")(x)),
         L.Bidirectional(L.RNN(L.LSTMCell(2), return_sequences=True), merge_mode="sum", name="bi_rnn_lstm")(x),
     ]
-    built = g.simple_case(g.branches(x, outs, "rnn_cells"), seed)
+    built = simple_case(branches(x, outs, "rnn_cells"), seed)
     built.inputs[0][0, 2] = 0.0
     built.inputs[0][1, 5] = 0.0
     return built
 
 
-def build_stateful_stream(g, seed):
+def build_stateful_stream(seed):
     """Stateful LSTM/GRU/SimpleRNN with batch shape (2, None, 3), predicted on a whole sequence and,
     from reset states, on three consecutive chunks of it (Keras carries the states between calls)."""
-    L = g.L
-    x = g.keras.Input(batch_shape=(2, None, 3), name="x")
+    x = keras.Input(batch_shape=(2, None, 3), name="x")
     masked = L.Masking(mask_value=0.0, name="masking")(x)
     seq = L.LSTM(5, return_sequences=True, stateful=True, name="lstm_seq")(masked)
     gru = L.GRU(4, return_sequences=True, stateful=True, name="gru_seq")(seq)
     per_step = L.TimeDistributed(L.Dense(2), name="td_dense")(gru)
     head = L.Dense(1, name="head")(L.SimpleRNN(3, stateful=True, name="rnn_last")(seq))
-    model = g.branches(x, [per_step, head], "stateful_stream")
+    model = branches(x, [per_step, head], "stateful_stream")
     rng = np.random.default_rng(seed)
     train = rng.uniform(-1, 1, size=(8, 7, 3)).astype(np.float32)
-    g.fit_random(model, rng, x=[train], y=[rng.uniform(-1, 1, size=(8, 7, 2)).astype(np.float32),
+    fit_random(model, rng, x=[train], y=[rng.uniform(-1, 1, size=(8, 7, 2)).astype(np.float32),
                                             rng.uniform(-1, 1, size=(8, 1)).astype(np.float32)], batch_size=2)
     full = rng.uniform(-1, 1, size=(2, 9, 3)).astype(np.float32)
     full[0, 2] = 0.0      # masked inside the first chunk
     full[0, 4] = 0.0      # masked at the start of the second chunk
     full[1, 5:7] = 0.0    # masked across the second and third chunks
-    return g.Built(model, [full], chunks=[[full[:, :4]], [full[:, 4:6]], [full[:, 6:]]])
+    return Built(model, [full], chunks=[[full[:, :4]], [full[:, 4:6]], [full[:, 6:]]])
 
 
-def build_long_and_large(g, seed):
+def build_long_and_large(seed):
     """Edge inputs: 400-step sequences (rounding drift over a long recurrence) with values in [-6, 6]
     (saturated gates), through LSTM / GRU / SimpleRNN, and dense heads on inputs up to ±1e4."""
-    L = g.L
-    x = g.keras.Input((400, 3), name="long")
-    wide = g.keras.Input((5,), name="wide")
+    x = keras.Input((400, 3), name="long")
+    wide = keras.Input((5,), name="wide")
     outs = [
         L.LSTM(8, return_sequences=True, name="lstm_long_seq")(x),
         L.GRU(6, name="gru_long")(x),
@@ -321,17 +309,16 @@ def build_long_and_large(g, seed):
         L.Dense(4, activation="tanh", name="dense_tanh_large")(wide),
         L.Dense(4, activation="softmax", name="dense_softmax_large")(wide),
     ]
-    model = g.branches([x, wide], outs, "long_and_large")
+    model = branches([x, wide], outs, "long_and_large")
     rng = np.random.default_rng(seed)
-    g.fit_random(model, rng, n=16, epochs=1)
+    fit_random(model, rng, n=16, epochs=1)
     long = rng.uniform(-6, 6, size=(2, 400, 3)).astype(np.float32)
     large = (rng.uniform(-1, 1, size=(2, 5)) * np.array([1e4, 1e3, 100, 10, 1])).astype(np.float32)
-    return g.Built(model, [long, large])
+    return Built(model, [long, large])
 
 
-def build_conv_lstm2d(g, seed):
-    L = g.L
-    x = g.keras.Input((4, 6, 5, 2), name="x")
+def build_conv_lstm2d(seed):
+    x = keras.Input((4, 6, 5, 2), name="x")
     outs = [
         L.ConvLSTM2D(3, (3, 3), padding="same", return_sequences=True, name="same_seq")(x),
         L.ConvLSTM2D(3, (3, 3), padding="valid", name="valid_last")(x),
@@ -341,12 +328,11 @@ def build_conv_lstm2d(g, seed):
         L.ConvLSTM2D(2, (1, 1), activation="relu", recurrent_activation="sigmoid", use_bias=False,
                      name="k11_relu_nobias")(x),
     ]
-    return g.simple_case(g.branches(x, outs, "conv_lstm2d"), seed)
+    return simple_case(branches(x, outs, "conv_lstm2d"), seed)
 
 
-def build_conv_lstm1d(g, seed):
-    L = g.L
-    x = g.keras.Input((5, 8, 3), name="x")
+def build_conv_lstm1d(seed):
+    x = keras.Input((5, 8, 3), name="x")
     outs = [
         L.ConvLSTM1D(4, 3, padding="same", return_sequences=True, name="same_seq")(x),
         L.ConvLSTM1D(4, 3, padding="valid", name="valid_last")(x),
@@ -354,129 +340,117 @@ def build_conv_lstm1d(g, seed):
     ]
     seq, h, c = L.ConvLSTM1D(2, 3, return_state=True, name="state")(x)
     outs += [seq, h, c]
-    return g.simple_case(g.branches(x, outs, "conv_lstm1d"), seed)
+    return simple_case(branches(x, outs, "conv_lstm1d"), seed)
 
 
-def cases(g):
+def cases():
     return [
-        g.Case("gru_reset_after", lambda seed: build_gru_reset_after(g, seed), {"seed": 1001},
-               "GRU reset_after=True (bias (2,3u)): return_sequences True/False, use_bias=False, relu + hard_sigmoid.",
-               ["Functional", "GRU.reset_after=True", "GRU.return_sequences=True", "GRU.return_sequences=False",
-                "GRU.use_bias=False", "GRU.activation=relu", "GRU.recurrent_activation=hard_sigmoid"],
-               deps=[build_gru_reset_after]),
-        g.Case("gru_reset_before", lambda seed: build_gru_reset_before(g, seed), {"seed": 1002},
-               "GRU reset_after=False (bias (3u,), reset gate applied before U_h): return_sequences True/False, "
-               "use_bias=False, sigmoid + tanh.",
-               ["Functional", "GRU.reset_after=False", "GRU.return_sequences=True", "GRU.return_sequences=False",
-                "GRU.use_bias=False", "GRU.activation=sigmoid", "GRU.recurrent_activation=tanh"],
-               deps=[build_gru_reset_before]),
-        g.Case("gru_backwards_state", lambda seed: build_gru_backwards_state(g, seed), {"seed": 1003},
-               "GRU go_backwards=True with return_state, both reset_after modes, sequences in processing order.",
-               ["Functional", "GRU.go_backwards=True", "GRU.return_state=True", "GRU.reset_after=True",
-                "GRU.reset_after=False"],
-               deps=[build_gru_backwards_state]),
-        g.Case("simple_rnn", lambda seed: build_simple_rnn(g, seed), {"seed": 1004},
-               "SimpleRNN: return_sequences, return_state, go_backwards (seq and last), relu without bias.",
-               ["Functional", "SimpleRNN.return_sequences=True", "SimpleRNN.return_state=True",
-                "SimpleRNN.go_backwards=True", "SimpleRNN.use_bias=False", "SimpleRNN.activation=relu"],
-               deps=[build_simple_rnn]),
-        g.Case("cudnn_gru", lambda seed: build_cudnn_gru(g, seed), {"seed": 1005},
-               "Conv1D -> CuDNNGRU(seq) -> CuDNNGRU -> Dense, built and saved on CPU without running it, weights "
-               "seeded normal. Expected outputs from a GRU(reset_after=True, tanh, sigmoid) twin that loaded this "
-               "model.h5 through tf_keras' legacy h5 loader (which converts CuDNN weights, bias 6u -> (2,3u)); the "
-               "conversion was checked against KERAS_FORMATS.md 3.8. summary.json describes the CuDNN model.",
-               ["Sequential", "CuDNNGRU.return_sequences=True", "CuDNNGRU.return_sequences=False",
-                "CuDNNGRU.weights=cudnn_layout", "Conv1D.activation=relu"],
-               deps=[build_cudnn_gru, cudnn_gru_arch, cudnn_to_gru_reference]),
-        g.Case("bidirectional_merge", lambda seed: build_bidirectional_merge(g, seed), {"seed": 1006},
-               "Bidirectional merge modes concat (LSTM), sum (GRU), mul (SimpleRNN), ave (LSTM last), None "
-               "(two outputs), and concat over GRU(reset_after=False) without sequences.",
-               ["Functional", "Bidirectional.merge_mode=concat", "Bidirectional.merge_mode=sum",
-                "Bidirectional.merge_mode=mul", "Bidirectional.merge_mode=ave", "Bidirectional.merge_mode=None",
-                "Bidirectional.layer=LSTM", "Bidirectional.layer=GRU", "Bidirectional.layer=SimpleRNN",
-                "Bidirectional.return_sequences=True", "Bidirectional.return_sequences=False"],
-               deps=[build_bidirectional_merge]),
-        g.Case("bidirectional_state", lambda seed: build_bidirectional_state(g, seed), {"seed": 1007},
-               "Bidirectional return_state: LSTM [merged, h_f, c_f, h_b, c_b], GRU with sequences (sum), "
-               "SimpleRNN merge None [y, y_rev, h_f, h_b]; and an explicit backward_layer.",
-               ["Functional", "Bidirectional.return_state=True", "Bidirectional.merge_mode=None",
-                "Bidirectional.backward_layer", "summary.output_shape=list"],
-               deps=[build_bidirectional_state]),
-        g.Case("rnn_initial_state", lambda seed: build_rnn_initial_state(g, seed), {"seed": 1008},
-               "initial_state given by Input layers: LSTM [h0, c0], GRU (both reset_after modes, one with "
-               "go_backwards), SimpleRNN, Bidirectional(LSTM) with four states split half/half.",
-               ["Functional", "LSTM.initial_state", "GRU.initial_state", "SimpleRNN.initial_state",
-                "Bidirectional.initial_state", "GRU.go_backwards=True"],
-               deps=[build_rnn_initial_state]),
-        g.Case("masking_rnn", lambda seed: build_masking_rnn(g, seed), {"seed": 1009},
-               "Masking(0) -> LSTM/GRU/SimpleRNN, return_sequences True and False, go_backwards, return_state, "
-               "zero_output_for_mask, stacked LSTMs. Inputs have exact-zero steps per sample: sample 0 steps "
-               "0,1,4,6 (leading, middle, trailing), sample 1 steps 2,3,5,6.",
-               ["Functional", "Masking.mask_value=0", "LSTM.mask", "GRU.mask", "SimpleRNN.mask",
-                "mask.leading", "mask.middle", "mask.trailing", "LSTM.go_backwards=True", "GRU.return_state=True",
-                "LSTM.zero_output_for_mask=True", "GRU.reset_after=False"],
-               deps=[build_masking_rnn, zero_steps]),
-        g.Case("masking_bidirectional", lambda seed: build_masking_bidirectional(g, seed), {"seed": 1010},
-               "Masking(0) -> Bidirectional LSTM/GRU/SimpleRNN, return_sequences True (masked steps zero) and "
-               "False; merge concat, sum, mul, ave. Same masked steps as masking_rnn.",
-               ["Functional", "Masking.mask_value=0", "Bidirectional.mask", "Bidirectional.return_sequences=True",
-                "Bidirectional.return_sequences=False", "Bidirectional.merge_mode=sum",
-                "Bidirectional.merge_mode=mul", "Bidirectional.merge_mode=ave"],
-               deps=[build_masking_bidirectional, zero_steps]),
-        g.Case("masking_initial_state", lambda seed: build_masking_initial_state(g, seed), {"seed": 1011},
-               "Masking(0) with non-zero initial states: a masked first step outputs zeros (tf.keras), states "
-               "carry h0/c0 until the first valid step.",
-               ["Functional", "Masking.mask_value=0", "LSTM.initial_state", "GRU.initial_state",
-                "SimpleRNN.initial_state", "LSTM.mask", "GRU.mask", "SimpleRNN.mask", "mask.leading"],
-               deps=[build_masking_initial_state, zero_steps]),
-        g.Case("masking_td_lstm", lambda seed: build_masking_td_lstm(g, seed), {"seed": 1012},
-               "Sequential Masking(0) -> TimeDistributed(Dense) -> LSTM(seq) -> Dropout -> LSTM -> Dense: the mask "
-               "passes through TimeDistributed and Dropout.",
-               ["Sequential", "Masking.mask_value=0", "TimeDistributed.mask", "Dropout.mask", "LSTM.mask"],
-               deps=[build_masking_td_lstm, zero_steps]),
-        g.Case("masking_td_rnn", lambda seed: build_masking_td_rnn(g, seed), {"seed": 1016},
-               "Masking(0) on (None,3,5,2) windows: TimeDistributed(LSTM seq / LSTM last / GRU last) get each slice's "
-               "(batch*time, 5) mask; the last-output wrappers give any() of it as a (batch, time) mask to an outer LSTM; "
-               "TimeDistributed(Dense) and TimeDistributed(GlobalAveragePooling1D) on the masked sequence output (NaN, 0/0, "
-               "for the entirely masked slice, as in Keras).",
-               ["Functional", "Masking.input_rank=4", "TimeDistributed.mask=per_step", "TimeDistributed.layer=LSTM",
-                "TimeDistributed.layer=GRU", "TimeDistributed.layer=GlobalAveragePooling1D", "LSTM.mask", "GRU.mask",
-                "mask.slice_all_masked"],
-               deps=[build_masking_td_rnn], allow_nonfinite=True),
-        g.Case("rnn_cells", lambda seed: build_rnn_cells(g, seed), {"seed": 1017},
-               "RNN(LSTMCell) returning sequences, RNN(GRUCell reset_after=False) going backwards, RNN(GRUCell) "
-               "returning its state, RNN(SimpleRNNCell relu), Masking -> RNN(LSTMCell hard_sigmoid, no bias), "
-               "Bidirectional(RNN(LSTMCell)) summed.",
-               ["Functional", "RNN.cell=LSTMCell", "RNN.cell=GRUCell", "RNN.cell=SimpleRNNCell", "RNN.go_backwards=True",
-                "RNN.return_state=True", "RNN.mask", "Bidirectional.layer=RNN", "GRUCell.reset_after=False"],
-               deps=[build_rnn_cells]),
-        g.Case("stateful_stream", lambda seed: build_stateful_stream(g, seed), {"seed": 1018},
-               "Stateful LSTM(seq) -> GRU(seq) -> TimeDistributed(Dense) and -> SimpleRNN -> Dense, batch shape "
-               "(2, None, 3), after Masking: the whole 9-step sequence, and chunks of 4, 2 and 3 steps predicted in "
-               "turn from reset states (states carried between calls; masked steps at chunk starts output zeros).",
-               ["Functional", "LSTM.stateful=True", "GRU.stateful=True", "SimpleRNN.stateful=True",
-                "InputLayer.batch_size=2", "InputLayer.time=None", "stream.chunks", "mask.chunk_start"],
-               deps=[build_stateful_stream]),
-        g.Case("long_and_large", lambda seed: build_long_and_large(g, seed), {"seed": 1019},
-               "Edge inputs: 400-step sequences with values in [-6, 6] through LSTM (sequence), GRU and SimpleRNN "
-               "(drift over long recurrences, saturated gates), and Dense heads with sigmoid / tanh / softmax on inputs "
-               "up to ±1e4.",
-               ["Functional", "LSTM.steps=400", "GRU.steps=400", "SimpleRNN.steps=400", "inputs=large_magnitude",
-                "Dense.activation=sigmoid", "Dense.activation=tanh", "Dense.activation=softmax"],
-               deps=[build_long_and_large]),
-        g.Case("conv_lstm2d", lambda seed: build_conv_lstm2d(g, seed), {"seed": 1013},
-               "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
-               "dilation (2,1) with go_backwards, 1x1 relu without bias.",
-               ["Functional", "ConvLSTM2D.padding=same", "ConvLSTM2D.padding=valid",
-                "ConvLSTM2D.return_sequences=True", "ConvLSTM2D.return_sequences=False", "ConvLSTM2D.strides=(2,2)",
-                "ConvLSTM2D.dilation_rate=(2,1)", "ConvLSTM2D.go_backwards=True", "ConvLSTM2D.use_bias=False",
-                "ConvLSTM2D.recurrent_activation=hard_sigmoid", "ConvLSTM2D.recurrent_activation=sigmoid"],
-               deps=[build_conv_lstm2d]),
-        g.Case("conv_lstm1d", lambda seed: build_conv_lstm1d(g, seed), {"seed": 1014},
-               "ConvLSTM1D on (None,5,8,3): padding same/valid, return_sequences True/False, strides 2 with "
-               "go_backwards, return_state.",
-               ["Functional", "ConvLSTM1D.padding=same", "ConvLSTM1D.padding=valid",
-                "ConvLSTM1D.return_sequences=True", "ConvLSTM1D.return_sequences=False", "ConvLSTM1D.strides=2",
-                "ConvLSTM1D.go_backwards=True", "ConvLSTM1D.return_state=True"],
-               deps=[build_conv_lstm1d]),
+        Case("gru_reset_after", build_gru_reset_after, {"seed": 1001},
+             "GRU reset_after=True (bias (2,3u)): return_sequences True/False, use_bias=False, relu + hard_sigmoid.",
+             ["Functional", "GRU.reset_after=True", "GRU.return_sequences=True", "GRU.return_sequences=False",
+              "GRU.use_bias=False", "GRU.activation=relu", "GRU.recurrent_activation=hard_sigmoid"]),
+        Case("gru_reset_before", build_gru_reset_before, {"seed": 1002},
+             "GRU reset_after=False (bias (3u,), reset gate applied before U_h): return_sequences True/False, "
+             "use_bias=False, sigmoid + tanh.",
+             ["Functional", "GRU.reset_after=False", "GRU.return_sequences=True", "GRU.return_sequences=False",
+              "GRU.use_bias=False", "GRU.activation=sigmoid", "GRU.recurrent_activation=tanh"]),
+        Case("gru_backwards_state", build_gru_backwards_state, {"seed": 1003},
+             "GRU go_backwards=True with return_state, both reset_after modes, sequences in processing order.",
+             ["Functional", "GRU.go_backwards=True", "GRU.return_state=True", "GRU.reset_after=True",
+              "GRU.reset_after=False"]),
+        Case("simple_rnn", build_simple_rnn, {"seed": 1004},
+             "SimpleRNN: return_sequences, return_state, go_backwards (seq and last), relu without bias.",
+             ["Functional", "SimpleRNN.return_sequences=True", "SimpleRNN.return_state=True",
+              "SimpleRNN.go_backwards=True", "SimpleRNN.use_bias=False", "SimpleRNN.activation=relu"]),
+        Case("cudnn_gru", build_cudnn_gru, {"seed": 1005},
+             "Conv1D -> CuDNNGRU(seq) -> CuDNNGRU -> Dense, built and saved on CPU without running it, weights "
+             "seeded normal. Expected outputs from a GRU(reset_after=True, tanh, sigmoid) twin that loaded this "
+             "model.h5 through tf_keras' legacy h5 loader (which converts CuDNN weights, bias 6u -> (2,3u)); the "
+             "conversion was checked against KERAS_FORMATS.md 3.8. summary.json describes the CuDNN model.",
+             ["Sequential", "CuDNNGRU.return_sequences=True", "CuDNNGRU.return_sequences=False",
+              "CuDNNGRU.weights=cudnn_layout", "Conv1D.activation=relu"],
+             deps=[cudnn_gru_arch, cudnn_to_gru_reference]),
+        Case("bidirectional_merge", build_bidirectional_merge, {"seed": 1006},
+             "Bidirectional merge modes concat (LSTM), sum (GRU), mul (SimpleRNN), ave (LSTM last), None "
+             "(two outputs), and concat over GRU(reset_after=False) without sequences.",
+             ["Functional", "Bidirectional.merge_mode=concat", "Bidirectional.merge_mode=sum",
+              "Bidirectional.merge_mode=mul", "Bidirectional.merge_mode=ave", "Bidirectional.merge_mode=None",
+              "Bidirectional.layer=LSTM", "Bidirectional.layer=GRU", "Bidirectional.layer=SimpleRNN",
+              "Bidirectional.return_sequences=True", "Bidirectional.return_sequences=False"]),
+        Case("bidirectional_state", build_bidirectional_state, {"seed": 1007},
+             "Bidirectional return_state: LSTM [merged, h_f, c_f, h_b, c_b], GRU with sequences (sum), "
+             "SimpleRNN merge None [y, y_rev, h_f, h_b]; and an explicit backward_layer.",
+             ["Functional", "Bidirectional.return_state=True", "Bidirectional.merge_mode=None",
+              "Bidirectional.backward_layer", "summary.output_shape=list"]),
+        Case("rnn_initial_state", build_rnn_initial_state, {"seed": 1008},
+             "initial_state given by Input layers: LSTM [h0, c0], GRU (both reset_after modes, one with "
+             "go_backwards), SimpleRNN, Bidirectional(LSTM) with four states split half/half.",
+             ["Functional", "LSTM.initial_state", "GRU.initial_state", "SimpleRNN.initial_state",
+              "Bidirectional.initial_state", "GRU.go_backwards=True"]),
+        Case("masking_rnn", build_masking_rnn, {"seed": 1009},
+             "Masking(0) -> LSTM/GRU/SimpleRNN, return_sequences True and False, go_backwards, return_state, "
+             "zero_output_for_mask, stacked LSTMs. Inputs have exact-zero steps per sample: sample 0 steps "
+             "0,1,4,6 (leading, middle, trailing), sample 1 steps 2,3,5,6.",
+             ["Functional", "Masking.mask_value=0", "LSTM.mask", "GRU.mask", "SimpleRNN.mask",
+              "mask.leading", "mask.middle", "mask.trailing", "LSTM.go_backwards=True", "GRU.return_state=True",
+              "LSTM.zero_output_for_mask=True", "GRU.reset_after=False"],
+             deps=[zero_steps]),
+        Case("masking_bidirectional", build_masking_bidirectional, {"seed": 1010},
+             "Masking(0) -> Bidirectional LSTM/GRU/SimpleRNN, return_sequences True (masked steps zero) and "
+             "False; merge concat, sum, mul, ave. Same masked steps as masking_rnn.",
+             ["Functional", "Masking.mask_value=0", "Bidirectional.mask", "Bidirectional.return_sequences=True",
+              "Bidirectional.return_sequences=False", "Bidirectional.merge_mode=sum",
+              "Bidirectional.merge_mode=mul", "Bidirectional.merge_mode=ave"],
+             deps=[zero_steps]),
+        Case("masking_initial_state", build_masking_initial_state, {"seed": 1011},
+             "Masking(0) with non-zero initial states: a masked first step outputs zeros (tf.keras), states "
+             "carry h0/c0 until the first valid step.",
+             ["Functional", "Masking.mask_value=0", "LSTM.initial_state", "GRU.initial_state",
+              "SimpleRNN.initial_state", "LSTM.mask", "GRU.mask", "SimpleRNN.mask", "mask.leading"],
+             deps=[zero_steps]),
+        Case("masking_td_lstm", build_masking_td_lstm, {"seed": 1012},
+             "Sequential Masking(0) -> TimeDistributed(Dense) -> LSTM(seq) -> Dropout -> LSTM -> Dense: the mask "
+             "passes through TimeDistributed and Dropout.",
+             ["Sequential", "Masking.mask_value=0", "TimeDistributed.mask", "Dropout.mask", "LSTM.mask"],
+             deps=[zero_steps]),
+        Case("masking_td_rnn", build_masking_td_rnn, {"seed": 1016},
+             "Masking(0) on (None,3,5,2) windows: TimeDistributed(LSTM seq / LSTM last / GRU last) get each slice's "
+             "(batch*time, 5) mask; the last-output wrappers give any() of it as a (batch, time) mask to an outer LSTM; "
+             "TimeDistributed(Dense) and TimeDistributed(GlobalAveragePooling1D) on the masked sequence output (NaN, 0/0, "
+             "for the entirely masked slice, as in Keras).",
+             ["Functional", "Masking.input_rank=4", "TimeDistributed.mask=per_step", "TimeDistributed.layer=LSTM",
+              "TimeDistributed.layer=GRU", "TimeDistributed.layer=GlobalAveragePooling1D", "LSTM.mask", "GRU.mask",
+              "mask.slice_all_masked"],
+             allow_nonfinite=True),
+        Case("rnn_cells", build_rnn_cells, {"seed": 1017},
+             "RNN(LSTMCell) returning sequences, RNN(GRUCell reset_after=False) going backwards, RNN(GRUCell) "
+             "returning its state, RNN(SimpleRNNCell relu), Masking -> RNN(LSTMCell hard_sigmoid, no bias), "
+             "Bidirectional(RNN(LSTMCell)) summed.",
+             ["Functional", "RNN.cell=LSTMCell", "RNN.cell=GRUCell", "RNN.cell=SimpleRNNCell", "RNN.go_backwards=True",
+              "RNN.return_state=True", "RNN.mask", "Bidirectional.layer=RNN", "GRUCell.reset_after=False"]),
+        Case("stateful_stream", build_stateful_stream, {"seed": 1018},
+             "Stateful LSTM(seq) -> GRU(seq) -> TimeDistributed(Dense) and -> SimpleRNN -> Dense, batch shape "
+             "(2, None, 3), after Masking: the whole 9-step sequence, and chunks of 4, 2 and 3 steps predicted in "
+             "turn from reset states (states carried between calls; masked steps at chunk starts output zeros).",
+             ["Functional", "LSTM.stateful=True", "GRU.stateful=True", "SimpleRNN.stateful=True",
+              "InputLayer.batch_size=2", "InputLayer.time=None", "stream.chunks", "mask.chunk_start"]),
+        Case("long_and_large", build_long_and_large, {"seed": 1019},
+             "Edge inputs: 400-step sequences with values in [-6, 6] through LSTM (sequence), GRU and SimpleRNN "
+             "(drift over long recurrences, saturated gates), and Dense heads with sigmoid / tanh / softmax on inputs "
+             "up to ±1e4.",
+             ["Functional", "LSTM.steps=400", "GRU.steps=400", "SimpleRNN.steps=400", "inputs=large_magnitude",
+              "Dense.activation=sigmoid", "Dense.activation=tanh", "Dense.activation=softmax"]),
+        Case("conv_lstm2d", build_conv_lstm2d, {"seed": 1013},
+             "ConvLSTM2D on (None,4,6,5,2): padding same/valid, return_sequences True/False, strides 2, "
+             "dilation (2,1) with go_backwards, 1x1 relu without bias.",
+             ["Functional", "ConvLSTM2D.padding=same", "ConvLSTM2D.padding=valid",
+              "ConvLSTM2D.return_sequences=True", "ConvLSTM2D.return_sequences=False", "ConvLSTM2D.strides=(2,2)",
+              "ConvLSTM2D.dilation_rate=(2,1)", "ConvLSTM2D.go_backwards=True", "ConvLSTM2D.use_bias=False",
+              "ConvLSTM2D.recurrent_activation=hard_sigmoid", "ConvLSTM2D.recurrent_activation=sigmoid"]),
+        Case("conv_lstm1d", build_conv_lstm1d, {"seed": 1014},
+             "ConvLSTM1D on (None,5,8,3): padding same/valid, return_sequences True/False, strides 2 with "
+             "go_backwards, return_state.",
+             ["Functional", "ConvLSTM1D.padding=same", "ConvLSTM1D.padding=valid",
+              "ConvLSTM1D.return_sequences=True", "ConvLSTM1D.return_sequences=False", "ConvLSTM1D.strides=2",
+              "ConvLSTM1D.go_backwards=True", "ConvLSTM1D.return_state=True"]),
     ]
