@@ -15,7 +15,7 @@ public enum LayerRegistry {
         "MaxPooling3D": { try Pooling(config: $0) },
         "Activation": { try ActivationLayer(config: $0) },
         "Dropout": { try IdentityLayer(config: $0) },
-        "Flatten": { try Flatten(config: $0) },
+        "Flatten": { try Reshape(config: $0) },
         "Reshape": { try Reshape(config: $0) },
         "RepeatVector": { try RepeatVector(config: $0) },
         "LSTM": { try LSTM(config: $0) },
