@@ -45,7 +45,8 @@ package struct WindowAxis: Sendable, Equatable {
 
 /// The resolved geometry of a 2-D window over an NHWC input (1-D windows use height 1).
 package struct WindowPlan: Sendable {
-    package let batch: Int, height: Int, width: Int, channels: Int
+    package let batch: Int, height: Int, width: Int
+    package private(set) var channels: Int
     package let rows: WindowAxis, cols: WindowAxis
     package let outHeight: Int, outWidth: Int
     package let padTop: Int, padLeft: Int
@@ -69,4 +70,11 @@ package struct WindowPlan: Sendable {
 
     /// The number of output positions, batch included.
     package var outputPositions: Int { batch * outHeight * outWidth }
+
+    /// The same windows over an input of `channels` channels (one channel group, say).
+    package func with(channels: Int) -> WindowPlan {
+        var plan = self
+        plan.channels = channels
+        return plan
+    }
 }
