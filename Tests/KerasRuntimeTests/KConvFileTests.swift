@@ -89,7 +89,7 @@ struct KConvFileTests {
         #expect(!KConvFile.looksLikeSafeTensors(Array("{\"class_name\": 1}".utf8)))
     }
 
-    @Test("writing to a file and reading it back (memory-mapped)")
+    @Test("writing to a file and reading it back")
     func fileRoundTrip() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-\(UUID().uuidString).kconv")
         defer { try? FileManager.default.removeItem(at: url) }

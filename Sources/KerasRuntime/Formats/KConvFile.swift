@@ -34,10 +34,11 @@ import Foundation
 ///
 /// ## Reading
 ///
-/// The file is memory-mapped. Every length, offset, shape and dtype is checked before it is used:
+/// The file is read whole into memory, not memory-mapped: a mapped file truncated by another
+/// process would kill this one. Every length, offset, shape and dtype is checked before it is used:
 /// a damaged or hostile file gives a ``KerasError``, never a trap or an out-of-bounds read. Weights
-/// are copied once, from the mapping into the layers' `[Float]` storage; the mapping is released as
-/// soon as the model is built.
+/// are copied once, from the file's bytes into the layers' `[Float]` storage; the bytes are
+/// released as soon as the model is built, so the model does not depend on the file afterwards.
 public enum KConvFile {
     /// The value of the `format` metadata key.
     public static let formatName = "kconv"
@@ -130,39 +131,14 @@ public enum KConvFile {
         do { bytes = try encode(model, provenance: provenance, testVectors: testVectors) } catch {
             throw error.inFile(url.path)
         }
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw KerasError(.io, "cannot write: no such directory '\(directory)'", file: url.path)
-        }
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw KerasError(.io, "cannot write: is a directory", file: url.path)
-        }
-        do {
-            try Data(bytes).write(to: url, options: .atomic)
-        } catch {
-            throw KerasError(.io, "cannot write: \((error as NSError).localizedDescription)", file: url.path)
-        }
+        try FileBytes.write(bytes, to: url)
     }
 
     // MARK: Reading
 
-    /// Reads, checks and builds the model in the `.kconv` file at `url` (memory-mapped).
+    /// Reads, checks and builds the model in the `.kconv` file at `url`.
     public static func read(contentsOf url: URL) throws(KerasError) -> Contents {
-        let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw KerasError(.io, "no such file", file: path)
-        }
-        guard !isDirectory.boolValue else { throw KerasError(.io, "is a directory, not a .kconv file", file: path) }
-        let data: Data
-        do {
-            // Mapped, so loading reads each weight byte once, straight into the layers' arrays.
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw KerasError(.io, "cannot be read: \((error as NSError).localizedDescription)", file: path)
-        }
-        return try decode(data, name: path)
+        try decode(FileBytes.read(url, format: ".kconv"), name: url.path)
     }
 
     /// Decodes `.kconv` bytes; `name` is the file to name in errors.
@@ -236,7 +212,7 @@ public enum KConvFile {
                                     sourceName: meta["source_name"] ?? "", sourceSHA256: meta["source_sha256"] ?? "",
                                     weightsName: meta["source_weights_name"], weightsSHA256: meta["source_weights_sha256"])
 
-        // Weights: built straight from the mapping, each copied once.
+        // Weights: each copied once, from the file's bytes into its layer.
         let source = Weights(file: file)
         let model: Model
         do {

@@ -27,21 +27,7 @@ public enum Npy {
 
     /// Reads the tensor stored in the `.npy` file at `url`.
     public static func read(_ url: URL) throws(KerasError) -> Tensor {
-        let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw KerasError(.io, "no such file", file: path)
-        }
-        guard !isDirectory.boolValue else {
-            throw KerasError(.io, "is a directory, not a .npy file", file: path)
-        }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)  // Read, not mapped: a file shrinking under a map would trap.
-        } catch {
-            throw KerasError(.io, "cannot read: \(reason(error))", file: path)
-        }
-        return try read(data: data, name: path)
+        try read(data: FileBytes.read(url, format: ".npy"), name: url.path)
     }
 
     /// Decodes `.npy` bytes; `name` is the file to name in errors.
@@ -208,11 +194,6 @@ public enum Npy {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
-    private static func reason(_ error: any Error) -> String {
-        let text = (error as NSError).localizedDescription
-        return text.isEmpty ? "\(error)" : text
-    }
-
     // MARK: Writing
 
     /// The `.npy` bytes of `tensor`: version 1.0, `<f4`, C order, exactly as `np.save` writes them.
@@ -260,22 +241,9 @@ public enum Npy {
 
     /// Writes `tensor` to `url` as a `.npy` file (see ``encode(_:)``), replacing it atomically.
     public static func write(_ tensor: Tensor, to url: URL) throws(KerasError) {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw KerasError(.io, "cannot write: no such directory '\(directory)'", file: path)
-        }
         guard Tensor.elementCount(tensor.shape) == tensor.scalars.count else {
-            throw KerasError(.shape, "cannot write: shape \(tensor.shape) does not match \(tensor.scalars.count) elements", file: path)
+            throw KerasError(.shape, "cannot write: shape \(tensor.shape) does not match \(tensor.scalars.count) elements", file: url.path)
         }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw KerasError(.io, "cannot write: is a directory", file: path)
-        }
-        do {
-            try Data(encode(tensor)).write(to: url, options: .atomic)
-        } catch {
-            throw KerasError(.io, "cannot write: \(reason(error))", file: path)
-        }
+        try FileBytes.write(encode(tensor), to: url)
     }
 }
