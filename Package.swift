@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +24,11 @@ let package = Package(
         .target(name: "KerasRuntime", dependencies: ["CKernels"]),
         .target(
             name: "KerasImport",
-            dependencies: ["KerasRuntime", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "KerasRuntime", "CHDF5",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "kconv",
@@ -33,12 +38,23 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime"]),
-        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "KerasRuntime"]),
+        .testTarget(
+            name: "KerasImportTests",
+            dependencies: ["KerasImport", "KerasRuntime", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["KerasImport", "KerasRuntime"]
         ),
-        .testTarget(name: "KConvTests", dependencies: ["kconv", "KerasRuntime"]),
+        .testTarget(
+            name: "KConvTests",
+            dependencies: ["kconv", "KerasRuntime", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // An app's view: KerasRuntime next to swift-crypto, with no name clash between them.
+        .testTarget(
+            name: "AppEmbeddingTests",
+            dependencies: ["KerasRuntime", .product(name: "Crypto", package: "swift-crypto")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

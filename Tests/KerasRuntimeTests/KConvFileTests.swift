@@ -2,46 +2,6 @@ import Foundation
 import Testing
 @testable import KerasRuntime
 
-@Suite("SHA-256")
-struct SHA256Tests {
-    @Test("FIPS 180-2 / NIST test vectors")
-    func knownVectors() {
-        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex(Array("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8))
-                == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
-        #expect(SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
-                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-        #expect(SHA256.hex(Array("The quick brown fox jumps over the lazy dog".utf8))
-                == "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592")
-    }
-
-    @Test("feeding in pieces gives the same digest as at once, at every block boundary")
-    func pieces() {
-        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 300] {
-            let whole = SHA256.hex(data[0..<length])
-            for split in Set([0, 1, length / 2, max(length - 1, 0), length]) where split <= length {
-                var h = SHA256()
-                h.update(data[0..<split])
-                h.update(data[split..<length])
-                #expect(h.hexDigest() == whole, "length \(length) split \(split)")
-            }
-        }
-    }
-
-    @Test("a file's digest")
-    func file() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString).txt")
-        try Data("abc".utf8).write(to: url)
-        defer { try? FileManager.default.removeItem(at: url) }
-        #expect(try SHA256.hex(ofFile: url) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(throws: KerasError.self) { try SHA256.hex(ofFile: URL(fileURLWithPath: "/nonexistent/file")) }
-    }
-}
-
 @Suite(".kconv files")
 struct KConvFileTests {
     @Test("a model round-trips: same graph, bit-identical weights, outputs and test vectors")
