@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -26,7 +27,11 @@ let package = Package(
         .target(name: "KerasRuntime", dependencies: ["KConvOps"]),
         .target(
             name: "KerasImport",
-            dependencies: ["KerasRuntime", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "KerasRuntime", "CHDF5",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "kconv",
@@ -39,9 +44,20 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KConvOpsTests", dependencies: ["KConvOps"]),
         .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KConvOps", "TestSupport"]),
-        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "KerasRuntime", "TestSupport"]),
+        .testTarget(
+            name: "KerasImportTests",
+            dependencies: ["KerasImport", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "ConformanceTests", dependencies: ["KerasImport", "KerasRuntime", "TestSupport"]),
-        .testTarget(name: "KConvTests", dependencies: ["kconv", "KerasRuntime", "TestSupport"]),
+        .testTarget(
+            name: "KConvTests",
+            dependencies: ["kconv", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // An app's view: KerasRuntime next to swift-crypto, with no name clash between them.
+        .testTarget(
+            name: "AppEmbeddingTests",
+            dependencies: ["KerasRuntime", .product(name: "Crypto", package: "swift-crypto")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

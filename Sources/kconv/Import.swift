@@ -96,18 +96,8 @@ struct Import: ParsableCommand {
             vectors = stored  // Re-importing a .kconv keeps its vectors.
         }
 
-        // Provenance.
-        let provenance: KConvFile.Provenance
-        if let previous = imported.converted?.provenance {
-            provenance = previous
-        } else {
-            provenance = KConvFile.Provenance(
-                kerasVersion: imported.kerasVersion.string, backend: imported.backend,
-                sourceName: Self.fileName(model.model),
-                sourceSHA256: try SHA256.hex(ofFile: URL(fileURLWithPath: model.model)),
-                weightsName: model.weights.map(Self.fileName),
-                weightsSHA256: try model.weights.map { try SHA256.hex(ofFile: URL(fileURLWithPath: $0)) })
-        }
+        // Provenance: the source files' names and SHA-256 (a re-imported .kconv keeps its own).
+        let provenance = try imported.provenance()
 
         let url = URL(fileURLWithPath: output)
         try KConvFile.write(m, provenance: provenance, testVectors: vectors, to: url)

@@ -14,10 +14,7 @@ struct KConvRoundTripTests {
         try #require(imported.hasWeights, "\(c.name) has no weights")
         let inputs = try c.files("inputs").map { try Npy.read(URL(fileURLWithPath: $0)) }
         let expected = try c.files("expected").map { try Npy.read(URL(fileURLWithPath: $0)) }
-        let provenance = KConvFile.Provenance(
-            kerasVersion: imported.kerasVersion.string, backend: imported.backend,
-            sourceName: URL(fileURLWithPath: imported.modelPath).lastPathComponent,
-            sourceSHA256: try SHA256.hex(ofFile: URL(fileURLWithPath: imported.modelPath)))
+        let provenance = try imported.provenance()
         let vectors = StoredTestVectors(inputs: inputs, expected: expected, note: "Keras' outputs (\(c.name))", tolerance: c.tolerance)
 
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-rt-\(c.name)-\(UUID().uuidString).kconv")

@@ -42,7 +42,7 @@ public final class KerasModel: Sendable {
     /// The test vectors stored with the model, if any (see ``verifyStoredTestVectors(tolerance:)``).
     public let storedTestVectors: StoredTestVectors?
 
-    /// Loads a `.kconv` file (memory-mapped; weights are copied once into the layers).
+    /// Loads a `.kconv` file (read into memory; weights are copied once into the layers).
     ///
     /// Throws a ``KerasError`` naming the file when it is missing, damaged, not a `.kconv` file,
     /// written by a newer kconv, or uses a layer this version does not run.

@@ -34,17 +34,18 @@ import Foundation
 ///
 /// ## Reading
 ///
-/// The file is memory-mapped. Every length, offset, shape and dtype is checked before it is used:
+/// The file is read whole into memory, not memory-mapped: a mapped file truncated by another
+/// process would kill this one. Every length, offset, shape and dtype is checked before it is used:
 /// a damaged or hostile file gives a ``KerasError``, never a trap or an out-of-bounds read. Weights
-/// are copied once, from the mapping into the layers' `[Float]` storage; the mapping is released as
-/// soon as the model is built.
+/// are copied once, from the file's bytes into the layers' `[Float]` storage; the bytes are
+/// released as soon as the model is built, so the model does not depend on the file afterwards.
 public enum KConvFile {
     /// The value of the `format` metadata key.
     public static let formatName = "kconv"
     /// The format version this kconv writes and reads.
     public static let formatVersion = 1
     /// The largest header accepted (the limit of the reference safetensors implementation).
-    public static let maxHeaderLength = 100_000_000
+    public static let maxHeaderLength = SafeTensors.maxHeaderLength
     /// The name prefix of stored test vectors.
     public static let testPrefix = "__test__/"
 
@@ -130,39 +131,14 @@ public enum KConvFile {
         do { bytes = try encode(model, provenance: provenance, testVectors: testVectors) } catch {
             throw error.inFile(url.path)
         }
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw KerasError(.io, "cannot write: no such directory '\(directory)'", file: url.path)
-        }
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw KerasError(.io, "cannot write: is a directory", file: url.path)
-        }
-        do {
-            try Data(bytes).write(to: url, options: .atomic)
-        } catch {
-            throw KerasError(.io, "cannot write: \((error as NSError).localizedDescription)", file: url.path)
-        }
+        try FileBytes.write(bytes, to: url)
     }
 
     // MARK: Reading
 
-    /// Reads, checks and builds the model in the `.kconv` file at `url` (memory-mapped).
+    /// Reads, checks and builds the model in the `.kconv` file at `url`.
     public static func read(contentsOf url: URL) throws(KerasError) -> Contents {
-        let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw KerasError(.io, "no such file", file: path)
-        }
-        guard !isDirectory.boolValue else { throw KerasError(.io, "is a directory, not a .kconv file", file: path) }
-        let data: Data
-        do {
-            // Mapped, so loading reads each weight byte once, straight into the layers' arrays.
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw KerasError(.io, "cannot be read: \((error as NSError).localizedDescription)", file: path)
-        }
-        return try decode(data, name: path)
+        try decode(FileBytes.read(url, format: ".kconv"), name: url.path)
     }
 
     /// Decodes `.kconv` bytes; `name` is the file to name in errors.
@@ -180,12 +156,7 @@ public enum KConvFile {
     /// Whether `prefix` (a file's first bytes, at least 9 of them) looks like a safetensors file:
     /// a plausible header length followed by `{`. `fileSize`, when known, must hold the header.
     public static func looksLikeSafeTensors(_ prefix: some Collection<UInt8>, fileSize: Int? = nil) -> Bool {
-        let head = Array(prefix.prefix(9))
-        guard head.count == 9, head[8] == UInt8(ascii: "{") else { return false }
-        let n = SafeTensors.readLength(head)
-        guard n >= 2, n <= UInt64(maxHeaderLength) else { return false }
-        if let fileSize { return UInt64(fileSize) >= 8 + n }
-        return true
+        SafeTensors.looksLikeHeader(prefix, fileSize: fileSize)
     }
 
     private static func decodeResult(_ raw: UnsafeRawBufferPointer, name: String) -> Result<Contents, KerasError> {
@@ -205,11 +176,11 @@ public enum KConvFile {
     }
 
     private static func decodeUnattributed(_ raw: UnsafeRawBufferPointer) throws(KerasError) -> Contents {
-        let file = try SafeTensors(raw)
+        let file = try SafeTensors(raw, format: ".kconv")
         let meta = file.metadata
         guard meta["format"] == formatName else {
             if let other = meta["format"] {
-                throw KerasError(.format, "is a safetensors file in format '\(Self.clip(other))', not a kconv model")
+                throw KerasError(.format, "is a safetensors file in format '\(other.clipped)', not a kconv model")
             }
             throw KerasError(.format, "is a safetensors file but not a kconv model (its __metadata__ has no \"format\": \"kconv\")")
         }
@@ -217,7 +188,7 @@ public enum KConvFile {
             throw KerasError(.format, "the header's __metadata__ has no format_version")
         }
         guard let version = Int(versionText), version >= 1 else {
-            throw KerasError(.format, "the header's format_version '\(Self.clip(versionText))' is not a positive integer")
+            throw KerasError(.format, "the header's format_version '\(versionText.clipped)' is not a positive integer")
         }
         guard version <= formatVersion else {
             throw KerasError(.unsupported, "was written in kconv format version \(version); this kconv reads version \(formatVersion) (update kconv)")
@@ -236,12 +207,12 @@ public enum KConvFile {
         } catch {
             throw KerasError(.format, "the header's graph is not a kconv graph: \(error)")
         }
-        try checkInputShapes(graph)
+        try graph.checkInputShapes(what: "the header's graph")
         let provenance = Provenance(kerasVersion: meta["keras_version"] ?? "", backend: meta["backend"],
                                     sourceName: meta["source_name"] ?? "", sourceSHA256: meta["source_sha256"] ?? "",
                                     weightsName: meta["source_weights_name"], weightsSHA256: meta["source_weights_sha256"])
 
-        // Weights: built straight from the mapping, each copied once.
+        // Weights: each copied once, from the file's bytes into its layer.
         let source = Weights(file: file)
         let model: Model
         do {
@@ -253,46 +224,12 @@ public enum KConvFile {
         }
         let unused = file.entries.map(\.name).filter { !$0.hasPrefix(testPrefix) && !source.used.contains($0) }
         if !unused.isEmpty {
-            let list = unused.sorted().prefix(3).map { "'\(Self.clip($0))'" }.joined(separator: ", ")
+            let list = unused.sorted().prefix(3).map { "'\($0.clipped)'" }.joined(separator: ", ")
             throw KerasError(.format, "\(unused.count) tensor(s) belong to no weight of the graph's layers: \(list)\(unused.count > 3 ? ", ..." : "")")
         }
 
         let vectors = try testVectors(file, metadata: meta, model: model)
         return Contents(model: model, provenance: provenance, testVectors: vectors, metadata: meta)
-    }
-
-    /// The most elements one sample of a model input may have (2^40): far beyond any real model,
-    /// low enough that shape arithmetic on it cannot overflow.
-    static let maxInputSampleElements = 1 << 40
-
-    /// Rejects input shapes (`batch_input_shape` anywhere in the graph, nested models included)
-    /// whose sizes are negative or whose product is absurd, before shape inference multiplies them.
-    private static func checkInputShapes(_ graph: GraphSpec) throws(KerasError) {
-        func visit(_ value: JSON, depth: Int) throws(KerasError) {
-            guard depth < 300 else { return }
-            switch value {
-            case .object(let members):
-                if let shape = members["batch_input_shape"]?.arrayValue {
-                    var product = 1
-                    for d in shape.dropFirst() where !d.isNull {
-                        guard let n = d.intValue, n >= 0 else {
-                            throw KerasError(.format, "the header's graph has an input shape \(clip(JSON.array(shape).serialized)) with a size that is not an integer ≥ 0")
-                        }
-                        let (p, overflow) = product.multipliedReportingOverflow(by: n)
-                        guard !overflow, p <= maxInputSampleElements else {
-                            throw KerasError(.format, "the header's graph has an input shape \(clip(JSON.array(shape).serialized)) of more than 2^40 elements per sample")
-                        }
-                        product = p
-                    }
-                }
-                for v in members.values { try visit(v, depth: depth + 1) }
-            case .array(let items):
-                for v in items { try visit(v, depth: depth + 1) }
-            default:
-                break
-            }
-        }
-        for layer in graph.layers { try visit(.object(layer.config), depth: 0) }
     }
 
     /// The stored test vectors: all `__test__/` tensors, which must be exactly
@@ -310,7 +247,7 @@ public enum KConvFile {
             }
             if let i = index(after: "input_") { inputs[i] = e }
             else if let i = index(after: "expected_") { expected[i] = e }
-            else { throw KerasError(.format, "unknown test tensor '\(Self.clip(e.name))' (expected \(testPrefix)input_<i> or \(testPrefix)expected_<i>)") }
+            else { throw KerasError(.format, "unknown test tensor '\(e.name.clipped)' (expected \(testPrefix)input_<i> or \(testPrefix)expected_<i>)") }
         }
         if inputs.isEmpty && expected.isEmpty { return nil }
         guard inputs.count == model.inputShapes.count, Set(inputs.keys) == Set(0..<inputs.count) else {
@@ -322,7 +259,7 @@ public enum KConvFile {
         var tolerance: Float?
         if let text = metadata["test_tolerance"] {
             guard let t = Float(text), t.isFinite, t >= 0 else {
-                throw KerasError(.format, "the header's test_tolerance '\(Self.clip(text))' is not a finite number ≥ 0")
+                throw KerasError(.format, "the header's test_tolerance '\(text.clipped)' is not a finite number ≥ 0")
             }
             tolerance = t
         }
@@ -353,11 +290,6 @@ public enum KConvFile {
             return out
         }
     }
-
-    /// `text`, cut to 80 characters for an error message.
-    static func clip(_ text: String) -> String {
-        text.count <= 80 ? text : String(text.prefix(80)) + "…"
-    }
 }
 
 /// Test vectors stored in a `.kconv` file: inputs and the outputs expected for them.
@@ -386,203 +318,5 @@ public struct StoredTestVectors: Sendable {
         guard expected.count == model.outputShapes.count else {
             throw KerasError(.invalidArgument, "the model has \(model.outputShapes.count) output(s); \(expected.count) expected test output(s) given")
         }
-    }
-}
-
-/// A checked safetensors header over a byte buffer (the mapped file), and the writer.
-struct SafeTensors {
-    /// One tensor of the header.
-    struct Entry {
-        let name: String
-        let shape: [Int]
-        /// Byte range relative to the start of the data area.
-        let begin: Int
-        let end: Int
-    }
-
-    let bytes: UnsafeRawBufferPointer
-    /// Where the data area starts in `bytes` (8 + header length).
-    let dataStart: Int
-    let metadata: [String: String]
-    /// Every tensor, in data order.
-    let entries: [Entry]
-    private let index: [String: Int]
-
-    /// Reads a little-endian UInt64 from the first 8 bytes.
-    static func readLength(_ bytes: some Collection<UInt8>) -> UInt64 {
-        var n: UInt64 = 0
-        for (i, b) in bytes.prefix(8).enumerated() { n |= UInt64(b) << (8 * UInt64(i)) }
-        return n
-    }
-
-    /// Parses and checks the header of the safetensors file in `bytes`.
-    init(_ bytes: UnsafeRawBufferPointer) throws(KerasError) {
-        self.bytes = bytes
-        let size = bytes.count
-        guard size >= 8 else {
-            throw KerasError(.format, "is too short for a .kconv file: \(size) byte(s), a safetensors file starts with an 8-byte header length")
-        }
-        let n = SafeTensors.readLength(bytes)
-        guard n <= UInt64(KConvFile.maxHeaderLength) else {
-            throw KerasError(.format, "declares a \(n)-byte header, over the \(KConvFile.maxHeaderLength)-byte limit: not a .kconv file, or damaged")
-        }
-        guard n <= UInt64(size - 8) else {
-            throw KerasError(.format, "is truncated: its header length \(n) runs past the end of the file (\(size) bytes)")
-        }
-        let headerLength = Int(n)
-        dataStart = 8 + headerLength
-        guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
-            throw KerasError(.format, "the safetensors header is not a JSON object (it does not start with '{')")
-        }
-        let json: JSON
-        do {
-            json = try JSON(parsing: UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), what: "the safetensors header")
-        } catch let e as KerasError {
-            throw e
-        } catch {
-            throw KerasError(.format, "the safetensors header is not valid JSON: \(error)")
-        }
-        guard let top = json.objectValue else {
-            throw KerasError(.format, "the safetensors header is not a JSON object")
-        }
-
-        var metadata: [String: String] = [:]
-        if let meta = top["__metadata__"] {
-            guard let object = meta.objectValue else {
-                throw KerasError(.format, "the header's __metadata__ is not a JSON object")
-            }
-            for (key, value) in object {
-                guard let s = value.stringValue else {
-                    throw KerasError(.format, "the header's __metadata__ value for '\(KConvFile.clip(key))' is not a string (safetensors metadata holds strings only)")
-                }
-                metadata[key] = s
-            }
-        }
-        self.metadata = metadata
-
-        let dataLength = size - dataStart
-        var entries: [Entry] = []
-        for (name, value) in top where name != "__metadata__" {
-            entries.append(try SafeTensors.entry(name: name, value, dataLength: dataLength))
-        }
-        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        var position = 0
-        var previous: Entry?
-        for e in entries {
-            if e.begin < position, let previous {
-                throw KerasError(.format, "tensors '\(KConvFile.clip(previous.name))' (bytes \(previous.begin)..<\(previous.end)) and '\(KConvFile.clip(e.name))' (bytes \(e.begin)..<\(e.end)) overlap")
-            }
-            if e.begin > position {
-                throw KerasError(.format, "the data has a gap at bytes \(position)..<\(e.begin) before tensor '\(KConvFile.clip(e.name))' (safetensors data must be contiguous)")
-            }
-            position = e.end
-            previous = e
-        }
-        guard position == dataLength else {
-            throw KerasError(.format, "the tensors cover \(position) byte(s) of data, but the file has \(dataLength) after the header (truncated, or trailing bytes)")
-        }
-        self.entries = entries
-        self.index = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    /// One header entry, checked: dtype F32, a shape of non-negative sizes whose byte size fits, offsets
-    /// in order, inside the data, and exactly as long as the shape needs.
-    private static func entry(name: String, _ value: JSON, dataLength: Int) throws(KerasError) -> Entry {
-        let label = "tensor '\(KConvFile.clip(name))'"
-        guard let object = value.objectValue else {
-            throw KerasError(.format, "\(label): its header entry is not an object")
-        }
-        guard let dtype = object["dtype"]?.stringValue else {
-            throw KerasError(.format, "\(label) has no dtype")
-        }
-        guard dtype == "F32" else {
-            throw KerasError(.unsupported, "\(label) has dtype \(KConvFile.clip(dtype)); .kconv files hold F32 tensors only")
-        }
-        guard let shapeItems = object["shape"]?.arrayValue else {
-            throw KerasError(.format, "\(label) has no shape list")
-        }
-        guard shapeItems.count <= 64 else {
-            throw KerasError(.format, "\(label) has \(shapeItems.count) dimensions (at most 64)")
-        }
-        var shape: [Int] = []
-        for item in shapeItems {
-            guard let d = item.intValue, d >= 0 else {
-                throw KerasError(.format, "\(label) has shape \(KConvFile.clip(JSON.array(shapeItems).serialized)): sizes must be integers ≥ 0")
-            }
-            shape.append(d)
-        }
-        guard let count = Tensor.elementCount(shape) else {
-            throw KerasError(.format, "\(label) has shape \(shape), whose element count overflows")
-        }
-        let (byteCount, overflow) = count.multipliedReportingOverflow(by: 4)
-        guard !overflow else {
-            throw KerasError(.format, "\(label) has shape \(shape), whose byte size overflows")
-        }
-        guard let offsets = object["data_offsets"]?.arrayValue, offsets.count == 2,
-              let begin = offsets[0].intValue, let end = offsets[1].intValue else {
-            throw KerasError(.format, "\(label) has no data_offsets [begin, end] of two integers")
-        }
-        guard begin >= 0, end >= begin else {
-            throw KerasError(.format, "\(label) has data_offsets [\(begin), \(end)]: need 0 ≤ begin ≤ end")
-        }
-        guard end <= dataLength else {
-            throw KerasError(.format, "\(label) has data_offsets [\(begin), \(end)] past the end of the data (\(dataLength) bytes): the file is truncated or damaged")
-        }
-        guard end - begin == byteCount else {
-            throw KerasError(.format, "\(label) has shape \(shape) (\(byteCount) bytes of F32) but data_offsets [\(begin), \(end)] span \(end - begin) bytes")
-        }
-        return Entry(name: name, shape: shape, begin: begin, end: end)
-    }
-
-    func entry(named name: String) -> Entry? {
-        index[name].map { entries[$0] }
-    }
-
-    /// The tensor of a checked entry, copied out of the buffer.
-    func tensor(_ e: Entry) throws(KerasError) -> Tensor {
-        let count = (e.end - e.begin) / 4
-        let source = UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)])
-        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let target = UnsafeMutableRawBufferPointer(buffer)
-            target.copyMemory(from: source)  // Byte copy: no alignment needed.
-            #if _endian(big)
-            for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
-            #endif
-            initialized = count
-        }
-        return try Tensor(shape: e.shape, scalars: scalars)
-    }
-
-    /// The safetensors bytes holding `tensors` (in this order) and `metadata`.
-    static func encode(metadata: [String: String], tensors: [(name: String, tensor: Tensor)]) throws(KerasError) -> [UInt8] {
-        var header: [String: JSON] = ["__metadata__": .object(metadata.mapValues { .string($0) })]
-        var offset = 0
-        for (name, t) in tensors {
-            guard header[name] == nil else { throw KerasError(.invalidArgument, "two tensors are named '\(name)'") }
-            guard Tensor.elementCount(t.shape) == t.scalars.count else {
-                throw KerasError(.shape, "tensor '\(name)': shape \(t.shape) does not match \(t.scalars.count) elements")
-            }
-            let length = t.scalars.count * 4
-            header[name] = .object([
-                "dtype": .string("F32"),
-                "shape": .array(t.shape.map { .number(Double($0)) }),
-                "data_offsets": .array([.number(Double(offset)), .number(Double(offset + length))]),
-            ])
-            offset += length
-        }
-        var text = Array(JSON.object(header).serialized.utf8)
-        text += [UInt8](repeating: 0x20, count: (8 - text.count % 8) % 8)
-        var out: [UInt8] = []
-        out.reserveCapacity(8 + text.count + offset)
-        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: UInt64(text.count) >> (8 * UInt64(i)))) }
-        out += text
-        for (_, t) in tensors {
-            #if _endian(little)
-            t.scalars.withUnsafeBytes { out.append(contentsOf: $0) }
-            #else
-            for x in t.scalars { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-            #endif
-        }
-        return out
     }
 }

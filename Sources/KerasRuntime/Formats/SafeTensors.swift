@@ -1,0 +1,229 @@
+import Foundation
+
+/// A [safetensors](https://github.com/huggingface/safetensors) container: a checked header over a
+/// byte buffer, the tensors it describes, and the writer.
+///
+/// ## Layout
+///
+/// 1. 8 bytes: `N`, the header length, unsigned little-endian;
+/// 2. `N` bytes: the JSON header, padded with spaces so that the data starts on an 8-byte boundary;
+/// 3. the tensor data: raw little-endian values, tensors back to back, no gaps.
+///
+/// The header maps each tensor name to `{"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}`
+/// (offsets relative to the start of the data) and may hold `"__metadata__"`, a string → string map.
+///
+/// This container holds `F32` tensors only. Reading checks every length, offset, shape and dtype
+/// before it is used, so damaged or hostile bytes give a ``KerasError``, never a trap or an
+/// out-of-bounds read. The formats built on it give their name (`format`) for the messages.
+struct SafeTensors {
+    /// One tensor of the header.
+    struct Entry {
+        let name: String
+        let shape: [Int]
+        /// Byte range relative to the start of the data area.
+        let begin: Int
+        let end: Int
+    }
+
+    /// The largest header accepted (the limit of the reference safetensors implementation).
+    static let maxHeaderLength = 100_000_000
+
+    /// The whole container; valid only as long as the buffer it was read from.
+    let bytes: UnsafeRawBufferPointer
+    /// Where the data area starts in `bytes` (8 + header length).
+    let dataStart: Int
+    let metadata: [String: String]
+    /// Every tensor, in data order.
+    let entries: [Entry]
+    private let index: [String: Int]
+
+    /// Reads a little-endian UInt64 from the first 8 bytes.
+    static func readLength(_ bytes: some Collection<UInt8>) -> UInt64 {
+        var n: UInt64 = 0
+        for (i, b) in bytes.prefix(8).enumerated() { n |= UInt64(b) << (8 * UInt64(i)) }
+        return n
+    }
+
+    /// Whether `prefix` (a file's first bytes, at least 9 of them) looks like a safetensors file:
+    /// a plausible header length followed by `{`. `fileSize`, when known, must hold the header.
+    static func looksLikeHeader(_ prefix: some Collection<UInt8>, fileSize: Int?) -> Bool {
+        let head = Array(prefix.prefix(9))
+        guard head.count == 9, head[8] == UInt8(ascii: "{") else { return false }
+        let n = readLength(head)
+        guard n >= 2, n <= UInt64(maxHeaderLength) else { return false }
+        if let fileSize { return UInt64(fileSize) >= 8 + n }
+        return true
+    }
+
+    /// Parses and checks the header of the safetensors bytes in `bytes`; `format` names the file
+    /// format stored in them (a file extension such as `.st`) in error messages.
+    init(_ bytes: UnsafeRawBufferPointer, format: String) throws(KerasError) {
+        self.bytes = bytes
+        let size = bytes.count
+        guard size >= 8 else {
+            throw KerasError(.format, "is too short for a \(format) file: \(size) byte(s), a safetensors file starts with an 8-byte header length")
+        }
+        let n = SafeTensors.readLength(bytes)
+        guard n <= UInt64(SafeTensors.maxHeaderLength) else {
+            throw KerasError(.format, "declares a \(n)-byte header, over the \(SafeTensors.maxHeaderLength)-byte limit: not a \(format) file, or damaged")
+        }
+        guard n <= UInt64(size - 8) else {
+            throw KerasError(.format, "is truncated: its header length \(n) runs past the end of the file (\(size) bytes)")
+        }
+        let headerLength = Int(n)
+        dataStart = 8 + headerLength
+        guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
+            throw KerasError(.format, "the safetensors header is not a JSON object (it does not start with '{')")
+        }
+        let json: JSON
+        do {
+            json = try JSON(parsing: UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), what: "the safetensors header")
+        } catch let e as KerasError {
+            throw e
+        } catch {
+            throw KerasError(.format, "the safetensors header is not valid JSON: \(error)")
+        }
+        guard let top = json.objectValue else {
+            throw KerasError(.format, "the safetensors header is not a JSON object")
+        }
+
+        var metadata: [String: String] = [:]
+        if let meta = top["__metadata__"] {
+            guard let object = meta.objectValue else {
+                throw KerasError(.format, "the header's __metadata__ is not a JSON object")
+            }
+            for (key, value) in object {
+                guard let s = value.stringValue else {
+                    throw KerasError(.format, "the header's __metadata__ value for '\(key.clipped)' is not a string (safetensors metadata holds strings only)")
+                }
+                metadata[key] = s
+            }
+        }
+        self.metadata = metadata
+
+        let dataLength = size - dataStart
+        var entries: [Entry] = []
+        for (name, value) in top where name != "__metadata__" {
+            entries.append(try SafeTensors.entry(name: name, value, dataLength: dataLength, format: format))
+        }
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var position = 0
+        var previous: Entry?
+        for e in entries {
+            if e.begin < position, let previous {
+                throw KerasError(.format, "tensors '\(previous.name.clipped)' (bytes \(previous.begin)..<\(previous.end)) and '\(e.name.clipped)' (bytes \(e.begin)..<\(e.end)) overlap")
+            }
+            if e.begin > position {
+                throw KerasError(.format, "the data has a gap at bytes \(position)..<\(e.begin) before tensor '\(e.name.clipped)' (safetensors data must be contiguous)")
+            }
+            position = e.end
+            previous = e
+        }
+        guard position == dataLength else {
+            throw KerasError(.format, "the tensors cover \(position) byte(s) of data, but the file has \(dataLength) after the header (truncated, or trailing bytes)")
+        }
+        self.entries = entries
+        self.index = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// One header entry, checked: dtype F32, a shape of non-negative sizes whose byte size fits, offsets
+    /// in order, inside the data, and exactly as long as the shape needs.
+    private static func entry(name: String, _ value: JSON, dataLength: Int, format: String) throws(KerasError) -> Entry {
+        let label = "tensor '\(name.clipped)'"
+        guard let object = value.objectValue else {
+            throw KerasError(.format, "\(label): its header entry is not an object")
+        }
+        guard let dtype = object["dtype"]?.stringValue else {
+            throw KerasError(.format, "\(label) has no dtype")
+        }
+        guard dtype == "F32" else {
+            throw KerasError(.unsupported, "\(label) has dtype \(dtype.clipped); \(format) files hold F32 tensors only")
+        }
+        guard let shapeItems = object["shape"]?.arrayValue else {
+            throw KerasError(.format, "\(label) has no shape list")
+        }
+        guard shapeItems.count <= 64 else {
+            throw KerasError(.format, "\(label) has \(shapeItems.count) dimensions (at most 64)")
+        }
+        var shape: [Int] = []
+        for item in shapeItems {
+            guard let d = item.intValue, d >= 0 else {
+                throw KerasError(.format, "\(label) has shape \(JSON.array(shapeItems).serialized.clipped): sizes must be integers ≥ 0")
+            }
+            shape.append(d)
+        }
+        guard let count = Tensor.elementCount(shape) else {
+            throw KerasError(.format, "\(label) has shape \(shape), whose element count overflows")
+        }
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: 4)
+        guard !overflow else {
+            throw KerasError(.format, "\(label) has shape \(shape), whose byte size overflows")
+        }
+        guard let offsets = object["data_offsets"]?.arrayValue, offsets.count == 2,
+              let begin = offsets[0].intValue, let end = offsets[1].intValue else {
+            throw KerasError(.format, "\(label) has no data_offsets [begin, end] of two integers")
+        }
+        guard begin >= 0, end >= begin else {
+            throw KerasError(.format, "\(label) has data_offsets [\(begin), \(end)]: need 0 ≤ begin ≤ end")
+        }
+        guard end <= dataLength else {
+            throw KerasError(.format, "\(label) has data_offsets [\(begin), \(end)] past the end of the data (\(dataLength) bytes): the file is truncated or damaged")
+        }
+        guard end - begin == byteCount else {
+            throw KerasError(.format, "\(label) has shape \(shape) (\(byteCount) bytes of F32) but data_offsets [\(begin), \(end)] span \(end - begin) bytes")
+        }
+        return Entry(name: name, shape: shape, begin: begin, end: end)
+    }
+
+    func entry(named name: String) -> Entry? {
+        index[name].map { entries[$0] }
+    }
+
+    /// The tensor of a checked entry, copied out of the buffer.
+    func tensor(_ e: Entry) throws(KerasError) -> Tensor {
+        let count = (e.end - e.begin) / 4
+        let source = UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)])
+        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let target = UnsafeMutableRawBufferPointer(buffer)
+            target.copyMemory(from: source)  // Byte copy: no alignment needed.
+            #if _endian(big)
+            for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+            #endif
+            initialized = count
+        }
+        return try Tensor(shape: e.shape, scalars: scalars)
+    }
+
+    /// The safetensors bytes holding `tensors` (in this order) and `metadata`.
+    static func encode(metadata: [String: String], tensors: [(name: String, tensor: Tensor)]) throws(KerasError) -> [UInt8] {
+        var header: [String: JSON] = ["__metadata__": .object(metadata.mapValues { .string($0) })]
+        var offset = 0
+        for (name, t) in tensors {
+            guard header[name] == nil else { throw KerasError(.invalidArgument, "two tensors are named '\(name)'") }
+            guard Tensor.elementCount(t.shape) == t.scalars.count else {
+                throw KerasError(.shape, "tensor '\(name)': shape \(t.shape) does not match \(t.scalars.count) elements")
+            }
+            let length = t.scalars.count * 4
+            header[name] = .object([
+                "dtype": .string("F32"),
+                "shape": .array(t.shape.map { .number(Double($0)) }),
+                "data_offsets": .array([.number(Double(offset)), .number(Double(offset + length))]),
+            ])
+            offset += length
+        }
+        var text = Array(JSON.object(header).serialized.utf8)
+        text += [UInt8](repeating: 0x20, count: (8 - text.count % 8) % 8)
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + text.count + offset)
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: UInt64(text.count) >> (8 * UInt64(i)))) }
+        out += text
+        for (_, t) in tensors {
+            #if _endian(little)
+            t.scalars.withUnsafeBytes { out.append(contentsOf: $0) }
+            #else
+            for x in t.scalars { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            #endif
+        }
+        return out
+    }
+}
