@@ -1,23 +1,6 @@
 import Foundation
 import KerasRuntime
 
-/// A Keras model read from its file(s), ready to run.
-public struct ImportedModel: Sendable {
-    /// The runnable model.
-    public let model: Model
-    /// The Keras release that wrote the file (its `keras_version`).
-    public let kerasVersion: KerasVersion
-    /// The backend the file records (`tensorflow`, `theano`, `jax` ...), if any.
-    public let backend: String?
-    /// The model file and, for a JSON architecture, the weights file.
-    public let modelPath: String
-    public let weightsPath: String?
-    /// Whether real weights were loaded (false: architecture only, weights are zeros).
-    public let hasWeights: Bool
-    /// For a converted `.kconv` file: the loaded model with its provenance and stored test vectors.
-    public var converted: KerasModel? = nil
-}
-
 /// Reads Keras model files of every generation: full-model `.h5` (Keras 1, multi-backend Keras 2,
 /// tf.keras, Keras 3's legacy `.h5`), Keras 3 `.keras` archives, and a `to_json()` architecture with
 /// an optional weights file (`save_weights()` `.h5`, or a Keras 3 `.weights.h5`).
@@ -30,9 +13,41 @@ public enum KerasImporter {
         case hdf5, zip, json, kconv, unknown
     }
 
-    /// Loads a model. `weightsPath` is needed with a JSON architecture to get real weights;
-    /// without it the model's weights are zeros (enough for `summary`).
-    public static func load(_ path: String, weights weightsPath: String? = nil) throws -> ImportedModel {
+    /// Loads a model with its weights, ready to run: a full-model `.h5`, a `.keras` archive, a
+    /// `.kconv` file, or a JSON architecture with its weights file `weightsPath`. The model's
+    /// ``Provenance`` records the Keras version and the files' names and SHA-256.
+    ///
+    /// Throws a ``KerasError`` naming the file: missing, damaged, not a Keras model, an unsupported
+    /// layer, or a JSON architecture without weights (it would run on zeros).
+    public static func load(_ path: String, weights weightsPath: String? = nil) throws -> KerasModel {
+        if case .kconv = try kind(of: path) {
+            if let weightsPath {
+                throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is a .kconv file, which holds its weights (given weights: \(weightsPath))", file: path)
+            }
+            do { return try KerasModel(contentsOf: URL(fileURLWithPath: path)) } catch { throw error.inFile(path) }
+        }
+        let read = try graph(path, weights: weightsPath)
+        guard read.hasWeights else {
+            throw KerasError(.invalidArgument, "is a JSON architecture without weights: its weights file is needed to compute outputs", file: path)
+        }
+        let provenance = try Provenance(kerasVersion: read.graph.kerasVersion.string, backend: read.backend,
+                                        model: path, weights: weightsPath)
+        return try KerasModel(graph: read.graph, provenance: provenance)
+    }
+
+    /// The layers, output shapes and parameter counts of a model file, as Keras' `model.summary()`
+    /// prints them. A JSON architecture needs no weights file for this.
+    public static func summary(_ path: String, weights weightsPath: String? = nil) throws -> ModelSummary {
+        if case .kconv = try kind(of: path) { return try load(path, weights: weightsPath).summary }
+        return ModelSummary(try graph(path, weights: weightsPath).graph)
+    }
+
+    /// A Keras file's built graph (weights zero for a JSON architecture without weights), the
+    /// backend it records, and whether real weights were read.
+    typealias KerasFile = (graph: LayerGraph, backend: String?, hasWeights: Bool)
+
+    /// Reads a Keras file (and a JSON architecture's weights file) into a built graph.
+    static func graph(_ path: String, weights weightsPath: String?) throws -> KerasFile {
         do {
             switch try kind(of: path) {
             case .hdf5:
@@ -42,30 +57,40 @@ public enum KerasImporter {
                 return try loadFullH5(path)
             case .json:
                 return try loadJSON(path, weightsPath: weightsPath)
-            case .kconv:
-                return try loadKConv(path, weightsPath: weightsPath)
             case .zip:
                 if let weightsPath {
                     throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is a .keras archive, which holds its weights (given weights: \(weightsPath))")
                 }
                 return try loadArchive(path)
+            case .kconv:
+                throw KerasError(.invalidArgument, "is a .kconv file, not a Keras file")
             case .unknown:
                 throw KerasError(.format, "is not a Keras model file (neither HDF5, JSON nor .kconv)", file: path)
             }
-        } catch let e as KerasError {
-            throw e.inFile(path)
+        } catch {
+            throw error.inFile(path)
         }
     }
 
     /// Whether loading `path` (with `weightsPath`) reads HDF5 data: a `.h5`, a `.keras` archive (its
     /// weights are HDF5), or a JSON architecture with a weights file. libhdf5 is not hardened against
     /// damaged files, so a tool may want to read those in a separate process (`kconv` does).
-    public static func readsHDF5(_ path: String, weights weightsPath: String?) -> Bool {
+    package static func readsHDF5(_ path: String, weights weightsPath: String?) -> Bool {
         switch try? kind(of: path) {
         case .hdf5?, .zip?: return true
         case .json?: return weightsPath != nil
         default: return false
         }
+    }
+
+    /// Whether `path` is a `.kconv` file (by its first bytes).
+    package static func isKConv(_ path: String) -> Bool {
+        (try? kind(of: path)) == .kconv
+    }
+
+    /// Whether `path` is a JSON architecture (by its first bytes), which needs a weights file to run.
+    package static func isArchitecture(_ path: String) -> Bool {
+        (try? kind(of: path)) == .json
     }
 
     static func kind(of path: String) throws -> FileKind {
@@ -85,19 +110,7 @@ public enum KerasImporter {
         return .unknown
     }
 
-    /// A converted `.kconv` file (a safetensors file holding the graph, weights and test vectors).
-    static func loadKConv(_ path: String, weightsPath: String?) throws -> ImportedModel {
-        if let weightsPath {
-            throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is a .kconv file, which holds its weights (given weights: \(weightsPath))")
-        }
-        let converted = try KerasModel(contentsOf: URL(fileURLWithPath: path))
-        var imported = ImportedModel(model: converted.model, kerasVersion: converted.model.kerasVersion,
-                                     backend: converted.provenance?.backend, modelPath: path, weightsPath: nil, hasWeights: true)
-        imported.converted = converted
-        return imported
-    }
-
-    static func loadFullH5(_ path: String) throws -> ImportedModel {
+    static func loadFullH5(_ path: String) throws -> KerasFile {
         let file = try HDF5File(path: path)
         let root = file.root
         guard let configText = try root.stringAttribute("model_config") else {
@@ -114,9 +127,7 @@ public enum KerasImporter {
         let backend = try root.stringAttribute("backend") ?? weightsGroup.stringAttribute("backend")
         let graph = try ConfigDecoder(version: version).decodeModel(JSON(parsing: configText, what: "model_config"))
         let weights = try legacyWeights(file: file, group: weightsGroup, graph: graph, version: version, backend: backend)
-        let model = try Model(spec: graph, version: version, weights: weights)
-        return ImportedModel(model: model, kerasVersion: version, backend: backend, modelPath: path,
-                             weightsPath: nil, hasWeights: true)
+        return (try LayerGraph(spec: graph, version: version, weights: weights), backend, true)
     }
 
     /// The weights of a legacy (Keras 1/2, Keras 3 legacy) `.h5` group, converted from the file's
@@ -130,7 +141,7 @@ public enum KerasImporter {
     }
 
     /// A Keras 3 `.keras` zip archive: `config.json`, `metadata.json`, `model.weights.h5`.
-    static func loadArchive(_ path: String) throws -> ImportedModel {
+    static func loadArchive(_ path: String) throws -> KerasFile {
         let archive = try KerasArchive(path: path)
         let version = archive.kerasVersion.map { KerasVersion($0) } ?? .inferredKeras3
         let graph = try ConfigDecoder(version: version).decodeModel(archive.config)
@@ -139,9 +150,7 @@ public enum KerasImporter {
         }
         let file = try HDF5File(image: image, name: "\(path) (\(KerasArchive.weightsName))")
         let weights = try Keras3Weights(file: file, graph: graph, version: version)
-        let model = try Model(spec: graph, version: version, weights: weights)
-        return ImportedModel(model: model, kerasVersion: version, backend: nil, modelPath: path,
-                             weightsPath: nil, hasWeights: true)
+        return (try LayerGraph(spec: graph, version: version, weights: weights), nil, true)
     }
 
     /// Whether a config is Keras 3's (`module` keys, which no earlier Keras wrote in `to_json`).
@@ -149,7 +158,7 @@ public enum KerasImporter {
         json["module"] != nil || json["config"]?["layers"]?.arrayValue?.first?["module"] != nil
     }
 
-    static func loadJSON(_ path: String, weightsPath: String?) throws -> ImportedModel {
+    static func loadJSON(_ path: String, weightsPath: String?) throws -> KerasFile {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw KerasError(.io, "cannot be read", file: path)
@@ -187,27 +196,26 @@ public enum KerasImporter {
                     if backend == nil { backend = try group.stringAttribute("backend") ?? root.stringAttribute("backend") }
                     source = .legacy(file, group, weightsVersion: weightsVersion)
                 }
-            } catch let e as KerasError {
-                throw e.inFile(weightsPath)
+            } catch {
+                throw error.inFile(weightsPath)
             }
         }
         let modelVersion = version ?? KerasVersion(nil)
         let graph = try ConfigDecoder(version: modelVersion).decodeModel(json)
-        let model: Model
+        let model: LayerGraph
         do {
             switch source {
             case .legacy(let file, let group, let weightsVersion)?:
                 let weights = try legacyWeights(file: file, group: group, graph: graph, version: weightsVersion, backend: backend)
-                model = try Model(spec: graph, version: modelVersion, weights: weights)
+                model = try LayerGraph(spec: graph, version: modelVersion, weights: weights)
             case .keras3(let file)?:
-                model = try Model(spec: graph, version: modelVersion, weights: Keras3Weights(file: file, graph: graph, version: modelVersion))
+                model = try LayerGraph(spec: graph, version: modelVersion, weights: Keras3Weights(file: file, graph: graph, version: modelVersion))
             case nil:
-                model = try Model(spec: graph, version: modelVersion, weights: nil)
+                model = try LayerGraph(spec: graph, version: modelVersion, weights: nil)
             }
-        } catch let e as KerasError {
-            throw e.inFile(weightsPath ?? path)
+        } catch {
+            throw error.inFile(weightsPath ?? path)
         }
-        return ImportedModel(model: model, kerasVersion: modelVersion, backend: backend, modelPath: path,
-                             weightsPath: weightsPath, hasWeights: source != nil)
+        return (model, backend, source != nil)
     }
 }

@@ -2,17 +2,14 @@ internal import Crypto
 import Foundation
 import KerasRuntime
 
-extension ImportedModel {
-    /// What a `.kconv` file converted from this model records as its origin: the Keras version and
-    /// backend, and the name and SHA-256 of the model file (and of a JSON architecture's weights
-    /// file). A model read from a `.kconv` file keeps the provenance stored in it.
-    public func provenance() throws(KerasError) -> KConvFile.Provenance {
-        if let stored = converted?.provenance { return stored }
-        return KConvFile.Provenance(
-            kerasVersion: kerasVersion.string, backend: backend,
-            sourceName: Self.fileName(modelPath), sourceSHA256: try Self.sha256Hex(ofFile: modelPath),
-            weightsName: weightsPath.map(Self.fileName),
-            weightsSHA256: try weightsPath.map { path throws(KerasError) in try Self.sha256Hex(ofFile: path) })
+extension Provenance {
+    /// The origin of a model read from Keras files: the Keras version and backend they record, and
+    /// the name and SHA-256 of the model file (and of a JSON architecture's weights file).
+    init(kerasVersion: String, backend: String?, model path: String, weights weightsPath: String?) throws {
+        self.init(kerasVersion: kerasVersion, backend: backend,
+                  sourceName: Self.fileName(path), sourceSHA256: try Self.sha256Hex(ofFile: path),
+                  weightsName: weightsPath.map(Self.fileName),
+                  weightsSHA256: try weightsPath.map { try Self.sha256Hex(ofFile: $0) })
     }
 
     /// The name of the file at `path`, without its directory.
@@ -22,7 +19,7 @@ extension ImportedModel {
 
     /// The SHA-256 of the file at `path` as 64 lowercase hex digits, read in 1 MiB chunks so that a
     /// large model is never held in memory whole.
-    static func sha256Hex(ofFile path: String) throws(KerasError) -> String {
+    static func sha256Hex(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw KerasError(.io, "cannot be read", file: path)
         }

@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
             """
     )
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var source: ModelFile
 
     @Option(name: .long, help: "Batch sizes to measure (repeatable).")
     var batch: [Int] = [1, 32]
@@ -33,27 +33,26 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now()
-        let imported = try model.loadTrained()
+        let model = try source.load()
         let loadSeconds = Bench.seconds(since: start)
-        let m = imported.model
         var generator = SplitMix64(seed: 42)
         var rows: [JSON] = []
         if !json {
-            print("model: \(model.model)")
+            print("model: \(source.path)")
             print(String(format: "load: %.1f ms", loadSeconds * 1000))
             print("batch   median ms   min ms   samples/s")
         }
         for b in batch {
-            let inputs = try m.inputShapes.map { shape -> Tensor in
+            let inputs = try model.inputs.map(\.shape).map { shape -> Tensor in
                 let dims = [b] + shape.dropFirst().map { $0 ?? 8 }
                 let count = dims.reduce(1, *)
                 return try Tensor(shape: dims, scalars: (0..<count).map { _ in Float.random(in: -1..<1, using: &generator) })
             }
-            _ = try m.predict(inputs)
+            _ = try model.predict(inputs)
             var times: [Double] = []
             for _ in 0..<iterations {
                 let t0 = DispatchTime.now()
-                _ = try m.predict(inputs)
+                _ = try model.predict(inputs)
                 times.append(Bench.seconds(since: t0))
             }
             times.sort()
@@ -67,7 +66,7 @@ struct Bench: ParsableCommand {
         }
         let peakMB = Double(Bench.peakResidentBytes()) / 1_048_576
         if json {
-            print(JSON.object(["model": .string(model.model), "load_ms": .number(loadSeconds * 1000),
+            print(JSON.object(["model": .string(source.path), "load_ms": .number(loadSeconds * 1000),
                                "peak_rss_mb": .number(peakMB), "runs": .array(rows)]).serialized)
         } else {
             print(String(format: "peak resident memory: %.1f MB", peakMB))

@@ -17,7 +17,7 @@ struct Import: ParsableCommand {
             """
     )
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var source: ModelFile
 
     @Option(name: [.short, .customLong("output")], help: "The .kconv file to write.")
     var output: String
@@ -48,18 +48,17 @@ struct Import: ParsableCommand {
     static let selfTestSeed: UInt64 = 20_240_601
 
     func run() throws {
-        let imported = try model.loadTrained()
-        let m = imported.model
+        let model = try source.load()
 
         // Test vectors.
         var vectors: StoredTestVectors?
         if !testInput.isEmpty {
-            guard testOutput.count == m.outputShapes.count else {
-                throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s) (\(m.outputNames.joined(separator: ", "))); give one --test-output for each (got \(testOutput.count))", file: model.model)
+            guard testOutput.count == model.outputs.count else {
+                throw KerasError(.invalidArgument, "the model has \(model.outputs.count) output(s) (\(model.outputs.map(\.name).joined(separator: ", "))); give one --test-output for each (got \(testOutput.count))", file: source.path)
             }
             let inputs = try testInput.map { try Npy.read(URL(fileURLWithPath: $0)) }
             let expected = try testOutput.map { try Npy.read(URL(fileURLWithPath: $0)) }
-            let results = try RunInputs.predict(m, inputs: testInput, modelPath: model.model)
+            let results = try RunInputs.predict(model, inputs: testInput, modelPath: source.path)
             var passed = true
             for (i, (ours, ref)) in zip(results, expected).enumerated() {
                 let comparison: Comparison
@@ -67,10 +66,10 @@ struct Import: ParsableCommand {
                     throw error.inFile(testOutput[i])
                 }
                 passed = passed && comparison.passed
-                print("test output \(i) '\(m.outputNames[i])' \(ours.shape): \(comparison.passed ? "PASS" : "FAIL") — \(comparison.report)")
+                print("test output \(i) '\(model.outputs[i].name)' \(ours.shape): \(comparison.passed ? "PASS" : "FAIL") — \(comparison.report)")
             }
             guard passed else {
-                FileHandle.standardError.write(Data("error: \(model.model): the model does not reproduce the given test outputs at tolerance \(tolerance); nothing written\n".utf8))
+                FileHandle.standardError.write(Data("error: \(source.path): the model does not reproduce the given test outputs at tolerance \(tolerance); nothing written\n".utf8))
                 throw ExitCode(Exit.mismatch)
             }
             let files = zip(testInput.indices, testInput).map { "input_\($0) from \(Self.fileName($1))" }
@@ -80,41 +79,39 @@ struct Import: ParsableCommand {
                                         tolerance: tolerance)
         } else if selfTest {
             var rng = SplitMix64(seed: Self.selfTestSeed)
-            let inputs = m.inputShapes.map { shape -> Tensor in
+            let inputs = model.inputs.map(\.shape).map { shape -> Tensor in
                 let dims = shape.enumerated().map { i, d in i == 0 ? 2 : (d ?? 8) }
                 let count = Tensor.elementCount(dims) ?? 0
                 return Tensor(shape: dims, uniformFrom: &rng, count: count)
             }
             let expected: [Tensor]
-            do { expected = try m.predict(inputs) } catch let e as KerasError { throw e.inFile(model.model) }
+            do { expected = try model.predict(inputs) } catch { throw error.inFile(source.path) }
             vectors = StoredTestVectors(inputs: inputs, expected: expected,
                                         note: "self-test: kconv's own outputs for seeded uniform [-1, 1) inputs (seed \(Self.selfTestSeed)); they prove only that this file round-trips, not that kconv matches Keras",
                                         tolerance: tolerance)
         }
 
-        if vectors == nil, let stored = imported.converted?.storedTestVectors {
-            vectors = stored  // Re-importing a .kconv keeps its vectors.
+        if vectors == nil {
+            vectors = model.storedTestVectors  // Re-importing a .kconv keeps its vectors.
         }
 
-        // Provenance: the source files' names and SHA-256 (a re-imported .kconv keeps its own).
-        let provenance = try imported.provenance()
-
+        // The provenance (source files' names and SHA-256) came with the model; a .kconv keeps its own.
         let url = URL(fileURLWithPath: output)
-        try KConvFile.write(m, provenance: provenance, testVectors: vectors, to: url)
+        try model.storing(vectors).write(to: url)
 
         // Read the file back: it must load and give bit-identical outputs.
         let written = try KerasModel(contentsOf: url)
         if let vectors {
             let again = try written.predict(vectors.inputs)
             let before: [Tensor]
-            do { before = try m.predict(vectors.inputs) } catch let e as KerasError { throw e.inFile(model.model) }
+            do { before = try model.predict(vectors.inputs) } catch { throw error.inFile(source.path) }
             guard again.map(\.scalars).map({ $0.map(\.bitPattern) }) == before.map(\.scalars).map({ $0.map(\.bitPattern) }) else {
                 throw KerasError(.format, "internal: the written file does not reproduce the source model's outputs bit for bit", file: output)
             }
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-        let summary = ModelSummary(m)
-        print("wrote \(output): \(size) bytes, \(summary.totalParameters) parameters, \(m.layers.count) layers, from \(provenance.sourceName) (sha256 \(provenance.sourceSHA256.prefix(16))…, Keras \(provenance.kerasVersion))")
+        let origin = model.provenance.map { " from \($0.sourceName) (sha256 \($0.sourceSHA256.prefix(16))…, Keras \($0.kerasVersion))" } ?? ""
+        print("wrote \(output): \(size) bytes, \(model.summary.totalParameters) parameters, \(model.graph.layers.count) layers,\(origin)")
         if let vectors {
             print("stored test vectors: \(vectors.inputs.count) input(s), \(vectors.expected.count) output(s), tolerance \(vectors.tolerance ?? tolerance); reloaded outputs are bit-identical")
             if selfTest {

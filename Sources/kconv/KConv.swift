@@ -14,28 +14,35 @@ struct KConv: ParsableCommand {
 }
 
 /// The model file arguments every subcommand takes.
-struct ModelOptions: ParsableArguments {
-    @Argument(help: "The model: a full-model .h5, a model .json (with --weights), or a .kconv.")
-    var model: String
+struct ModelFile: ParsableArguments {
+    @Argument(help: "The model: a full-model .h5, a .keras archive, a model .json (with --weights), or a .kconv.")
+    var path: String
 
     @Option(name: .long, help: "The weights .h5 for a JSON architecture.")
     var weights: String?
 
-    /// Loads the model. A file that libhdf5 reads is read in a child `kconv` (see `Isolation`), so
-    /// that a damaged file which crashes libhdf5 is one clear error, not a crash.
-    func load() throws -> ImportedModel {
-        if KerasImporter.readsHDF5(model, weights: weights) { try Isolation.runCommandInChild(reading: model) }
-        return try KerasImporter.load(model, weights: weights)
+    /// Loads the model with its weights, ready to run: a JSON architecture without `--weights` is
+    /// refused, as its weights would be zeros. A file that libhdf5 reads is read in a child `kconv`
+    /// (see `Isolation`), so that a damaged file which crashes libhdf5 is one clear error, not a crash.
+    func load() throws -> KerasModel {
+        if weights == nil, KerasImporter.isArchitecture(path) {
+            throw KerasError(.invalidArgument, "is a JSON architecture without weights: give its weights file with --weights W.h5 (only 'kconv summary' works on an architecture alone)", file: path)
+        }
+        try isolateHDF5()
+        return try KerasImporter.load(path, weights: weights)
     }
 
-    /// Loads the model to compute outputs: a JSON architecture without `--weights` is refused, as
-    /// its weights would be zeros (only `summary` works on an architecture alone).
-    func loadTrained() throws -> ImportedModel {
-        let imported = try load()
-        guard imported.hasWeights else {
-            throw KerasError(.invalidArgument, "is a JSON architecture without weights: give its weights file with --weights W.h5 (only 'kconv summary' works on an architecture alone)", file: model)
-        }
-        return imported
+    /// Whether the model is a `.kconv` file (which may hold test vectors).
+    var isKConv: Bool { KerasImporter.isKConv(path) }
+
+    /// The model's summary; a JSON architecture needs no weights for it.
+    func summary() throws -> ModelSummary {
+        try isolateHDF5()
+        return try KerasImporter.summary(path, weights: weights)
+    }
+
+    private func isolateHDF5() throws {
+        if KerasImporter.readsHDF5(path, weights: weights) { try Isolation.runCommandInChild(reading: path) }
     }
 }
 

@@ -7,14 +7,13 @@ struct Summary: ParsableCommand {
         abstract: "Print the model's layers, output shapes and parameter counts, as Keras' model.summary() does."
     )
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var source: ModelFile
 
     @Flag(name: .long, help: "Print JSON: {layers: [{name, class_name, output_shape, params}], total_params, trainable_params, non_trainable_params}.")
     var json = false
 
     func run() throws {
-        let imported = try model.load()
-        let summary = ModelSummary(imported.model)
+        let summary = try source.summary()
         print(json ? summary.json.serialized : summary.text)
     }
 }

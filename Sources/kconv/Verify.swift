@@ -17,7 +17,7 @@ struct Verify: ParsableCommand {
             """
     )
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var source: ModelFile
 
     @Option(name: .long, help: "An input .npy, one per model input, in order.")
     var input: [String] = []
@@ -39,30 +39,29 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let imported = try model.loadTrained()
-        let m = imported.model
+        let model = try source.load()
         let inputs: [Tensor], references: [Tensor], referenceNames: [String], tolerance: Float
-        if input.isEmpty, expected.isEmpty, let converted = imported.converted {
+        if input.isEmpty, expected.isEmpty, source.isKConv {
             // A .kconv without --input/--expected: its stored test vectors.
-            guard let vectors = converted.storedTestVectors else {
-                throw KerasError(.invalidArgument, "has no stored test vectors: pass --input and --expected, or re-import with --test-input/--test-output (or --self-test)", file: model.model)
+            guard let vectors = model.storedTestVectors else {
+                throw KerasError(.invalidArgument, "has no stored test vectors: pass --input and --expected, or re-import with --test-input/--test-output (or --self-test)", file: source.path)
             }
             tolerance = self.tolerance ?? vectors.tolerance ?? 1e-5
             if let note = vectors.note, !json { print("stored test vectors: \(note)") }
             inputs = vectors.inputs
             references = vectors.expected
-            referenceNames = vectors.expected.indices.map { "\(model.model) (stored expected_\($0))" }
+            referenceNames = vectors.expected.indices.map { "\(source.path) (stored expected_\($0))" }
         } else {
-            guard expected.count == m.outputShapes.count else {
-                throw KerasError(.invalidArgument, "the model has \(m.outputShapes.count) output(s); give one --expected for each (got \(expected.count))", file: model.model)
+            guard expected.count == model.outputs.count else {
+                throw KerasError(.invalidArgument, "the model has \(model.outputs.count) output(s); give one --expected for each (got \(expected.count))", file: source.path)
             }
             tolerance = self.tolerance ?? 1e-5
-            inputs = try RunInputs.read(input, for: m, modelPath: model.model)
+            inputs = try RunInputs.read(input, for: model, modelPath: source.path)
             references = try expected.map { try Npy.read(URL(fileURLWithPath: $0)) }
             referenceNames = expected
         }
-        var layerCheck = try layers.map { try LayerCheck(directory: $0, model: m, tolerance: tolerance) }
-        let results = try RunInputs.run(m, on: inputs, modelPath: model.model,
+        var layerCheck = try layers.map { try LayerCheck(directory: $0, model: model, tolerance: tolerance) }
+        let results = try RunInputs.run(model, on: inputs, modelPath: source.path,
                                         observing: layers == nil ? nil : { try layerCheck?.observe(layer: $0, call: $1, outputs: $2) })
         var comparisons: [Comparison] = []
         for (i, (ours, ref)) in zip(results, references).enumerated() {
@@ -76,13 +75,13 @@ struct Verify: ParsableCommand {
         if json {
             var report: [String: JSON] = [
                 "passed": .bool(allPassed), "tolerance": .number(Double(tolerance).shortestFloat),
-                "outputs": .array(comparisons.enumerated().map { i, c in c.json(name: m.outputNames[i]) }),
+                "outputs": .array(comparisons.enumerated().map { i, c in c.json(name: model.outputs[i].name) }),
             ]
             if let layerCheck { report["layers"] = layerCheck.json }
             print(JSON.object(report).serialized)
         } else {
             for (i, c) in comparisons.enumerated() {
-                print("output \(i) '\(m.outputNames[i])' \(c.shape): \(c.passed ? "PASS" : "FAIL") — \(c.report)")
+                print("output \(i) '\(model.outputs[i].name)' \(c.shape): \(c.passed ? "PASS" : "FAIL") — \(c.report)")
             }
             layerCheck?.printReport()
             print(allPassed ? "verify: PASS (tolerance \(tolerance))" : "verify: FAIL (tolerance \(tolerance))")
@@ -100,14 +99,14 @@ struct LayerCheck {
     private(set) var compared = 0
     private(set) var firstFailure: (layer: String, comparison: Comparison)?
 
-    init(directory: String, model: Model, tolerance: Float) throws {
+    init(directory: String, model: KerasModel, tolerance: Float) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw KerasError(.io, "is not a directory of per-layer outputs", file: directory)
         }
         self.directory = URL(fileURLWithPath: directory)
         self.tolerance = tolerance
-        classNames = Dictionary(model.layers.map { ($0.name, $0.className) }, uniquingKeysWith: { a, _ in a })
+        classNames = Dictionary(model.graph.layers.map { ($0.name, $0.className) }, uniquingKeysWith: { a, _ in a })
     }
 
     mutating func observe(layer: String, call: Int, outputs: [Tensor]) throws {

@@ -33,7 +33,7 @@ struct ConformanceCase: CustomTestStringConvertible, Sendable {
 
     var tolerance: Float { Float(manifest["tolerance"]?.doubleValue ?? 1e-5) }
 
-    func load() throws -> ImportedModel {
+    func load() throws -> KerasModel {
         guard let model = manifest["model"]?.stringValue else {
             throw KerasError(.format, "case.json names no model", file: path("case.json"))
         }

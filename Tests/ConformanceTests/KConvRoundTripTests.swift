@@ -11,24 +11,23 @@ struct KConvRoundTripTests {
     @Test("h5 → .kconv → predictions bit-identical, stored vectors verify", arguments: ConformanceCase.all)
     func roundTrip(_ c: ConformanceCase) throws {
         let imported = try c.load()
-        try #require(imported.hasWeights, "\(c.name) has no weights")
         let inputs = try c.files("inputs").map { try Npy.read(URL(fileURLWithPath: $0)) }
         let expected = try c.files("expected").map { try Npy.read(URL(fileURLWithPath: $0)) }
-        let provenance = try imported.provenance()
+        let provenance = try #require(imported.provenance)
         let vectors = StoredTestVectors(inputs: inputs, expected: expected, note: "Keras' outputs (\(c.name))", tolerance: c.tolerance)
 
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-rt-\(c.name)-\(UUID().uuidString).kconv")
         defer { try? FileManager.default.removeItem(at: url) }
-        try KConvFile.write(imported.model, provenance: provenance, testVectors: vectors, to: url)
+        try imported.storing(vectors).write(to: url)
         let converted = try KerasModel(contentsOf: url)
 
         // Same graph, same summary.
-        #expect(converted.model.spec.json == imported.model.spec.json)
-        #expect(ModelSummary(converted.model).json == ModelSummary(imported.model).json)
+        #expect(converted.graph.spec.json == imported.graph.spec.json)
+        #expect(converted.summary.json == imported.summary.json)
         #expect(converted.provenance == provenance)
 
         // Bit-identical outputs.
-        let fromKeras = try imported.model.predict(inputs)
+        let fromKeras = try imported.predict(inputs)
         let fromKConv = try converted.predict(inputs)
         try #require(fromKConv.count == fromKeras.count)
         for (i, (a, b)) in zip(fromKConv, fromKeras).enumerated() {
@@ -44,7 +43,7 @@ struct KConvRoundTripTests {
         }
 
         // The same model always gives the same bytes.
-        #expect(try KConvFile.encode(converted.model, provenance: provenance, testVectors: vectors)
+        #expect(try converted.kconvBytes()
                 == Array(Data(contentsOf: url)))
     }
 }

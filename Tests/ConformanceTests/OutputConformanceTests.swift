@@ -8,7 +8,7 @@ struct OutputConformanceTests {
     @Test("kconv's outputs (and per-layer outputs where the case has them) match Keras' within the case's tolerance",
           arguments: ConformanceCase.all)
     func outputsMatchKeras(_ c: ConformanceCase) throws {
-        let model = try c.load().model
+        let model = try c.load()
         let inputs = try c.files("inputs").map { try Npy.read(URL(fileURLWithPath: $0)) }
         let expected = try c.files("expected").map { try Npy.read(URL(fileURLWithPath: $0)) }
         // Cases with `layers` also hold Keras' output of every layer (first output, first call).
@@ -34,7 +34,7 @@ struct OutputConformanceTests {
     @Test("chunk by chunk with carried states, as Keras predicts with stateful layers",
           arguments: ConformanceCase.all.filter { $0.manifest["chunks"] != nil })
     func streamedChunksMatchKeras(_ c: ConformanceCase) throws {
-        let model = try c.load().model
+        let model = try c.load()
         let chunks = c.manifest["chunks"]?.arrayValue ?? []
         try #require(!chunks.isEmpty)
         var state = RecurrentState()
@@ -64,7 +64,7 @@ struct OutputConformanceTests {
     func streamingRefusals() throws {
         for name in ["masking_bidirectional", "conv_lstm2d", "lstm_go_backwards"] {
             let c = try #require(ConformanceCase.all.first { $0.name == name })
-            let model = try c.load().model
+            let model = try c.load()
             let inputs = try c.files("inputs").map { try Npy.read(URL(fileURLWithPath: $0)) }
             var state = RecurrentState()
             #expect(throws: KerasError.self, "\(name)") { try model.predict(inputs, carrying: &state) }

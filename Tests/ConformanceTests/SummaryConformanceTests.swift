@@ -13,7 +13,7 @@ struct SummaryConformanceTests {
     @Test("kconv's summary equals Keras'", arguments: ConformanceCase.all)
     func summaryMatchesKeras(_ c: ConformanceCase) throws {
         let imported = try c.load()
-        let ours = ModelSummary(imported.model).json
+        let ours = imported.summary.json
         let problems = summaryDifferences(ours: ours, keras: try c.referenceSummary())
         #expect(problems.isEmpty, "\(c.name): \(problems.joined(separator: "; "))")
     }
@@ -21,7 +21,7 @@ struct SummaryConformanceTests {
     @Test("kconv's summary table is the one tf_keras prints", arguments: ConformanceCase.all.filter { $0.manifest["keras"]?.stringValue?.hasPrefix("tf_keras") == true })
     func summaryTextMatchesTFKeras(_ c: ConformanceCase) throws {
         let keras = try String(contentsOfFile: c.path("summary.txt"), encoding: .utf8)
-        let ours = ModelSummary(try c.load().model).text
+        let ours = try c.load().summary.text
         #expect(ours == keras.trimmingCharacters(in: .newlines), "\(c.name):\n\(ours)\n---- tf_keras:\n\(keras)")
     }
 }

@@ -13,7 +13,7 @@ struct ConfigDecoderTests {
     }
 
     func summary(_ graph: GraphSpec) throws -> ModelSummary {
-        ModelSummary(try Model(spec: graph, version: KerasVersion("2.2.4"), weights: nil))
+        ModelSummary(try LayerGraph(spec: graph, version: KerasVersion("2.2.4"), weights: nil))
     }
 
     @Test("Keras ≤ 2.2.2 Sequential: a bare list, batch_input_shape on the first layer")
@@ -89,7 +89,7 @@ struct ConfigDecoderTests {
             """)
         #expect(!g.isSequential)
         #expect(g.layers[2].calls.count == 2)
-        let model = try Model(spec: g, version: KerasVersion("2.2.4"), weights: nil)
+        let model = try LayerGraph(spec: g, version: KerasVersion("2.2.4"), weights: nil)
         #expect(model.inputShapes == [[nil, 3], [nil, 3]])
         #expect(model.outputShapes == [[nil, 5], [nil, 1]])
         let s = ModelSummary(model)
@@ -161,7 +161,7 @@ struct ConfigDecoderTests {
         // Attention's kwargs are repeated on each input: read once, no tensors added.
         #expect(g.layers[4].calls == [[TensorRef("q"), TensorRef("v")]])
         #expect(g.layers[4].config["call_kwargs"] == .array([.object(["return_attention_scores": .bool(true)])]))
-        let model = try Model(spec: g, version: KerasVersion("2.15.0"), weights: nil)
+        let model = try LayerGraph(spec: g, version: KerasVersion("2.15.0"), weights: nil)
         // MHA: output (None, 4, 3); 3·2·3+2·3 (query) + 2·2·3+2·3 (key) + 3·2·3+2·3 (value) + 2·3·3+3 (output).
         #expect(model.outputShapes == [[nil, 4, 3], [nil, 4, 5]])
         #expect(model.layers[3].parameterCounts.trainable == 24 + 18 + 24 + 21)
@@ -216,7 +216,7 @@ struct ConfigDecoderTests {
         #expect(g.layers[2].calls == [[TensorRef("masking")]])
         #expect(g.layers[2].config["call_kwargs"] == nil)
         // The masked mean over the valid steps: steps 1 and 3 are all zeros, so (x0 + x2 + x4) / 3.
-        let model = try Model(spec: g, version: KerasVersion("3.15.1"), weights: nil)
+        let model = try LayerGraph(spec: g, version: KerasVersion("3.15.1"), weights: nil)
         var x = [Float](repeating: 0, count: 15)
         for step in [0, 2, 4] { for c in 0..<3 { x[step * 3 + c] = Float(step * 3 + c + 1) } }
         let y = try model.predict([Tensor(shape: [1, 5, 3], scalars: x)])[0]
@@ -244,7 +244,7 @@ struct ConfigDecoderTests {
               {"class_name": "Lambda", "config": {"name": "l"}}]}
             """)
         do {
-            _ = try Model(spec: g, version: KerasVersion("2.2.4"), weights: nil)
+            _ = try LayerGraph(spec: g, version: KerasVersion("2.2.4"), weights: nil)
             Issue.record("expected an error")
         } catch let e as KerasError {
             #expect(e.kind == .unsupported)
@@ -266,7 +266,7 @@ struct ConfigDecoderTests {
     func absurdSizes(input: String, layer: String) throws {
         let g = try decode(#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": \#(input.dropLast()), "name": "in"}}, \#(layer)]}}"#)
         do {
-            _ = try Model(spec: g, version: KerasVersion("2.15.0"), weights: nil)
+            _ = try LayerGraph(spec: g, version: KerasVersion("2.15.0"), weights: nil)
             Issue.record("an absurd size was accepted: \(layer)")
         } catch let e as KerasError {
             #expect(e.message.contains("'l'") || e.message.contains("'in'"), "\(e)")

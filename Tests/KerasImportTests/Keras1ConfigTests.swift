@@ -13,8 +13,8 @@ struct Keras1ConfigTests {
         try decoder.decodeModel(JSON(parsing: text))
     }
 
-    func model(_ graph: GraphSpec, _ version: String) throws -> Model {
-        try Model(spec: graph, version: KerasVersion(version), weights: nil)
+    func model(_ graph: GraphSpec, _ version: String) throws -> LayerGraph {
+        try LayerGraph(spec: graph, version: KerasVersion(version), weights: nil)
     }
 
     @Test("Keras 1 names: Convolution1D, nb_filter, filter_length, border_mode, subsample_length, bias, p, output_dim, inner_activation")

@@ -225,7 +225,7 @@ struct KerasArchiveTests {
     func outputs(_ path: String, case name: String) throws -> [Tensor] {
         let dir = KerasArchiveTests.cases.appendingPathComponent(name)
         let input = try Npy.read(dir.appendingPathComponent("input_0.npy"))
-        return try KerasImporter.load(path).model.predict([input])
+        return try KerasImporter.load(path).predict([input])
     }
 
     @Test("a Keras-written .keras re-zipped with deflate, members reordered and extra members, gives the same outputs")
@@ -248,7 +248,7 @@ struct KerasArchiveTests {
         let config = try #require(m["config.json"]), weights = try #require(m["model.weights.h5"])
         let noMeta = try write(TestZip.build([TestZip.Member("config.json", config), TestZip.Member("model.weights.h5", weights)]), "nometa.keras")
         let imported = try KerasImporter.load(noMeta)
-        #expect(imported.kerasVersion.isKeras3 && imported.kerasVersion.hardSigmoidIsKeras3)
+        #expect(imported.graph.kerasVersion.isKeras3 && imported.graph.kerasVersion.hardSigmoidIsKeras3)
         let original = KerasArchiveTests.cases.appendingPathComponent("\(name)/model.keras").path
         #expect(try outputs(noMeta, case: name) == outputs(original, case: name))
 
@@ -268,7 +268,7 @@ struct KerasArchiveTests {
         let dir = KerasArchiveTests.cases.appendingPathComponent("k3_json_weights")
         let weights = dir.appendingPathComponent("model.weights.h5").path
         let imported = try KerasImporter.load(dir.appendingPathComponent("model.json").path, weights: weights)
-        #expect(imported.kerasVersion.isKeras3 && imported.hasWeights)
+        #expect(imported.graph.kerasVersion.isKeras3)
         do {
             _ = try KerasImporter.load(weights)
             Issue.record("a weights-only file loaded")

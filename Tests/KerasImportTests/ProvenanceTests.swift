@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 @testable import KerasImport
 import KerasRuntime
 
@@ -8,8 +9,7 @@ import KerasRuntime
 /// fed in chunks).
 @Suite("Provenance of an imported model")
 struct ProvenanceTests {
-    static let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Conformance/cases")
+    static let cases = Repository.conformanceCases
 
     /// `data` in a fresh temporary file; the caller removes it.
     static func temporaryFile(_ data: Data) throws -> String {
@@ -35,7 +35,7 @@ struct ProvenanceTests {
         for (data, digest) in vectors {
             let path = try Self.temporaryFile(data)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            #expect(try ImportedModel.sha256Hex(ofFile: path) == digest, "\(data.count) bytes")
+            #expect(try Provenance.sha256Hex(ofFile: path) == digest, "\(data.count) bytes")
         }
     }
 
@@ -44,8 +44,8 @@ struct ProvenanceTests {
         let data = Data((0..<(5 << 19)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })  // 2.5 MiB: three chunks
         let path = try Self.temporaryFile(data)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try ImportedModel.sha256Hex(ofFile: path) == Self.hex(data))
-        let e = try #require(throws: KerasError.self) { try ImportedModel.sha256Hex(ofFile: "/nonexistent/model.h5") }
+        #expect(try Provenance.sha256Hex(ofFile: path) == Self.hex(data))
+        let e = try #require(throws: KerasError.self) { try Provenance.sha256Hex(ofFile: "/nonexistent/model.h5") }
         #expect(e.description == "/nonexistent/model.h5: cannot be read")
     }
 
@@ -53,7 +53,7 @@ struct ProvenanceTests {
     func provenance() throws {
         let h5 = Self.cases.appendingPathComponent("cnn_lstm/model.h5")
         let imported = try KerasImporter.load(h5.path)
-        let p = try imported.provenance()
+        let p = try #require(imported.provenance)
         #expect(p.sourceName == "model.h5")
         #expect(p.sourceSHA256 == Self.hex(try Data(contentsOf: h5)))
         #expect(p.kerasVersion == "2.21.0")
@@ -61,7 +61,7 @@ struct ProvenanceTests {
 
         let json = Self.cases.appendingPathComponent("conv1d_lstm_json/model.json")
         let weights = Self.cases.appendingPathComponent("conv1d_lstm_json/weights.h5")
-        let pj = try KerasImporter.load(json.path, weights: weights.path).provenance()
+        let pj = try #require(try KerasImporter.load(json.path, weights: weights.path).provenance)
         #expect(pj.sourceName == "model.json")
         #expect(pj.sourceSHA256 == Self.hex(try Data(contentsOf: json)))
         #expect(pj.weightsName == "weights.h5")
@@ -69,7 +69,7 @@ struct ProvenanceTests {
 
         let kconv = FileManager.default.temporaryDirectory.appendingPathComponent("kconv-prov-\(UUID().uuidString).kconv")
         defer { try? FileManager.default.removeItem(at: kconv) }
-        try KConvFile.write(imported.model, provenance: p, to: kconv)
-        #expect(try KerasImporter.load(kconv.path).provenance() == p)
+        try imported.write(to: kconv)
+        #expect(try KerasImporter.load(kconv.path).provenance == p)
     }
 }

@@ -166,14 +166,14 @@ struct ComparisonTests {
         do {
             _ = try Comparison(ours: Tensor(shape: [2, 3], scalars: [0, 0, 0, 0, 0, 0]), expected: Tensor(zeros: [6]), tolerance: 1e-5)
             Issue.record("expected a shape error")
-        } catch {
+        } catch let error as KerasError {
             #expect(error.kind == .shape)
             #expect(error.message.contains("[6]") && error.message.contains("[2, 3]"))
         }
         do {
             _ = try Comparison(ours: Tensor([1]), expected: Tensor([1]), tolerance: -1)
             Issue.record("expected an argument error")
-        } catch {
+        } catch let error as KerasError {
             #expect(error.kind == .invalidArgument)
         }
         #expect(throws: KerasError.self) { try Comparison(ours: Tensor([1]), expected: Tensor([1]), tolerance: .nan) }

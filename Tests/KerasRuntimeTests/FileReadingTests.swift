@@ -9,7 +9,7 @@ struct FileReadingTests {
     enum Format: String, CaseIterable, Sendable {
         case npy = ".npy", kconv = ".kconv"
 
-        func read(_ url: URL) throws(KerasError) {
+        func read(_ url: URL) throws {
             switch self {
             case .npy: _ = try Npy.read(url)
             case .kconv: _ = try KConvFile.read(contentsOf: url)

@@ -10,13 +10,13 @@ struct KConvFileTests {
         let bytes = try KConvFixtures.mlpBytes()
         let contents = try KConvFile.decode(bytes, name: "mlp.kconv")
         #expect(contents.provenance == KConvFixtures.provenance)
-        #expect(contents.model.spec.json == model.spec.json)
-        #expect(contents.model.kerasVersion == model.kerasVersion)
-        for (a, b) in zip(contents.model.layers, model.layers) {
+        #expect(contents.graph.spec.json == model.spec.json)
+        #expect(contents.graph.kerasVersion == model.kerasVersion)
+        for (a, b) in zip(contents.graph.layers, model.layers) {
             #expect(a.weights.map(\.tensor) == b.weights.map(\.tensor))
         }
         let x = KConvFixtures.tensor([5, 3], seed: 40)
-        #expect(try contents.model.predict([x]) == model.predict([x]))
+        #expect(try contents.graph.predict([x]) == model.predict([x]))
         let vectors = try #require(contents.testVectors)
         #expect(vectors.inputs == [KConvFixtures.tensor([2, 3], seed: 12)])
         #expect(vectors.note == "test")
@@ -58,7 +58,7 @@ struct KConvFileTests {
         let contents = try KConvFile.read(contentsOf: url)
         #expect(contents.testVectors == nil)
         let inputs = [KConvFixtures.tensor([3, 3], seed: 1), KConvFixtures.tensor([3, 5], seed: 2)]
-        #expect(try contents.model.predict(inputs) == model.predict(inputs))
+        #expect(try contents.graph.predict(inputs) == model.predict(inputs))
         #expect(throws: KerasError.self) { try KConvFile.write(model, provenance: KConvFixtures.provenance, to: URL(fileURLWithPath: "/nonexistent/dir/x.kconv")) }
         let e = try #require(throws: KerasError.self) { try KConvFile.read(contentsOf: URL(fileURLWithPath: "/nonexistent/x.kconv")) }
         #expect(e.description == "/nonexistent/x.kconv: no such file")

@@ -35,33 +35,33 @@ enum KConvFixtures {
     }
 
     /// `x (None, 3)` → Dense(4, relu) `hidden` → Dense(2) `out`.
-    static func mlp() throws -> Model {
+    static func mlp() throws -> LayerGraph {
         let spec = GraphSpec(name: "mlp", isSequential: false, layers: [
             input("x", [3]),
             dense("hidden", units: 4, activation: "relu", on: "x"),
             dense("out", units: 2, activation: "linear", on: "hidden"),
         ], inputs: [TensorRef("x")], outputs: [TensorRef("out")])
-        return try Model(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
+        return try LayerGraph(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
             "hidden": [tensor([3, 4], seed: 1), tensor([4], seed: 2)],
             "out": [tensor([4, 2], seed: 3), tensor([2], seed: 4)],
         ]))
     }
 
     /// Two inputs `a (None, 3)`, `b (None, 5)`, each through its own Dense; two outputs.
-    static func twoHeads() throws -> Model {
+    static func twoHeads() throws -> LayerGraph {
         let spec = GraphSpec(name: "two", isSequential: false, layers: [
             input("a", [3]), input("b", [5]),
             dense("da", units: 2, activation: "tanh", on: "a"),
             dense("db", units: 3, activation: "sigmoid", on: "b"),
         ], inputs: [TensorRef("a"), TensorRef("b")], outputs: [TensorRef("da"), TensorRef("db")])
-        return try Model(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
+        return try LayerGraph(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
             "da": [tensor([3, 2], seed: 5), tensor([2], seed: 6)],
             "db": [tensor([5, 3], seed: 7), tensor([3], seed: 8)],
         ]))
     }
 
     /// `seq (None, 6, 3)` → LSTM(4, return_state) with three outputs, all named after the layer.
-    static func lstmWithState() throws -> Model {
+    static func lstmWithState() throws -> LayerGraph {
         let spec = GraphSpec(name: "rnn", isSequential: false, layers: [
             input("seq", [6, 3]),
             LayerSpec(className: "LSTM", name: "lstm",
@@ -69,12 +69,12 @@ enum KConvFixtures {
                                "activation": .string("tanh"), "recurrent_activation": .string("sigmoid")],
                       calls: [[TensorRef("seq")]]),
         ], inputs: [TensorRef("seq")], outputs: [TensorRef("lstm", 0, 0), TensorRef("lstm", 0, 1), TensorRef("lstm", 0, 2)])
-        return try Model(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
+        return try LayerGraph(spec: spec, version: KerasVersion("2.21.0"), weights: Weights(byLayer: [
             "lstm": [tensor([3, 16], seed: 9), tensor([4, 16], seed: 10), tensor([16], seed: 11)],
         ]))
     }
 
-    static let provenance = KConvFile.Provenance(kerasVersion: "2.21.0", backend: "tensorflow", sourceName: "mlp.h5",
+    static let provenance = Provenance(kerasVersion: "2.21.0", backend: "tensorflow", sourceName: "mlp.h5",
                                                  sourceSHA256: String(repeating: "ab", count: 32))
 
     /// The `.kconv` bytes of the MLP with one stored test vector pair.
@@ -128,7 +128,7 @@ enum KConvFixtures {
             _ = try KConvFile.decode(bytes, name: "bad.kconv")
             return nil
         } catch {
-            return error
+            return error as? KerasError
         }
     }
 }

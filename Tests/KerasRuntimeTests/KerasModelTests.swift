@@ -33,7 +33,7 @@ struct KerasModelTests {
 
     @Test("inputs and outputs by position and by name; errors name what is wrong")
     func severalInputsAndOutputs() throws {
-        let model = try KerasModel(KConvFixtures.twoHeads())
+        let model = try KerasModel(graph: KConvFixtures.twoHeads(), provenance: nil)
         #expect(model.inputs.map(\.name) == ["a", "b"])
         #expect(model.outputs.map(\.name) == ["da", "db"])
         let a = KConvFixtures.tensor([4, 3], seed: 1), b = KConvFixtures.tensor([4, 5], seed: 2)
@@ -61,7 +61,7 @@ struct KerasModelTests {
 
     @Test("outputs of one layer get unique names, as Keras' output_names")
     func uniqueOutputNames() throws {
-        let model = try KerasModel(KConvFixtures.lstmWithState())
+        let model = try KerasModel(graph: KConvFixtures.lstmWithState(), provenance: nil)
         #expect(model.outputs.map(\.name) == ["lstm", "lstm_1", "lstm_2"])
         #expect(model.outputs.map(\.shape) == [[nil, 4], [nil, 4], [nil, 4]])
         let x = KConvFixtures.tensor([2, 6, 3], seed: 3)
@@ -77,7 +77,7 @@ struct KerasModelTests {
         let base = try KConvFixtures.mlp()
         let x = KConvFixtures.tensor([3, 3], seed: 5)
         let y = try base.predict([x])
-        try KerasModel(base, provenance: KConvFixtures.provenance,
+        try KerasModel(graph: base, provenance: KConvFixtures.provenance,
                        testVectors: StoredTestVectors(inputs: [x], expected: y, note: "self-test", tolerance: 0))
             .write(to: url)
         let model = try KerasModel(contentsOf: url)
@@ -89,18 +89,18 @@ struct KerasModelTests {
 
         var wrong = y[0]
         wrong.scalars[0] += 0.01
-        let tampered = try KerasModel(base, testVectors: StoredTestVectors(inputs: [x], expected: [wrong]))
+        let tampered = try KerasModel(graph: base, provenance: nil, testVectors: StoredTestVectors(inputs: [x], expected: [wrong]))
         let result = try tampered.verifyStoredTestVectors()
         #expect(!result[0].passed && result[0].failingCount == 1)
         #expect(try tampered.verifyStoredTestVectors(tolerance: 0.1)[0].passed)
-        #expect(throws: KerasError.self) { try KerasModel(base, testVectors: StoredTestVectors(inputs: [], expected: y)) }
+        #expect(throws: KerasError.self) { try KerasModel(graph: base, provenance: nil, testVectors: StoredTestVectors(inputs: [], expected: y)) }
     }
 
     @Test("kconvBytes is what write(to:) writes, and reloads to the same model")
     func bytes() throws {
         let url = temporaryURL()
         defer { try? FileManager.default.removeItem(at: url) }
-        let model = try KerasModel(KConvFixtures.lstmWithState())
+        let model = try KerasModel(graph: KConvFixtures.lstmWithState(), provenance: nil)
         try model.write(to: url)
         #expect(try Data(contentsOf: url) == Data(model.kconvBytes()))
         let again = try KerasModel(contentsOf: url)
@@ -124,7 +124,7 @@ struct KerasModelTests {
 
     @Test("predict from many threads at once gives the serial results")
     func concurrentPredict() async throws {
-        let model = try KerasModel(KConvFixtures.lstmWithState())
+        let model = try KerasModel(graph: KConvFixtures.lstmWithState(), provenance: nil)
         let inputs = (0..<32).map { KConvFixtures.tensor([1 + $0 % 5, 6, 3], seed: $0) }
         let serial = try inputs.map { try model.predict([$0]) }
         let concurrent = try await withThrowingTaskGroup(of: (Int, [Tensor]).self) { group in

@@ -379,7 +379,7 @@ struct NpyWriteTests {
         do {
             try Npy.write(Tensor([1]), to: url)
             Issue.record("expected an error")
-        } catch {
+        } catch let error as KerasError {
             #expect(error.kind == .io)
             #expect(error.file == url.path)
         }

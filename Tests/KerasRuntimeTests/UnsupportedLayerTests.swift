@@ -43,7 +43,7 @@ import Testing
             layer("mypkg>MyLayer", "mine", "ok"),
         ], inputs: [TensorRef("x")], outputs: [TensorRef("mine")])
         do {
-            _ = try Model(spec: graph, version: KerasVersion("2.15.0"), weights: nil)
+            _ = try LayerGraph(spec: graph, version: KerasVersion("2.15.0"), weights: nil)
             Issue.record("expected an error")
         } catch let e as KerasError {
             #expect(e.kind == .unsupported)

@@ -22,9 +22,9 @@ struct HDF5Attributes {
     }
 
     /// A single string (see `HDF5Group.stringAttribute`), nil if absent.
-    func string(_ name: String) throws(KerasError) -> String? {
-        try HDF5Library.locked { () throws(KerasError) -> String? in
-            try withAttribute(name) { (attribute, type, count) throws(KerasError) -> String in
+    func string(_ name: String) throws -> String? {
+        try HDF5Library.locked { () throws -> String? in
+            try withAttribute(name) { (attribute, type, count) throws -> String in
                 let label = self.label(name)
                 switch H5Tget_class(type) {
                 case H5T_STRING:
@@ -46,8 +46,8 @@ struct HDF5Attributes {
 
     /// A list of strings (see `HDF5Group.stringListAttribute`), nil if
     /// neither `name` nor `name0` exists.
-    func stringList(_ name: String) throws(KerasError) -> [String]? {
-        try HDF5Library.locked { () throws(KerasError) -> [String]? in
+    func stringList(_ name: String) throws -> [String]? {
+        try HDF5Library.locked { () throws -> [String]? in
             if let list = try readStringList(name) { return list }
             var chunks: [String] = []
             var index = 0
@@ -65,7 +65,7 @@ struct HDF5Attributes {
         "attribute '\(name)' of \(objectPath)"
     }
 
-    private func openObject() throws(KerasError) -> hid_t {
+    private func openObject() throws -> hid_t {
         let object = H5Oopen(file.id, objectPath, kc_H5P_DEFAULT())
         guard object >= 0 else {
             throw HDF5Library.failure(.format, "cannot open HDF5 object \(objectPath)", file: file.path)
@@ -73,8 +73,8 @@ struct HDF5Attributes {
         return object
     }
 
-    private func readStringList(_ name: String) throws(KerasError) -> [String]? {
-        try withAttribute(name) { (attribute, type, count) throws(KerasError) -> [String] in
+    private func readStringList(_ name: String) throws -> [String]? {
+        try withAttribute(name) { (attribute, type, count) throws -> [String] in
             let label = self.label(name)
             if count == 0 { return [] }
             guard H5Tget_class(type) == H5T_STRING else {
@@ -88,8 +88,8 @@ struct HDF5Attributes {
     /// to `body`, and closes everything again. Nil if there is no such
     /// attribute.
     private func withAttribute<T>(
-        _ name: String, _ body: (hid_t, hid_t, Int) throws(KerasError) -> T
-    ) throws(KerasError) -> T? {
+        _ name: String, _ body: (hid_t, hid_t, Int) throws -> T
+    ) throws -> T? {
         let object = try openObject()
         defer { _ = H5Oclose(object) }
         let exists = H5Aexists(object, name)
@@ -119,7 +119,7 @@ struct HDF5Attributes {
         return try body(attribute, type, count)
     }
 
-    private func readStrings(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws(KerasError) -> [String] {
+    private func readStrings(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws -> [String] {
         if count == 0 { return [] }
         let variable = H5Tis_variable_str(type)
         guard variable >= 0 else {
@@ -131,7 +131,7 @@ struct HDF5Attributes {
         return try readFixedStrings(attribute, type: type, count: count, label: label)
     }
 
-    private func readVariableStrings(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws(KerasError) -> [String] {
+    private func readVariableStrings(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws -> [String] {
         guard count <= HDF5Library.maxAttributeBytes / MemoryLayout<UnsafeMutablePointer<CChar>?>.stride else {
             throw KerasError(.format, "\(label) holds too many strings (\(count))", file: file.path)
         }
@@ -178,7 +178,7 @@ struct HDF5Attributes {
         return strings
     }
 
-    private func readFixedStrings(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws(KerasError) -> [String] {
+    private func readFixedStrings(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws -> [String] {
         let size = H5Tget_size(type)
         guard size > 0 else {
             throw HDF5Library.failure(.format, "cannot read the string size of \(label)", file: file.path)
@@ -202,7 +202,7 @@ struct HDF5Attributes {
         return strings
     }
 
-    private func readBytes(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws(KerasError) -> [UInt8] {
+    private func readBytes(_ attribute: hid_t, type: hid_t, count: Int, label: String) throws -> [UInt8] {
         guard count <= HDF5Library.maxAttributeBytes else {
             throw KerasError(.format, "\(label) is too long (\(count) bytes)", file: file.path)
         }
@@ -210,7 +210,7 @@ struct HDF5Attributes {
     }
 
     /// Reads the attribute with memory type `type` into `byteCount` bytes.
-    private func readRaw(_ attribute: hid_t, type: hid_t, byteCount: Int, label: String) throws(KerasError) -> [UInt8] {
+    private func readRaw(_ attribute: hid_t, type: hid_t, byteCount: Int, label: String) throws -> [UInt8] {
         let memoryType = H5Tcopy(type)
         guard memoryType >= 0 else {
             throw HDF5Library.failure(.format, "cannot read \(label)", file: file.path)

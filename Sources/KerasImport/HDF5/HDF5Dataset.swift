@@ -2,7 +2,7 @@ import CHDF5
 
 /// A numeric dataset inside an open `HDF5File`: its shape and element type
 /// are read when it is looked up, its values by `readFloats()`.
-public struct HDF5Dataset: Sendable {
+package struct HDF5Dataset: Sendable {
     /// How the stored elements are turned into Float.
     enum Encoding: Sendable, Equatable {
         /// Any 4-byte float: HDF5 converts to native float (byte order only).
@@ -35,18 +35,18 @@ public struct HDF5Dataset: Sendable {
     /// The file this dataset belongs to (kept open by this reference).
     let file: HDF5File
     /// The absolute HDF5 path, e.g. "/model_weights/dense/dense/kernel:0".
-    public let path: String
+    package let path: String
     /// The dimensions; `[]` for a scalar (0-d) dataset.
-    public let shape: [Int]
+    package let shape: [Int]
     /// The stored element type for messages: "float32", "float16", "int64",
     /// "bfloat16", "string", ...
-    public let elementTypeDescription: String
+    package let elementTypeDescription: String
     /// The number of elements (the product of `shape`).
     let elementCount: Int
     let encoding: Encoding
 
     /// Looks at the dataset at the absolute `path`. Call with the lock held.
-    init(file: HDF5File, path: String) throws(KerasError) {
+    init(file: HDF5File, path: String) throws {
         self.file = file
         self.path = path
         let dataset = H5Dopen2(file.id, path, kc_H5P_DEFAULT())
@@ -96,7 +96,7 @@ public struct HDF5Dataset: Sendable {
     /// integers of any size are converted, rounding to nearest. Other element
     /// types, oversized datasets and unreadable (truncated, damaged) data are
     /// `.format` errors naming the dataset.
-    public func readFloats() throws(KerasError) -> [Float] {
+    package func readFloats() throws -> [Float] {
         guard encoding != .unsupported else {
             throw KerasError(.format, "dataset \(path) holds \(elementTypeDescription) values, not numbers", file: file.path)
         }
@@ -105,7 +105,7 @@ public struct HDF5Dataset: Sendable {
             throw KerasError(.format, "dataset \(path) is too large to read (\(shape) \(elementTypeDescription))", file: file.path)
         }
         if elementCount == 0 { return [] }
-        return try HDF5Library.locked { () throws(KerasError) -> [Float] in
+        return try HDF5Library.locked { () throws -> [Float] in
             let dataset = H5Dopen2(file.id, path, kc_H5P_DEFAULT())
             guard dataset >= 0 else {
                 throw HDF5Library.failure(.format, "cannot open dataset \(path)", file: file.path)
@@ -134,13 +134,13 @@ public struct HDF5Dataset: Sendable {
     }
 
     /// Whether the dataset has an attribute called `name`. Never throws.
-    public func hasAttribute(_ name: String) -> Bool {
+    package func hasAttribute(_ name: String) -> Bool {
         HDF5Attributes(file: file, objectPath: path).has(name)
     }
 
     /// The dataset's string attribute `name` (as `HDF5Group.stringAttribute`),
     /// or nil if there is none.
-    public func stringAttribute(_ name: String) throws(KerasError) -> String? {
+    package func stringAttribute(_ name: String) throws -> String? {
         try HDF5Attributes(file: file, objectPath: path).string(name)
     }
 
@@ -148,7 +148,7 @@ public struct HDF5Dataset: Sendable {
 
     /// Reads every element with memory type `memoryType`, which must be `T`'s
     /// native HDF5 type. The lock is held for the whole H5Dread.
-    private func read<T: BitwiseCopyable>(_ dataset: hid_t, as: T.Type, memoryType: hid_t) throws(KerasError) -> [T] {
+    private func read<T: BitwiseCopyable>(_ dataset: hid_t, as: T.Type, memoryType: hid_t) throws -> [T] {
         var status: herr_t = -1
         let values = [T](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
             status = H5Dread(dataset, memoryType, kc_H5S_ALL(), kc_H5S_ALL(), kc_H5P_DEFAULT(), buffer.baseAddress)
@@ -162,7 +162,7 @@ public struct HDF5Dataset: Sendable {
 
     /// Reads 2-byte elements unconverted, swapped to native byte order if
     /// `inNativeOrder` (for types that have a byte order).
-    private func readRaw16(_ dataset: hid_t, inNativeOrder: Bool) throws(KerasError) -> [UInt16] {
+    private func readRaw16(_ dataset: hid_t, inNativeOrder: Bool) throws -> [UInt16] {
         let fileType = H5Dget_type(dataset)
         guard fileType >= 0 else {
             throw HDF5Library.failure(.format, "cannot read the element type of dataset \(path)", file: file.path)

@@ -6,12 +6,12 @@ import Foundation
 /// All access goes through `root` and the `HDF5Group` / `HDF5Dataset` values
 /// reached from it; they keep the file open for as long as they exist.
 /// Every failure is a `KerasError` whose `file` is `path`.
-public final class HDF5File: @unchecked Sendable {
+package final class HDF5File: @unchecked Sendable {
     // @unchecked: the only state is the immutable identifier, and every use
     // of it happens under the process-wide HDF5 lock.
 
     /// The file's name for messages: its path, or the name given to an image.
-    public let path: String
+    package let path: String
     /// The HDF5 file identifier; valid until deinit.
     let id: hid_t
 
@@ -19,7 +19,7 @@ public final class HDF5File: @unchecked Sendable {
     ///
     /// Throws `.io` if the file is missing or unreadable, `.format` if it is
     /// not an HDF5 file or is truncated or damaged beyond opening.
-    public init(path: String) throws(KerasError) {
+    package init(path: String) throws {
         self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -31,7 +31,7 @@ public final class HDF5File: @unchecked Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw KerasError(.io, "cannot read file (permission denied)", file: path)
         }
-        id = try HDF5Library.locked { () throws(KerasError) -> hid_t in
+        id = try HDF5Library.locked { () throws -> hid_t in
             guard H5Fis_hdf5(path) > 0 else {
                 throw KerasError(.format, "is not an HDF5 file", file: path)
             }
@@ -43,7 +43,7 @@ public final class HDF5File: @unchecked Sendable {
     /// read out of a `.keras` zip archive). `name` is used in messages only.
     ///
     /// The bytes are copied; `image` may be released afterwards.
-    public init(image: [UInt8], name: String) throws(KerasError) {
+    package init(image: [UInt8], name: String) throws {
         self.path = name
         guard Self.hasSignature(image) else {
             throw KerasError(.format, "is not an HDF5 file", file: name)
@@ -52,7 +52,7 @@ public final class HDF5File: @unchecked Sendable {
         // in-memory images: two images opened under the same name would
         // silently share the first one's contents. Give each a unique name.
         let uniqueName = "\(name)#kconv-image-\(Self.nextImageNumber())"
-        id = try HDF5Library.locked { () throws(KerasError) -> hid_t in
+        id = try HDF5Library.locked { () throws -> hid_t in
             try Self.open(name: uniqueName, displayName: name) { fapl in
                 guard H5Pset_fapl_core(fapl, 1 << 20, false) >= 0 else { return false }
                 return image.withUnsafeBytes { raw in
@@ -70,7 +70,7 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// The root group, "/".
-    public var root: HDF5Group {
+    package var root: HDF5Group {
         HDF5Group(file: self, path: "/")
     }
 
@@ -88,7 +88,7 @@ public final class HDF5File: @unchecked Sendable {
     /// `configure`. Call with the lock held.
     private static func open(
         name: String, displayName: String, configure: (hid_t) -> Bool
-    ) throws(KerasError) -> hid_t {
+    ) throws -> hid_t {
         let fapl = H5Pcreate(kc_H5P_FILE_ACCESS())
         guard fapl >= 0 else {
             throw HDF5Library.failure(.io, "cannot create HDF5 file-access properties", file: displayName)

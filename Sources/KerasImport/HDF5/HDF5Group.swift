@@ -4,11 +4,11 @@ import CHDF5
 ///
 /// A group value is only a path plus a reference to its file: it holds no
 /// HDF5 identifier, so it can be copied and kept freely.
-public struct HDF5Group: Sendable {
+package struct HDF5Group: Sendable {
     /// The file this group belongs to (kept open by this reference).
     let file: HDF5File
     /// The absolute HDF5 path: "/" for the root, "/model_weights/dense", ...
-    public let path: String
+    package let path: String
 
     init(file: HDF5File, path: String) {
         self.file = file
@@ -18,7 +18,7 @@ public struct HDF5Group: Sendable {
     /// The group at `relativePath` below this one; the path may name nested
     /// groups ("dense/dense"). Throws a `.format` error naming the full path
     /// if there is no such group.
-    public func group(_ relativePath: String) throws(KerasError) -> HDF5Group {
+    package func group(_ relativePath: String) throws -> HDF5Group {
         let components = HDF5Library.components(of: path, joining: relativePath)
         let full = HDF5Library.path(components)
         let kind = HDF5Library.locked { HDF5Library.resolve(fileID: file.id, components: components) }
@@ -32,15 +32,15 @@ public struct HDF5Group: Sendable {
 
     /// Whether `relativePath` names a group below this one. Never throws and
     /// never prints; a missing or unreadable path is simply `false`.
-    public func hasGroup(_ relativePath: String) -> Bool {
+    package func hasGroup(_ relativePath: String) -> Bool {
         let components = HDF5Library.components(of: path, joining: relativePath)
         return HDF5Library.locked { HDF5Library.resolve(fileID: file.id, components: components) } == .group
     }
 
     /// The names of this group's members (groups, datasets, other links),
     /// in increasing name order.
-    public func childNames() throws(KerasError) -> [String] {
-        try HDF5Library.locked { () throws(KerasError) -> [String] in
+    package func childNames() throws -> [String] {
+        try HDF5Library.locked { () throws -> [String] in
             let group = H5Gopen2(file.id, path, kc_H5P_DEFAULT())
             guard group >= 0 else {
                 throw HDF5Library.failure(.format, "cannot open HDF5 group \(path)", file: file.path)
@@ -57,10 +57,10 @@ public struct HDF5Group: Sendable {
 
     /// The dataset at `relativePath` below this group ("dense/kernel:0").
     /// Throws a `.format` error naming the full path if there is none.
-    public func dataset(_ relativePath: String) throws(KerasError) -> HDF5Dataset {
+    package func dataset(_ relativePath: String) throws -> HDF5Dataset {
         let components = HDF5Library.components(of: path, joining: relativePath)
         let full = HDF5Library.path(components)
-        return try HDF5Library.locked { () throws(KerasError) -> HDF5Dataset in
+        return try HDF5Library.locked { () throws -> HDF5Dataset in
             switch HDF5Library.resolve(fileID: file.id, components: components) {
             case .dataset?: return try HDF5Dataset(file: file, path: full)
             case nil: throw KerasError(.format, "HDF5 dataset \(full) not found", file: file.path)
@@ -71,7 +71,7 @@ public struct HDF5Group: Sendable {
     }
 
     /// Whether this group has an attribute called `name`. Never throws.
-    public func hasAttribute(_ name: String) -> Bool {
+    package func hasAttribute(_ name: String) -> Bool {
         HDF5Attributes(file: file, objectPath: path).has(name)
     }
 
@@ -81,7 +81,7 @@ public struct HDF5Group: Sendable {
     /// length, ASCII or UTF-8 (always decoded as UTF-8), or a one-dimensional
     /// array of 8-bit integers holding the bytes. Anything else is a
     /// `.format` error.
-    public func stringAttribute(_ name: String) throws(KerasError) -> String? {
+    package func stringAttribute(_ name: String) throws -> String? {
         try HDF5Attributes(file: file, objectPath: path).string(name)
     }
 
@@ -92,7 +92,7 @@ public struct HDF5Group: Sendable {
     /// array) as `[]`. If `name` is absent but `name0`, `name1`, ... exist
     /// (Keras splits long lists into chunks), returns their concatenation up
     /// to the first missing index.
-    public func stringListAttribute(_ name: String) throws(KerasError) -> [String]? {
+    package func stringListAttribute(_ name: String) throws -> [String]? {
         try HDF5Attributes(file: file, objectPath: path).stringList(name)
     }
 }

@@ -23,7 +23,7 @@ enum HDF5Library {
     /// in thread-safe builds of HDF5 (Debian's is one) the setting belongs to
     /// the calling thread's error stack, so a once-only switch would let a
     /// second thread print diagnostics to stderr.
-    static func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    static func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         _ = kc_silence_errors()
@@ -132,7 +132,7 @@ enum HDF5Library {
 
     /// The dimensions of a dataspace: `[]` for a scalar, nil for a null
     /// dataspace (no elements at all). Call with the lock held.
-    static func shape(ofSpace space: hid_t, label: String, file: String) throws(KerasError) -> [Int]? {
+    static func shape(ofSpace space: hid_t, label: String, file: String) throws -> [Int]? {
         let spaceClass = H5Sget_simple_extent_type(space)
         switch spaceClass {
         case H5S_NULL:

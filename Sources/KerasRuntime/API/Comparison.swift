@@ -56,7 +56,7 @@ public struct Comparison: Sendable, Equatable {
     public var worstIndex: [Int]? { worst?.index }
 
     /// Compares `ours` with `expected`; throws a `.shape` error when the shapes differ.
-    public init(ours: Tensor, expected: Tensor, tolerance: Float) throws(KerasError) {
+    public init(ours: Tensor, expected: Tensor, tolerance: Float) throws {
         guard ours.shape == expected.shape else {
             throw KerasError(.shape, "the expected array has shape \(expected.shape), ours has \(ours.shape)")
         }

@@ -17,7 +17,7 @@ public struct TensorDescription: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(name) \(shape.kerasDescription)" }
 }
 
-/// A converted Keras model, ready to run: what an app embeds.
+/// A Keras model, ready to run: what an app embeds.
 ///
 /// Load one from a `.kconv` file made by `kconv import` (no HDF5, no Python needed), then call
 /// `predict(_:)` with a batch of any size:
@@ -28,17 +28,18 @@ public struct TensorDescription: Sendable, Equatable, CustomStringConvertible {
 /// let y = try model.predict(x)          // shape [1, classes]
 /// ```
 ///
+/// Tools that read Keras files directly get the same type from `KerasImporter.load` (KerasImport).
 /// A `KerasModel` is immutable: any number of threads may call `predict` on the same instance at
-/// once (each call allocates its own intermediate tensors).
+/// once (each call allocates its own intermediate tensors). Every error it throws is a ``KerasError``.
 public final class KerasModel: Sendable {
-    /// The runnable graph.
-    public let model: Model
+    /// The built layer graph that runs.
+    package let graph: LayerGraph
     /// The model's inputs, in order.
     public let inputs: [TensorDescription]
     /// The model's outputs, in order.
     public let outputs: [TensorDescription]
     /// Where the model came from (source file name and SHA-256, Keras version, backend), when known.
-    public let provenance: KConvFile.Provenance?
+    public let provenance: Provenance?
     /// The test vectors stored with the model, if any (see ``verifyStoredTestVectors(tolerance:)``).
     public let storedTestVectors: StoredTestVectors?
 
@@ -46,23 +47,23 @@ public final class KerasModel: Sendable {
     ///
     /// Throws a ``KerasError`` naming the file when it is missing, damaged, not a `.kconv` file,
     /// written by a newer kconv, or uses a layer this version does not run.
-    public convenience init(contentsOf url: URL) throws(KerasError) {
+    public convenience init(contentsOf url: URL) throws {
         let contents = try KConvFile.read(contentsOf: url)
-        try self.init(contents.model, provenance: contents.provenance, testVectors: contents.testVectors)
+        try self.init(graph: contents.graph, provenance: contents.provenance, testVectors: contents.testVectors)
     }
 
-    /// Wraps a model built some other way (for instance by `KerasImport`).
+    /// Wraps a built graph with where it came from and the test vectors to store with it.
     ///
     /// Throws when `testVectors` do not have one tensor per model input and output.
-    public init(_ model: Model, provenance: KConvFile.Provenance? = nil, testVectors: StoredTestVectors? = nil) throws(KerasError) {
-        try testVectors?.check(against: model)
-        self.model = model
+    package init(graph: LayerGraph, provenance: Provenance?, testVectors: StoredTestVectors? = nil) throws {
+        try testVectors?.check(against: graph)
+        self.graph = graph
         self.provenance = provenance
         self.storedTestVectors = testVectors
-        inputs = zip(model.inputNames, model.inputShapes).map { TensorDescription(name: $0, shape: $1) }
+        inputs = zip(graph.inputNames, graph.inputShapes).map { TensorDescription(name: $0, shape: $1) }
         var used = Set<String>(), counters: [String: Int] = [:]
         var outputs: [TensorDescription] = []
-        for (name, shape) in zip(model.outputNames, model.outputShapes) {
+        for (name, shape) in zip(graph.outputNames, graph.outputShapes) {
             var proposal = name
             while used.contains(proposal) {
                 let n = counters[name, default: 1]
@@ -75,11 +76,19 @@ public final class KerasModel: Sendable {
         self.outputs = outputs
     }
 
+    /// The same model with other stored test vectors (checked against its inputs and outputs).
+    package func storing(_ testVectors: StoredTestVectors?) throws -> KerasModel {
+        try KerasModel(graph: graph, provenance: provenance, testVectors: testVectors)
+    }
+
+    /// The layers, output shapes and parameter counts, as Keras' `model.summary()` prints them.
+    public var summary: ModelSummary { ModelSummary(graph) }
+
     /// Runs a model with one input and one output on a batch.
     ///
     /// - Parameter input: shape `(batch, ...)` as ``inputs`` describes, any batch size ≥ 1.
     /// - Returns: the output for the whole batch, `(batch, ...)`.
-    public func predict(_ input: Tensor) throws(KerasError) -> Tensor {
+    public func predict(_ input: Tensor) throws -> Tensor {
         guard inputs.count == 1, outputs.count == 1 else {
             throw KerasError(.invalidArgument, "the model has \(inputs.count) input(s) and \(outputs.count) output(s); use predict([Tensor]) or predict([String: Tensor])")
         }
@@ -92,14 +101,16 @@ public final class KerasModel: Sendable {
 
     /// Runs the model on a batch: one tensor per input, in ``inputs`` order; one result per output,
     /// in ``outputs`` order. All inputs must have the same batch size.
-    public func predict(_ inputs: [Tensor]) throws(KerasError) -> [Tensor] {
-        do {
-            return try model.predict(inputs)
-        } catch let e as KerasError {
-            throw e
-        } catch {
-            throw KerasError(.invalidArgument, "\(error)")
-        }
+    public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+        try graph.predict(inputs, observing: nil)
+    }
+
+    /// Runs the model like ``predict(_:)-([Tensor])`` and hands every layer call's outputs to
+    /// `observer`, in execution order: the layer's name, the call's index (0 for the first call of a
+    /// shared layer), and the outputs — for finding the first layer whose outputs leave Keras'.
+    public func predict(_ inputs: [Tensor],
+                        observing observer: (_ layer: String, _ call: Int, _ outputs: [Tensor]) throws -> Void) throws -> [Tensor] {
+        try withoutActuallyEscaping(observer) { try graph.predict(inputs, observing: $0) }
     }
 
     /// Runs the model on the next chunk of time steps of the same sequences, carrying the recurrent
@@ -111,20 +122,18 @@ public final class KerasModel: Sendable {
     /// for chunk in chunks { let y = try model.predict([chunk], carrying: &state) }   // (batch, t, features)
     /// state.reset()                                                                 // a new sequence
     /// ```
-    public func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws(KerasError) -> [Tensor] {
-        do {
-            return try model.predict(inputs, carrying: &state)
-        } catch let e as KerasError {
-            throw e
-        } catch {
-            throw KerasError(.invalidArgument, "\(error)")
-        }
+    ///
+    /// The batch size must stay the same from chunk to chunk. Layers that read a sequence backwards
+    /// (Bidirectional, `go_backwards`) or recur inside another layer (TimeDistributed around an RNN,
+    /// ConvLSTM, nested models with RNNs) are refused.
+    public func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws -> [Tensor] {
+        try graph.predict(inputs, carrying: &state)
     }
 
     /// Runs the model with inputs and outputs keyed by their names (``TensorDescription/name``).
     ///
     /// Every input must be given, and no other key.
-    public func predict(_ inputs: [String: Tensor]) throws(KerasError) -> [String: Tensor] {
+    public func predict(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
         let names = self.inputs.map(\.name)
         if let unknown = inputs.keys.sorted().first(where: { !names.contains($0) }) {
             throw KerasError(.invalidArgument, "the model has no input named '\(unknown)' (its inputs: \(names.joined(separator: ", ")))")
@@ -146,7 +155,7 @@ public final class KerasModel: Sendable {
     ///   tolerance recorded with the vectors, else `1e-5`.
     /// - Returns: one ``Comparison`` per output; check ``Comparison/passed``.
     /// - Throws: when the model has no stored test vectors, or they cannot be run.
-    public func verifyStoredTestVectors(tolerance: Float? = nil) throws(KerasError) -> [Comparison] {
+    public func verifyStoredTestVectors(tolerance: Float? = nil) throws -> [Comparison] {
         guard let vectors = storedTestVectors else {
             throw KerasError(.invalidArgument, "the model has no stored test vectors")
         }
@@ -160,16 +169,17 @@ public final class KerasModel: Sendable {
     }
 
     /// The `.kconv` bytes of this model (with its provenance and stored test vectors).
-    public func kconvBytes() throws(KerasError) -> [UInt8] {
-        try KConvFile.encode(model, provenance: provenance ?? Self.unknownProvenance(model), testVectors: storedTestVectors)
+    public func kconvBytes() throws -> [UInt8] {
+        try KConvFile.encode(graph, provenance: provenanceToWrite, testVectors: storedTestVectors)
     }
 
-    /// Writes this model as a `.kconv` file, replacing any file at `url` atomically.
-    public func write(to url: URL) throws(KerasError) {
-        try KConvFile.write(model, provenance: provenance ?? Self.unknownProvenance(model), testVectors: storedTestVectors, to: url)
+    /// Writes this model as a `.kconv` file, replacing any file at `url` atomically (a failed write
+    /// leaves the old file whole).
+    public func write(to url: URL) throws {
+        try KConvFile.write(graph, provenance: provenanceToWrite, testVectors: storedTestVectors, to: url)
     }
 
-    private static func unknownProvenance(_ model: Model) -> KConvFile.Provenance {
-        KConvFile.Provenance(kerasVersion: model.kerasVersion.string, backend: nil, sourceName: "", sourceSHA256: "")
+    private var provenanceToWrite: Provenance {
+        provenance ?? Provenance(kerasVersion: graph.kerasVersion.string, backend: nil, sourceName: "", sourceSHA256: "")
     }
 }

@@ -9,7 +9,7 @@
 /// array gives a shape of zeros of the array's rank (`[[Float]]()` → `[0, 0]`).
 extension Tensor {
     /// A rank-2 tensor: `rows.count` rows of equal length.
-    public init(_ rows: [[Float]]) throws(KerasError) {
+    public init(_ rows: [[Float]]) throws {
         let width = rows.first?.count ?? 0
         var scalars: [Float] = []
         scalars.reserveCapacity(rows.count * width)
@@ -23,7 +23,7 @@ extension Tensor {
     }
 
     /// A rank-3 tensor, e.g. `(batch, time, features)`.
-    public init(_ values: [[[Float]]]) throws(KerasError) {
+    public init(_ values: [[[Float]]]) throws {
         var parts: [Tensor] = []
         parts.reserveCapacity(values.count)
         for v in values { parts.append(try Tensor(v)) }
@@ -31,7 +31,7 @@ extension Tensor {
     }
 
     /// A rank-4 tensor, e.g. `(batch, height, width, channels)`.
-    public init(_ values: [[[[Float]]]]) throws(KerasError) {
+    public init(_ values: [[[[Float]]]]) throws {
         var parts: [Tensor] = []
         parts.reserveCapacity(values.count)
         for v in values { parts.append(try Tensor(v)) }
@@ -39,7 +39,7 @@ extension Tensor {
     }
 
     /// A rank-5 tensor, e.g. `(batch, blocks, time, features, channels)`.
-    public init(_ values: [[[[[Float]]]]]) throws(KerasError) {
+    public init(_ values: [[[[[Float]]]]]) throws {
         var parts: [Tensor] = []
         parts.reserveCapacity(values.count)
         for v in values { parts.append(try Tensor(v)) }
@@ -50,7 +50,7 @@ extension Tensor {
     ///
     /// Throws when the tensors' shapes differ. `innerRank` is the rank of each part, used for the
     /// shape of an empty stack.
-    public static func stacking(_ parts: [Tensor], innerRank: Int) throws(KerasError) -> Tensor {
+    public static func stacking(_ parts: [Tensor], innerRank: Int) throws -> Tensor {
         guard let first = parts.first else {
             return Tensor(zeros: [0] + [Int](repeating: 0, count: max(innerRank, 0)))
         }
@@ -68,7 +68,7 @@ extension Tensor {
     /// The rows of a rank-2 tensor (for example a batch of class probabilities).
     ///
     /// Throws when the tensor's rank is not 2.
-    public func rows() throws(KerasError) -> [[Float]] {
+    public func rows() throws -> [[Float]] {
         guard rank == 2 else { throw KerasError(.shape, "rows() needs a rank-2 tensor, this one has shape \(shape)") }
         let width = shape[1]
         guard width > 0 else { return [[Float]](repeating: [], count: shape[0]) }

@@ -2,7 +2,7 @@
 ///
 /// The parser accepts Python's `NaN`, `Infinity` and `-Infinity`, which `json.dumps` writes
 /// and Keras configs can contain; object keys keep no order (serialisation sorts them).
-public enum JSON: Sendable, Equatable {
+package enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,37 +11,37 @@ public enum JSON: Sendable, Equatable {
     case object([String: JSON])
 
     /// Parses UTF-8 JSON text; `what` names the text in errors (e.g. "model_config").
-    public init(parsing bytes: some Collection<UInt8>, what: String = "JSON") throws {
+    package init(parsing bytes: some Collection<UInt8>, what: String = "JSON") throws {
         var parser = JSONParser(bytes: Array(bytes), what: what)
         self = try parser.parseDocument()
     }
 
     /// Parses JSON text.
-    public init(parsing text: String, what: String = "JSON") throws {
+    package init(parsing text: String, what: String = "JSON") throws {
         try self.init(parsing: Array(text.utf8), what: what)
     }
 
-    public subscript(key: String) -> JSON? {
+    package subscript(key: String) -> JSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    public var objectValue: [String: JSON]? { if case .object(let o) = self { return o }; return nil }
-    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    public var doubleValue: Double? { if case .number(let n) = self { return n }; return nil }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
-    public var isNull: Bool { self == .null }
+    package var objectValue: [String: JSON]? { if case .object(let o) = self { return o }; return nil }
+    package var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    package var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    package var doubleValue: Double? { if case .number(let n) = self { return n }; return nil }
+    package var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    package var isNull: Bool { self == .null }
 
     /// The value as an exact integer, if it is one.
-    public var intValue: Int? {
+    package var intValue: Int? {
         guard case .number(let n) = self, n.isFinite, n == n.rounded(),
               abs(n) < 9.0e15 else { return nil }
         return Int(n)
     }
 
     /// Compact JSON text with sorted object keys, so equal values serialise identically.
-    public var serialized: String {
+    package var serialized: String {
         var out = ""
         write(to: &out)
         return out

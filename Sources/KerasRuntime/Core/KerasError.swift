@@ -39,3 +39,11 @@ public struct KerasError: Error, CustomStringConvertible, Sendable, Equatable {
         return file.map { "\($0): \(text)" } ?? text
     }
 }
+
+extension Error {
+    /// This error attributed to `file` when it is a ``KerasError`` that names no file yet; any other
+    /// error as it is.
+    package func inFile(_ file: String) -> any Error {
+        (self as? KerasError)?.inFile(file) ?? self
+    }
+}

@@ -4,7 +4,7 @@
 /// checks the options (so unsupported options are found before anything runs), and
 /// `build(inputShapes:weights:)` creates the weights for the given input shapes, taking them from
 /// the file in Keras' order and checking each one's shape.
-public protocol Layer: Sendable {
+package protocol Layer: Sendable {
     /// The name Keras gave the layer.
     var name: String { get }
     /// The Keras class name shown in summaries (`"Dense"`, `"CuDNNLSTM"` ...).
@@ -36,7 +36,7 @@ public protocol Layer: Sendable {
 }
 
 /// How a layer treats the Keras mask of its input, when it does not handle masks itself.
-public enum MaskBehavior: Sendable {
+package enum MaskBehavior: Sendable {
     /// The mask stops here (Keras layers without `supports_masking`).
     case drop
     /// The output carries the first input's mask (Dense, Dropout, Activation, ...).
@@ -44,9 +44,9 @@ public enum MaskBehavior: Sendable {
 }
 
 extension Layer {
-    public var maskBehavior: MaskBehavior { .drop }
+    package var maskBehavior: MaskBehavior { .drop }
 
-    public func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
+    package func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
         let outputs = try call(inputs)
         let mask = maskBehavior == .passThrough ? masks.first ?? nil : nil
         return (outputs, outputs.map { _ in mask })
@@ -54,22 +54,22 @@ extension Layer {
 }
 
 /// A layer with one input and one output.
-public protocol UnaryLayer: Layer {
+package protocol UnaryLayer: Layer {
     func outputShape(for inputShape: Shape) throws -> Shape
     func callAsFunction(_ input: Tensor) throws -> Tensor
     mutating func build(inputShape: Shape, weights: inout WeightReader) throws
 }
 
 extension UnaryLayer {
-    public mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
+    package mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
         try build(inputShape: ShapeCheck(layer: name).single(inputShapes), weights: &weights)
     }
 
-    public func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
+    package func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
         [try outputShape(for: ShapeCheck(layer: name).single(inputShapes))]
     }
 
-    public func call(_ inputs: [Tensor]) throws -> [Tensor] {
+    package func call(_ inputs: [Tensor]) throws -> [Tensor] {
         guard inputs.count == 1 else {
             throw KerasError(.invalidArgument, "layer '\(name)' expects 1 input, got \(inputs.count)")
         }
@@ -78,27 +78,27 @@ extension UnaryLayer {
 }
 
 /// A layer without weights.
-public protocol WeightlessLayer: UnaryLayer {}
+package protocol WeightlessLayer: UnaryLayer {}
 
 extension WeightlessLayer {
-    public var weights: [Weight] { [] }
-    public mutating func build(inputShape: Shape, weights: inout WeightReader) throws {
+    package var weights: [Weight] { [] }
+    package mutating func build(inputShape: Shape, weights: inout WeightReader) throws {
         _ = try outputShape(for: inputShape)
     }
 }
 
 /// A named weight tensor of a layer.
-public struct Weight: Sendable {
+package struct Weight: Sendable {
     /// The variable's role in the layer (`"kernel"`, `"bias"`, `"moving_mean"` ...).
-    public let name: String
-    public let tensor: Tensor
+    package let name: String
+    package let tensor: Tensor
     /// Whether Keras counts it as trainable (summaries split the parameter totals on this).
-    public let trainable: Bool
+    package let trainable: Bool
     /// The size of one element of Keras' variable (4 for float32, 8 for an int64 counter), for the
     /// byte totals of summaries; kconv itself holds every weight as Float32.
-    public let bytesPerElement: Int
+    package let bytesPerElement: Int
 
-    public init(_ name: String, _ tensor: Tensor, trainable: Bool = true, bytesPerElement: Int = 4) {
+    package init(_ name: String, _ tensor: Tensor, trainable: Bool = true, bytesPerElement: Int = 4) {
         self.name = name
         self.tensor = tensor
         self.trainable = trainable
@@ -107,12 +107,12 @@ public struct Weight: Sendable {
 }
 
 /// Hands a layer its weights, in Keras' order, checking each shape; or zeros when the model has no weights.
-public struct WeightReader: Sendable {
+package struct WeightReader: Sendable {
     /// A weight as found in a file: its stored name (for messages) and its values.
-    public struct Stored: Sendable {
-        public let name: String
-        public let tensor: Tensor
-        public init(name: String, tensor: Tensor) {
+    package struct Stored: Sendable {
+        package let name: String
+        package let tensor: Tensor
+        package init(name: String, tensor: Tensor) {
             self.name = name
             self.tensor = tensor
         }
@@ -123,22 +123,22 @@ public struct WeightReader: Sendable {
     private var next = 0
 
     /// Weights read from a file for the layer `layerName`, in Keras' order.
-    public init(layerName: String, stored: [Stored]) {
+    package init(layerName: String, stored: [Stored]) {
         self.layerName = layerName
         self.stored = stored
     }
 
     /// No weights available (architecture only): every weight is zeros of the expected shape.
-    public init(zerosFor layerName: String) {
+    package init(zerosFor layerName: String) {
         self.layerName = layerName
         self.stored = nil
     }
 
     /// Whether real weights (not zeros) are being read.
-    public var hasStoredWeights: Bool { stored != nil }
+    package var hasStoredWeights: Bool { stored != nil }
 
     /// The next weight, which must have `shape`.
-    public mutating func take(_ role: String, shape: [Int]) throws -> Tensor {
+    package mutating func take(_ role: String, shape: [Int]) throws -> Tensor {
         guard let count = Tensor.elementCount(shape), count <= SizeLimit.weightElements else {
             throw KerasError(.unsupported, "layer '\(layerName)': its \(role) would have shape \(shape), more than 2^30 elements, which kconv refuses as absurd")
         }
@@ -155,7 +155,7 @@ public struct WeightReader: Sendable {
     }
 
     /// Checks that the layer used every weight the file holds for it.
-    public func finish() throws {
+    package func finish() throws {
         guard let stored, next != stored.count else { return }
         throw KerasError(.format, "layer '\(layerName)': the file has \(stored.count) weight(s), the layer config uses \(next)")
     }
@@ -163,7 +163,7 @@ public struct WeightReader: Sendable {
 
 extension Layer {
     /// Parameter counts as Keras reports them.
-    public var parameterCounts: (trainable: Int, nonTrainable: Int) {
+    package var parameterCounts: (trainable: Int, nonTrainable: Int) {
         var t = 0, n = 0
         for w in weights {
             if w.trainable { t += w.tensor.count } else { n += w.tensor.count }
@@ -172,7 +172,7 @@ extension Layer {
     }
 
     /// The bytes Keras' variables take, trainable and not (summaries print them).
-    public var parameterBytes: (trainable: Int, nonTrainable: Int) {
+    package var parameterBytes: (trainable: Int, nonTrainable: Int) {
         var t = 0, n = 0
         for w in weights {
             if w.trainable { t += w.tensor.count * w.bytesPerElement } else { n += w.tensor.count * w.bytesPerElement }

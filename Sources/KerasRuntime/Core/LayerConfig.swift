@@ -1,30 +1,30 @@
 import KConvOps
 
 /// A layer's config dictionary with typed accessors whose errors name the layer and the key.
-public struct LayerConfig: Sendable {
+package struct LayerConfig: Sendable {
     /// The Keras class name (`"Dense"`, `"LSTM"` ...).
-    public let className: String
+    package let className: String
     /// The layer's name.
-    public let name: String
+    package let name: String
     /// The raw `config` object.
-    public let values: [String: JSON]
+    package let values: [String: JSON]
     /// The Keras release that wrote the file.
-    public let version: KerasVersion
+    package let version: KerasVersion
 
-    public init(className: String, name: String, values: [String: JSON], version: KerasVersion) {
+    package init(className: String, name: String, values: [String: JSON], version: KerasVersion) {
         self.className = className
         self.name = name
         self.values = values
         self.version = version
     }
 
-    public subscript(key: String) -> JSON? {
+    package subscript(key: String) -> JSON? {
         guard let v = values[key], v != .null else { return nil }
         return v
     }
 
     /// An error naming this layer, its class and the offending option.
-    public func unsupported(_ what: String) -> KerasError {
+    package func unsupported(_ what: String) -> KerasError {
         KerasError(.unsupported, "layer '\(name)' (\(className)): \(what)")
     }
 
@@ -32,7 +32,7 @@ public struct LayerConfig: Sendable {
         KerasError(.format, "layer '\(name)' (\(className)): option '\(key)' should be \(expected), found \(values[key].map { $0.serialized } ?? "nothing")")
     }
 
-    public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+    package func int(_ key: String, default fallback: Int? = nil) throws -> Int {
         guard let v = self[key] else {
             if let fallback { return fallback }
             throw KerasError(.format, "layer '\(name)' (\(className)) has no '\(key)'")
@@ -51,7 +51,7 @@ public struct LayerConfig: Sendable {
         return value
     }
 
-    public func double(_ key: String, default fallback: Double? = nil) throws -> Double {
+    package func double(_ key: String, default fallback: Double? = nil) throws -> Double {
         guard let v = self[key] else {
             if let fallback { return fallback }
             throw KerasError(.format, "layer '\(name)' (\(className)) has no '\(key)'")
@@ -60,18 +60,18 @@ public struct LayerConfig: Sendable {
         return d
     }
 
-    public func optionalDouble(_ key: String) throws -> Double? {
+    package func optionalDouble(_ key: String) throws -> Double? {
         guard self[key] != nil else { return nil }
         return try double(key)
     }
 
-    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    package func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard let v = self[key] else { return fallback }
         guard let b = v.boolValue else { throw invalid(key, "true or false") }
         return b
     }
 
-    public func string(_ key: String, default fallback: String? = nil) throws -> String {
+    package func string(_ key: String, default fallback: String? = nil) throws -> String {
         guard let v = self[key] else {
             if let fallback { return fallback }
             throw KerasError(.format, "layer '\(name)' (\(className)) has no '\(key)'")
@@ -81,7 +81,7 @@ public struct LayerConfig: Sendable {
     }
 
     /// An integer tuple of `count` entries; a single integer is repeated (Keras' `normalize_tuple`).
-    public func ints(_ key: String, count: Int, default fallback: [Int]? = nil) throws -> [Int] {
+    package func ints(_ key: String, count: Int, default fallback: [Int]? = nil) throws -> [Int] {
         guard let v = self[key] else {
             if let fallback { return fallback }
             throw KerasError(.format, "layer '\(name)' (\(className)) has no '\(key)'")
@@ -92,7 +92,7 @@ public struct LayerConfig: Sendable {
     }
 
     /// A list of integers, `null` entries allowed (shapes).
-    public func shape(_ key: String) throws -> Shape? {
+    package func shape(_ key: String) throws -> Shape? {
         guard let v = self[key] else { return nil }
         guard let a = v.arrayValue else { throw invalid(key, "a list of dimensions") }
         return try a.map { item -> Int? in
@@ -108,7 +108,7 @@ public struct LayerConfig: Sendable {
     }
 
     /// The config of a wrapped layer (TimeDistributed, Bidirectional), as a `LayerConfig`.
-    public func wrappedLayer(_ key: String = "layer") throws -> LayerConfig {
+    package func wrappedLayer(_ key: String = "layer") throws -> LayerConfig {
         guard let inner = self[key]?.objectValue,
               let cls = inner["class_name"]?.stringValue,
               let cfg = inner["config"]?.objectValue else {

@@ -1,15 +1,15 @@
 /// A Keras tensor shape: batch first, `nil` for a dimension unknown until run time.
-public typealias Shape = [Int?]
+package typealias Shape = [Int?]
 
 /// Sizes kconv refuses as absurd: far beyond any real Keras model, low enough that shape arithmetic
 /// cannot overflow and that a hostile config cannot make kconv allocate without bound.
-public enum SizeLimit {
+package enum SizeLimit {
     /// The largest dimension or integer size option: 2^31 − 1.
-    public static let dimension = Int(Int32.max)
+    package static let dimension = Int(Int32.max)
     /// The most elements one sample of any tensor in a graph may have: 2^28 (1 GiB of float32).
-    public static let sampleElements = 1 << 28
+    package static let sampleElements = 1 << 28
     /// The most elements one weight may have: 2^30 (4 GiB of float32).
-    public static let weightElements = 1 << 30
+    package static let weightElements = 1 << 30
 
     /// Checks that a shape's known sample dimensions multiply to at most `sampleElements`.
     static func check(_ shape: Shape, of what: @autoclosure () -> String) throws {
@@ -27,16 +27,16 @@ public enum SizeLimit {
 
 extension Array where Element == Int? {
     /// Keras' printed form: `(None, 32)`.
-    public var kerasDescription: String {
+    package var kerasDescription: String {
         let parts = map { $0.map(String.init) ?? "None" }
         return "(" + parts.joined(separator: ", ") + (count == 1 ? ",)" : ")")
     }
 
     /// The shape of one sample, without the batch dimension.
-    public var sampleShape: Shape { Array(dropFirst()) }
+    package var sampleShape: Shape { Array(dropFirst()) }
 
     /// The product of the known sample dimensions, or nil if one is unknown.
-    public var knownSampleCount: Int? {
+    package var knownSampleCount: Int? {
         var n = 1
         for d in dropFirst() {
             guard let d else { return nil }

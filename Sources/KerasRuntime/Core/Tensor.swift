@@ -9,7 +9,7 @@ public struct Tensor: Sendable, Equatable {
     public var scalars: [Float]
 
     /// A tensor of the given shape and elements; throws if the counts disagree.
-    public init(shape: [Int], scalars: [Float]) throws(KerasError) {
+    public init(shape: [Int], scalars: [Float]) throws {
         guard let count = Tensor.elementCount(shape) else {
             throw KerasError(.shape, "invalid tensor shape \(shape)")
         }
@@ -46,7 +46,7 @@ public struct Tensor: Sendable, Equatable {
     public var rank: Int { shape.count }
 
     /// The same elements viewed with another shape of equal element count.
-    public func reshaped(_ newShape: [Int]) throws(KerasError) -> Tensor {
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
         try Tensor(shape: newShape, scalars: scalars)
     }
 

@@ -9,7 +9,7 @@ import Foundation
 enum FileBytes {
     /// The contents of the file at `url`, a `format` file (`.npy` ...), which is named in the errors
     /// for a missing, unreadable or empty file and a directory.
-    static func read(_ url: URL, format: String) throws(KerasError) -> Data {
+    static func read(_ url: URL, format: String) throws -> Data {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -31,7 +31,7 @@ enum FileBytes {
     }
 
     /// Writes `bytes` to `url`, replacing any file there atomically.
-    static func write(_ bytes: [UInt8], to url: URL) throws(KerasError) {
+    static func write(_ bytes: [UInt8], to url: URL) throws {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false

@@ -39,52 +39,26 @@ import Foundation
 /// a damaged or hostile file gives a ``KerasError``, never a trap or an out-of-bounds read. Weights
 /// are copied once, from the file's bytes into the layers' `[Float]` storage; the bytes are
 /// released as soon as the model is built, so the model does not depend on the file afterwards.
-public enum KConvFile {
+package enum KConvFile {
     /// The value of the `format` metadata key.
-    public static let formatName = "kconv"
+    package static let formatName = "kconv"
     /// The format version this kconv writes and reads.
-    public static let formatVersion = 1
+    package static let formatVersion = 1
     /// The largest header accepted (the limit of the reference safetensors implementation).
-    public static let maxHeaderLength = SafeTensors.maxHeaderLength
+    package static let maxHeaderLength = SafeTensors.maxHeaderLength
     /// The name prefix of stored test vectors.
-    public static let testPrefix = "__test__/"
-
-    /// Where a converted model came from: the metadata recorded next to its graph.
-    public struct Provenance: Sendable, Equatable {
-        /// The Keras release that wrote the source file (`"2.21.0"`, `"3.6.0"` ...).
-        public var kerasVersion: String
-        /// The backend the source file records (`tensorflow`, `jax` ...), if any.
-        public var backend: String?
-        /// The source model file's name (without its directory).
-        public var sourceName: String
-        /// The SHA-256 of the source model file, as 64 lowercase hex digits.
-        public var sourceSHA256: String
-        /// The separate weights file of a JSON architecture, if there was one: its name.
-        public var weightsName: String?
-        /// The SHA-256 of that weights file.
-        public var weightsSHA256: String?
-
-        public init(kerasVersion: String, backend: String?, sourceName: String, sourceSHA256: String,
-                    weightsName: String? = nil, weightsSHA256: String? = nil) {
-            self.kerasVersion = kerasVersion
-            self.backend = backend
-            self.sourceName = sourceName
-            self.sourceSHA256 = sourceSHA256
-            self.weightsName = weightsName
-            self.weightsSHA256 = weightsSHA256
-        }
-    }
+    package static let testPrefix = "__test__/"
 
     /// Everything a `.kconv` file holds, decoded and checked.
-    public struct Contents: Sendable {
+    package struct Contents: Sendable {
         /// The model, built with the file's weights.
-        public let model: Model
+        package let graph: LayerGraph
         /// Where the model came from.
-        public let provenance: Provenance
+        package let provenance: Provenance
         /// The stored test vectors, if the file has any.
-        public let testVectors: StoredTestVectors?
+        package let testVectors: StoredTestVectors?
         /// The header's whole `__metadata__` map.
-        public let metadata: [String: String]
+        package let metadata: [String: String]
     }
 
     // MARK: Writing
@@ -94,7 +68,7 @@ public enum KConvFile {
     /// Throws when the model has a layer that was never built (its weights are unknown), when a
     /// layer's name would collide with the test-vector prefix, or when the test vectors do not
     /// match the model's inputs and outputs in number.
-    public static func encode(_ model: Model, provenance: Provenance, testVectors: StoredTestVectors? = nil) throws(KerasError) -> [UInt8] {
+    package static func encode(_ model: LayerGraph, provenance: Provenance, testVectors: StoredTestVectors? = nil) throws -> [UInt8] {
         var tensors: [(name: String, tensor: Tensor)] = []
         for (i, layer) in model.layers.enumerated() where !model.spec.layers[i].calls.isEmpty {
             if layer.name == "__test__" || layer.name == "__metadata__" {
@@ -126,7 +100,7 @@ public enum KConvFile {
     }
 
     /// Writes `model` to `url` as a `.kconv` file, replacing any file there atomically.
-    public static func write(_ model: Model, provenance: Provenance, testVectors: StoredTestVectors? = nil, to url: URL) throws(KerasError) {
+    package static func write(_ model: LayerGraph, provenance: Provenance, testVectors: StoredTestVectors? = nil, to url: URL) throws {
         let bytes: [UInt8]
         do { bytes = try encode(model, provenance: provenance, testVectors: testVectors) } catch {
             throw error.inFile(url.path)
@@ -137,37 +111,27 @@ public enum KConvFile {
     // MARK: Reading
 
     /// Reads, checks and builds the model in the `.kconv` file at `url`.
-    public static func read(contentsOf url: URL) throws(KerasError) -> Contents {
+    package static func read(contentsOf url: URL) throws -> Contents {
         try decode(FileBytes.read(url, format: ".kconv"), name: url.path)
     }
 
     /// Decodes `.kconv` bytes; `name` is the file to name in errors.
-    public static func decode(_ data: Data, name: String) throws(KerasError) -> Contents {
-        let result = data.withUnsafeBytes { decodeResult($0, name: name) }
-        return try result.get()
+    package static func decode(_ data: Data, name: String) throws -> Contents {
+        try data.withUnsafeBytes { try decode($0, name: name) }
     }
 
     /// Decodes `.kconv` bytes; `name` is the file to name in errors.
-    public static func decode(_ bytes: [UInt8], name: String) throws(KerasError) -> Contents {
-        let result = bytes.withUnsafeBytes { decodeResult($0, name: name) }
-        return try result.get()
+    package static func decode(_ bytes: [UInt8], name: String) throws -> Contents {
+        try bytes.withUnsafeBytes { try decode($0, name: name) }
     }
 
     /// Whether `prefix` (a file's first bytes, at least 9 of them) looks like a safetensors file:
     /// a plausible header length followed by `{`. `fileSize`, when known, must hold the header.
-    public static func looksLikeSafeTensors(_ prefix: some Collection<UInt8>, fileSize: Int? = nil) -> Bool {
+    package static func looksLikeSafeTensors(_ prefix: some Collection<UInt8>, fileSize: Int? = nil) -> Bool {
         SafeTensors.looksLikeHeader(prefix, fileSize: fileSize)
     }
 
-    private static func decodeResult(_ raw: UnsafeRawBufferPointer, name: String) -> Result<Contents, KerasError> {
-        do {
-            return .success(try decode(raw, name: name))
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws(KerasError) -> Contents {
+    static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws -> Contents {
         do {
             return try decodeUnattributed(raw)
         } catch {
@@ -175,7 +139,7 @@ public enum KConvFile {
         }
     }
 
-    private static func decodeUnattributed(_ raw: UnsafeRawBufferPointer) throws(KerasError) -> Contents {
+    private static func decodeUnattributed(_ raw: UnsafeRawBufferPointer) throws -> Contents {
         let file = try SafeTensors(raw, format: ".kconv")
         let meta = file.metadata
         guard meta["format"] == formatName else {
@@ -214,9 +178,9 @@ public enum KConvFile {
 
         // Weights: each copied once, from the file's bytes into its layer.
         let source = Weights(file: file)
-        let model: Model
+        let model: LayerGraph
         do {
-            model = try Model(spec: graph, version: KerasVersion(provenance.kerasVersion), weights: source)
+            model = try LayerGraph(spec: graph, version: KerasVersion(provenance.kerasVersion), weights: source)
         } catch let e as KerasError {
             throw e
         } catch {
@@ -229,12 +193,12 @@ public enum KConvFile {
         }
 
         let vectors = try testVectors(file, metadata: meta, model: model)
-        return Contents(model: model, provenance: provenance, testVectors: vectors, metadata: meta)
+        return Contents(graph: model, provenance: provenance, testVectors: vectors, metadata: meta)
     }
 
     /// The stored test vectors: all `__test__/` tensors, which must be exactly
     /// `input_0 ..< input_n` and `expected_0 ..< expected_m` for the model's n inputs and m outputs.
-    private static func testVectors(_ file: SafeTensors, metadata: [String: String], model: Model) throws(KerasError) -> StoredTestVectors? {
+    private static func testVectors(_ file: SafeTensors, metadata: [String: String], model: LayerGraph) throws -> StoredTestVectors? {
         var inputs: [Int: SafeTensors.Entry] = [:], expected: [Int: SafeTensors.Entry] = [:]
         for e in file.entries where e.name.hasPrefix(testPrefix) {
             let rest = e.name.dropFirst(testPrefix.count)
@@ -288,35 +252,6 @@ public enum KConvFile {
                 out.append(WeightReader.Stored(name: entry.name, tensor: try file.tensor(entry)))
             }
             return out
-        }
-    }
-}
-
-/// Test vectors stored in a `.kconv` file: inputs and the outputs expected for them.
-public struct StoredTestVectors: Sendable {
-    /// One tensor per model input, in the model's input order.
-    public var inputs: [Tensor]
-    /// One tensor per model output, in the model's output order.
-    public var expected: [Tensor]
-    /// Where the vectors come from (Keras' own outputs, or kconv's self-test), if recorded.
-    public var note: String?
-    /// The tolerance they were checked at when stored, if recorded.
-    public var tolerance: Float?
-
-    public init(inputs: [Tensor], expected: [Tensor], note: String? = nil, tolerance: Float? = nil) {
-        self.inputs = inputs
-        self.expected = expected
-        self.note = note
-        self.tolerance = tolerance
-    }
-
-    /// Checks that there is one input per model input and one expected tensor per model output.
-    func check(against model: Model) throws(KerasError) {
-        guard inputs.count == model.inputShapes.count else {
-            throw KerasError(.invalidArgument, "the model takes \(model.inputShapes.count) input(s); \(inputs.count) test input(s) given")
-        }
-        guard expected.count == model.outputShapes.count else {
-            throw KerasError(.invalidArgument, "the model has \(model.outputShapes.count) output(s); \(expected.count) expected test output(s) given")
         }
     }
 }

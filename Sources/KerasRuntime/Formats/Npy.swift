@@ -10,9 +10,9 @@ import Foundation
 ///
 /// Writing produces what `np.save` writes for a C-order `float32` array: version 1.0, `<f4`,
 /// a header padded with spaces to a 64-byte boundary and ending in `\n`.
-public enum Npy {
+package enum Npy {
     /// The most dimensions a file may declare (numpy's own limit, `NPY_MAXDIMS`).
-    public static let maxRank = 64
+    package static let maxRank = 64
 
     /// The six bytes every `.npy` file starts with.
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
@@ -26,20 +26,18 @@ public enum Npy {
     // MARK: Reading
 
     /// Reads the tensor stored in the `.npy` file at `url`.
-    public static func read(_ url: URL) throws(KerasError) -> Tensor {
+    package static func read(_ url: URL) throws -> Tensor {
         try read(data: FileBytes.read(url, format: ".npy"), name: url.path)
     }
 
     /// Decodes `.npy` bytes; `name` is the file to name in errors.
-    public static func read(data: Data, name: String) throws(KerasError) -> Tensor {
-        let result = data.withUnsafeBytes { decode($0, name: name) }
-        return try result.get()
+    package static func read(data: Data, name: String) throws -> Tensor {
+        try data.withUnsafeBytes { try decode($0, name: name) }
     }
 
     /// Decodes `.npy` bytes; `name` is the file to name in errors.
-    public static func read(bytes: [UInt8], name: String) throws(KerasError) -> Tensor {
-        let result = bytes.withUnsafeBytes { decode(UnsafeRawBufferPointer($0), name: name) }
-        return try result.get()
+    package static func read(bytes: [UInt8], name: String) throws -> Tensor {
+        try bytes.withUnsafeBytes { try decode(UnsafeRawBufferPointer($0), name: name) }
     }
 
     /// A dtype kconv reads.
@@ -54,15 +52,7 @@ public enum Npy {
         }
     }
 
-    private static func decode(_ raw: UnsafeRawBufferPointer, name: String) -> Result<Tensor, KerasError> {
-        do {
-            return .success(try decodeThrowing(raw, name: name))
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    private static func decodeThrowing(_ raw: UnsafeRawBufferPointer, name: String) throws(KerasError) -> Tensor {
+    private static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws -> Tensor {
         func fail(_ message: String, _ kind: KerasError.Kind = .format) -> KerasError {
             KerasError(kind, message, file: name)
         }
@@ -200,7 +190,7 @@ public enum Npy {
     ///
     /// The header states `tensor.shape`; ``write(_:to:)`` refuses a tensor whose `scalars` no
     /// longer match it.
-    public static func encode(_ tensor: Tensor) -> [UInt8] {
+    package static func encode(_ tensor: Tensor) -> [UInt8] {
         var bytes = header(shape: tensor.shape)
         let dataStart = bytes.count
         let count = tensor.scalars.count
@@ -240,7 +230,7 @@ public enum Npy {
     }
 
     /// Writes `tensor` to `url` as a `.npy` file (see ``encode(_:)``), replacing it atomically.
-    public static func write(_ tensor: Tensor, to url: URL) throws(KerasError) {
+    package static func write(_ tensor: Tensor, to url: URL) throws {
         guard Tensor.elementCount(tensor.shape) == tensor.scalars.count else {
             throw KerasError(.shape, "cannot write: shape \(tensor.shape) does not match \(tensor.scalars.count) elements", file: url.path)
         }

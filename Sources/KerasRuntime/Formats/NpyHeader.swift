@@ -14,13 +14,13 @@ extension Npy {
     /// Keys may come in any order, with any spacing and an optional trailing comma; extra keys are
     /// ignored. Values are Python literals: strings (`'…'`, `"…"`, optionally `u`/`b`-prefixed),
     /// `True`/`False`/`None`, integers (Python 2's `3L` too), tuples, lists and nested dicts.
-    static func parseHeader(_ text: String) throws(KerasError) -> Header {
+    static func parseHeader(_ text: String) throws -> Header {
         var parser = LiteralParser(text)
         let value = try parser.parseDocument()
         guard case .dict(let entries) = value else {
             throw KerasError(.format, "the .npy header is not a dict: \(abbreviated(text))")
         }
-        func entry(_ key: String) throws(KerasError) -> PyValue {
+        func entry(_ key: String) throws -> PyValue {
             guard let value = entries.first(where: { $0.key == .string(key) })?.value else {
                 throw KerasError(.format, "the .npy header has no '\(key)': \(abbreviated(text))")
             }
@@ -111,7 +111,7 @@ extension Npy {
         }
 
         /// One literal followed only by whitespace.
-        mutating func parseDocument() throws(KerasError) -> PyValue {
+        mutating func parseDocument() throws -> PyValue {
             let value = try parseValue()
             skipSpace()
             guard position == chars.count else { throw error("unexpected text after the header dict") }
@@ -128,7 +128,7 @@ extension Npy {
             while let c = current, c == " " || c == "\t" || c == "\n" || c == "\r" { position += 1 }
         }
 
-        private mutating func parseValue() throws(KerasError) -> PyValue {
+        private mutating func parseValue() throws -> PyValue {
             skipSpace()
             guard let c = current else { throw error("unexpected end") }
             switch c {
@@ -149,7 +149,7 @@ extension Npy {
             }
         }
 
-        private mutating func parseWord() throws(KerasError) -> PyValue {
+        private mutating func parseWord() throws -> PyValue {
             let start = position
             while let c = current, c.properties.isAlphabetic || c == "_" { position += 1 }
             switch String(String.UnicodeScalarView(chars[start..<position])) {
@@ -162,7 +162,7 @@ extension Npy {
             }
         }
 
-        private mutating func parseString() throws(KerasError) -> String {
+        private mutating func parseString() throws -> String {
             guard let quote = current else { throw error("unexpected end") }
             position += 1
             var result = String.UnicodeScalarView()
@@ -188,7 +188,7 @@ extension Npy {
         }
 
         /// An integer, or a float (`2.5`, `1e3`) kept only so the error can say "non-integer".
-        private mutating func parseNumber() throws(KerasError) -> PyValue {
+        private mutating func parseNumber() throws -> PyValue {
             let start = position
             let integer = try parseInt()
             guard let c = current, c == "." || c == "e" || c == "E" else { return .int(integer) }
@@ -201,7 +201,7 @@ extension Npy {
             return .float(value)
         }
 
-        private mutating func parseInt() throws(KerasError) -> Int {
+        private mutating func parseInt() throws -> Int {
             var negative = false
             if current == "-" || current == "+" {
                 negative = current == "-"
@@ -221,13 +221,13 @@ extension Npy {
             return negative ? -value : value
         }
 
-        private mutating func enter() throws(KerasError) {
+        private mutating func enter() throws {
             depth += 1
             guard depth <= Self.maxDepth else { throw error("nested too deeply") }
         }
 
         /// The items of a tuple or list, and whether a comma appeared (`(5)` is 5, `(5,)` a tuple).
-        private mutating func parseSequence(close: Unicode.Scalar) throws(KerasError) -> (items: [PyValue], hadComma: Bool) {
+        private mutating func parseSequence(close: Unicode.Scalar) throws -> (items: [PyValue], hadComma: Bool) {
             try enter()
             defer { depth -= 1 }
             position += 1
@@ -254,7 +254,7 @@ extension Npy {
             }
         }
 
-        private mutating func parseDict() throws(KerasError) -> PyValue {
+        private mutating func parseDict() throws -> PyValue {
             try enter()
             defer { depth -= 1 }
             position += 1

@@ -57,7 +57,7 @@ struct SafeTensors {
 
     /// Parses and checks the header of the safetensors bytes in `bytes`; `format` names the file
     /// format stored in them (a file extension such as `.st`) in error messages.
-    init(_ bytes: UnsafeRawBufferPointer, format: String) throws(KerasError) {
+    init(_ bytes: UnsafeRawBufferPointer, format: String) throws {
         self.bytes = bytes
         let size = bytes.count
         guard size >= 8 else {
@@ -128,7 +128,7 @@ struct SafeTensors {
 
     /// One header entry, checked: dtype F32, a shape of non-negative sizes whose byte size fits, offsets
     /// in order, inside the data, and exactly as long as the shape needs.
-    private static func entry(name: String, _ value: JSON, dataLength: Int, format: String) throws(KerasError) -> Entry {
+    private static func entry(name: String, _ value: JSON, dataLength: Int, format: String) throws -> Entry {
         let label = "tensor '\(name.clipped)'"
         guard let object = value.objectValue else {
             throw KerasError(.format, "\(label): its header entry is not an object")
@@ -180,7 +180,7 @@ struct SafeTensors {
     }
 
     /// The tensor of a checked entry, copied out of the buffer.
-    func tensor(_ e: Entry) throws(KerasError) -> Tensor {
+    func tensor(_ e: Entry) throws -> Tensor {
         let count = (e.end - e.begin) / 4
         let source = UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)])
         let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -195,7 +195,7 @@ struct SafeTensors {
     }
 
     /// The safetensors bytes holding `tensors` (in this order) and `metadata`.
-    static func encode(metadata: [String: String], tensors: [(name: String, tensor: Tensor)]) throws(KerasError) -> [UInt8] {
+    static func encode(metadata: [String: String], tensors: [(name: String, tensor: Tensor)]) throws -> [UInt8] {
         var header: [String: JSON] = ["__metadata__": .object(metadata.mapValues { .string($0) })]
         var offset = 0
         for (name, t) in tensors {

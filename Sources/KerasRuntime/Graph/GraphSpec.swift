@@ -1,16 +1,16 @@
 /// A reference to one output tensor of one call of a layer: Keras' `[layer, node_index, tensor_index]`.
-public struct TensorRef: Sendable, Hashable, CustomStringConvertible {
-    public var layer: String
-    public var node: Int
-    public var tensor: Int
+package struct TensorRef: Sendable, Hashable, CustomStringConvertible {
+    package var layer: String
+    package var node: Int
+    package var tensor: Int
 
-    public init(_ layer: String, _ node: Int = 0, _ tensor: Int = 0) {
+    package init(_ layer: String, _ node: Int = 0, _ tensor: Int = 0) {
         self.layer = layer
         self.node = node
         self.tensor = tensor
     }
 
-    public var description: String { "\(layer)[\(node)][\(tensor)]" }
+    package var description: String { "\(layer)[\(node)][\(tensor)]" }
 
     var json: JSON { .array([.string(layer), .number(Double(node)), .number(Double(tensor))]) }
 
@@ -24,20 +24,20 @@ public struct TensorRef: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One layer of a graph: its class, name, config, and the inputs of each time it is called.
-public struct LayerSpec: Sendable {
-    public var className: String
-    public var name: String
+package struct LayerSpec: Sendable {
+    package var className: String
+    package var name: String
     /// The layer's config in kconv's canonical form (Keras 2 option names; nested models and
     /// wrapped layers in the same form).
-    public var config: [String: JSON]
+    package var config: [String: JSON]
     /// One entry per call of the layer in this graph: the tensors it was called on.
-    public var calls: [[TensorRef]]
+    package var calls: [[TensorRef]]
 
     /// The config key marking a Keras 3 op node (a Python operator or `keras.ops` call recorded in
     /// the graph) with its module and class, e.g. `"keras.src.ops.numpy.Multiply"`.
-    public static let operationKey = "keras_operation"
+    package static let operationKey = "keras_operation"
 
-    public init(className: String, name: String, config: [String: JSON], calls: [[TensorRef]]) {
+    package init(className: String, name: String, config: [String: JSON], calls: [[TensorRef]]) {
         self.className = className
         self.name = name
         self.config = config
@@ -49,14 +49,14 @@ public struct LayerSpec: Sendable {
 ///
 /// Sequential models are stored as a chain whose first layer is an `InputLayer`; `isSequential`
 /// keeps Keras' summary conventions (no InputLayer row).
-public struct GraphSpec: Sendable {
-    public var name: String
-    public var isSequential: Bool
-    public var layers: [LayerSpec]
-    public var inputs: [TensorRef]
-    public var outputs: [TensorRef]
+package struct GraphSpec: Sendable {
+    package var name: String
+    package var isSequential: Bool
+    package var layers: [LayerSpec]
+    package var inputs: [TensorRef]
+    package var outputs: [TensorRef]
 
-    public init(name: String, isSequential: Bool, layers: [LayerSpec], inputs: [TensorRef], outputs: [TensorRef]) {
+    package init(name: String, isSequential: Bool, layers: [LayerSpec], inputs: [TensorRef], outputs: [TensorRef]) {
         self.name = name
         self.isSequential = isSequential
         self.layers = layers
@@ -65,7 +65,7 @@ public struct GraphSpec: Sendable {
     }
 
     /// The canonical JSON form (what `.kconv` files store and nested-model configs hold).
-    public var json: JSON {
+    package var json: JSON {
         .object([
             "name": .string(name),
             "class_name": .string(isSequential ? "Sequential" : "Functional"),
@@ -83,7 +83,7 @@ public struct GraphSpec: Sendable {
     }
 
     /// Reads the canonical JSON form.
-    public init(json: JSON) throws {
+    package init(json: JSON) throws {
         guard let layers = json["layers"]?.arrayValue, let inputs = json["inputs"]?.arrayValue,
               let outputs = json["outputs"]?.arrayValue else {
             throw KerasError(.format, "graph has no layers, inputs or outputs")

@@ -2,7 +2,7 @@
 ///
 /// Adding a layer: write it in the file of its family under `Layers/` (its loops in `KConvOps`), add
 /// one line here, and add a conformance case in its family under `Tools/conformance/families/`.
-public enum LayerRegistry {
+package enum LayerRegistry {
     typealias Maker = @Sendable (LayerConfig) throws -> any Layer
 
     static let makers: [String: Maker] = [
@@ -88,10 +88,10 @@ public enum LayerRegistry {
     ]
 
     /// The Keras class names kconv can run.
-    public static var supportedClassNames: [String] { makers.keys.sorted() }
+    package static var supportedClassNames: [String] { makers.keys.sorted() }
 
     /// Makes the layer a config describes, or throws an `unsupported` error naming it.
-    public static func make(_ config: LayerConfig) throws -> any Layer {
+    package static func make(_ config: LayerConfig) throws -> any Layer {
         if let operation = config[LayerSpec.operationKey]?.stringValue {
             throw KerasError(.unsupported, "layer '\(config.name)' is the Keras 3 operation \(operation) (a Python operator or keras.ops call on Keras tensors), which kconv does not run")
         }

@@ -7,21 +7,21 @@ struct NestedModel: Layer {
     let className: String
     let graph: GraphSpec
     let version: KerasVersion
-    private(set) var model: Model?
+    private(set) var model: LayerGraph?
 
     init(config: LayerConfig) throws {
         name = config.name
         className = config.className
         version = config.version
         graph = try GraphSpec(json: .object(config.values))
-        _ = try Model.makeLayers(graph, version: version)
+        _ = try LayerGraph.makeLayers(graph, version: version)
     }
 
     var weights: [Weight] { model?.layers.flatMap(\.weights) ?? [] }
 
     mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
-        let box = Model.SharedReader(weights)
-        model = try Model(spec: graph, version: version, supply: .shared(box))
+        let box = LayerGraph.SharedReader(weights)
+        model = try LayerGraph(spec: graph, version: version, supply: .shared(box))
         weights = box.reader
         _ = try outputShapes(for: inputShapes)
     }

@@ -4,9 +4,9 @@ import Foundation
 public struct ModelSummary: Sendable {
     /// A layer's output shape as Keras reports it.
     public enum OutputShape: Sendable, Equatable {
-        case single(Shape)
+        case single([Int?])
         /// A layer with several outputs (an LSTM with `return_state`).
-        case several([Shape])
+        case several([[Int?]])
         /// A layer called several times with different shapes (Keras prints `multiple`).
         case multiple
     }
@@ -42,7 +42,7 @@ public struct ModelSummary: Sendable {
     let trainableBytes: Int
     let nonTrainableBytes: Int
 
-    public init(_ model: Model) {
+    package init(_ model: LayerGraph) {
         modelName = model.spec.name
         isSequential = model.spec.isSequential
         let nestedModels = Set(model.layers.filter { $0 is NestedModel }.map(\.name))
@@ -79,7 +79,7 @@ public struct ModelSummary: Sendable {
     }
 
     /// The JSON form of `kconv summary --json` (DESIGN.md): batch dimension `null`.
-    public var json: JSON {
+    package var json: JSON {
         func shapeJSON(_ s: Shape) -> JSON { .array(s.map { $0.map { .number(Double($0)) } ?? .null }) }
         return .object([
             "layers": .array(rows.map { r in

@@ -1,11 +1,11 @@
 /// Where a model's weights come from while it is built.
-public protocol WeightSource {
+package protocol WeightSource {
     /// The stored weights of the layer called `name`, in Keras' order (empty if it has none).
     func weights(forLayer name: String) throws -> [WeightReader.Stored]
 }
 
 /// A runnable Keras model: its layers, the order to call them in, and the shapes between them.
-public struct Model: Sendable {
+package struct LayerGraph: Sendable {
     /// One call of one layer.
     struct Step: Sendable {
         let layer: Int
@@ -14,19 +14,19 @@ public struct Model: Sendable {
     }
 
     /// The graph this model was built from.
-    public let spec: GraphSpec
+    package let spec: GraphSpec
     /// The Keras release that wrote the model (it selects version-dependent formulas).
-    public let kerasVersion: KerasVersion
+    package let kerasVersion: KerasVersion
     /// The layers, in the graph's order (Keras' `model.layers`).
-    public private(set) var layers: [any Layer]
+    package private(set) var layers: [any Layer]
     /// For each layer, the output shapes of each of its calls.
-    public private(set) var callShapes: [[[Shape]]]
+    package private(set) var callShapes: [[[Shape]]]
     /// Shapes of the model's inputs and outputs.
-    public private(set) var inputShapes: [Shape] = []
-    public private(set) var outputShapes: [Shape] = []
+    package private(set) var inputShapes: [Shape] = []
+    package private(set) var outputShapes: [Shape] = []
     /// Names of the model's inputs (their InputLayers) and of the layers producing its outputs.
-    public private(set) var inputNames: [String] = []
-    public private(set) var outputNames: [String] = []
+    package private(set) var inputNames: [String] = []
+    package private(set) var outputNames: [String] = []
 
     private var steps: [Step] = []
     private var inputValues: [Int] = []
@@ -50,14 +50,14 @@ public struct Model: Sendable {
 
     /// Builds the model: checks every layer's options first (all problems reported at once), then
     /// walks the graph, inferring shapes and binding weights (zeros when `weights` is nil).
-    public init(spec: GraphSpec, version: KerasVersion, weights: (any WeightSource)?) throws {
+    package init(spec: GraphSpec, version: KerasVersion, weights: (any WeightSource)?) throws {
         try self.init(spec: spec, version: version, supply: weights.map { .source($0) } ?? .zeros)
     }
 
     init(spec: GraphSpec, version: KerasVersion, supply: Supply) throws {
         self.spec = spec
         self.kerasVersion = version
-        self.layers = try Model.makeLayers(spec, version: version)
+        self.layers = try LayerGraph.makeLayers(spec, version: version)
         self.callShapes = Array(repeating: [], count: spec.layers.count)
         try wire(supply: supply)
     }
@@ -186,14 +186,14 @@ public struct Model: Sendable {
     }
 
     /// Runs the model on a batch: one tensor per model input, in the model's input order.
-    public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
+    package func predict(_ inputs: [Tensor]) throws -> [Tensor] {
         try predict(inputs, observing: nil)
     }
 
     /// Runs the model like ``predict(_:)`` and hands every layer call's outputs to `observer`, in
     /// execution order: the layer's name, the call's index (0 for the first call of a shared
     /// layer), and the outputs. For finding the first layer whose outputs leave Keras'.
-    public func predict(_ inputs: [Tensor], observing observer: ((_ layer: String, _ call: Int, _ outputs: [Tensor]) throws -> Void)?) throws -> [Tensor] {
+    package func predict(_ inputs: [Tensor], observing observer: ((_ layer: String, _ call: Int, _ outputs: [Tensor]) throws -> Void)?) throws -> [Tensor] {
         var none: RecurrentState? = nil
         return try evaluate(inputs, observer: observer, state: &none)
     }
@@ -204,9 +204,9 @@ public struct Model: Sendable {
     /// leaves its final states there. The batch size must stay the same from chunk to chunk.
     /// Layers that read a sequence backwards (Bidirectional, `go_backwards`) or recur inside
     /// another layer (TimeDistributed around an RNN, ConvLSTM, nested models with RNNs) are refused.
-    public func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws -> [Tensor] {
+    package func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws -> [Tensor] {
         for layer in layers {
-            if let reason = Model.streamingObstacle(layer) { throw KerasError(.unsupported, reason) }
+            if let reason = LayerGraph.streamingObstacle(layer) { throw KerasError(.unsupported, reason) }
         }
         var carried: RecurrentState? = state
         let outputs = try evaluate(inputs, observer: nil, state: &carried)
@@ -297,20 +297,4 @@ extension KerasError {
         let kind = problems.contains { $0.kind == .unsupported } ? Kind.unsupported : problems[0].kind
         return KerasError(kind, "\(problems.count) problems: " + problems.map(\.message).joined(separator: "; "))
     }
-}
-
-/// The recurrent states a chunk-by-chunk run carries from one call to the next
-/// (``Model/predict(_:carrying:)``, ``KerasModel/predict(_:carrying:)``).
-public struct RecurrentState: Sendable {
-    /// Per recurrent layer call: its final states (`h`, and `c` for an LSTM), each `(batch, units)`.
-    var states: [String: [Tensor]] = [:]
-
-    /// Empty: the next call starts every recurrent layer from zeros.
-    public init() {}
-
-    /// Forgets the carried states (a new sequence starts).
-    public mutating func reset() { states = [:] }
-
-    /// Whether no states are carried yet.
-    public var isEmpty: Bool { states.isEmpty }
 }
