@@ -1,4 +1,4 @@
-// AVX2 + FMA matrix kernels for KerasRuntime's GEMM (Sources/KerasRuntime/Kernels/GEMM.swift).
+// AVX2 + FMA matrix kernels for KConvOps' GEMM (Sources/KConvOps/GEMM.swift).
 //
 // Swift on Linux compiles for baseline x86-64 (SSE2), and a package cannot raise that without
 // unsafe flags; these functions carry their own target attribute instead and are called only after

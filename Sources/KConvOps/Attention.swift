@@ -76,18 +76,14 @@ package enum Attention {
         var scores = [Float](repeating: 0, count: batch * heads * t * sLen)
         var context = [Float](repeating: 0, count: batch * t * heads * valueDim)
         let hk = heads * keyDim, hv = heads * valueDim
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let base = (b * heads + h) * t * sLen
-                for i in 0..<t {
-                    let qRow = (b * t + i) * hk + h * keyDim
-                    for j in 0..<sLen {
-                        let kRow = (b * sLen + j) * hk + h * keyDim
-                        var sum: Float = 0
-                        for d in 0..<keyDim { sum += qp[qRow + d] * kp[kRow + d] }
-                        scores[base + i * sLen + j] = causal && j > i ? sum + -maskedOffset : sum
-                    }
-                }
+        // Row (b, h, i) of the scores starts at `row · sLen`; query i of head h at (b·t + i)·hk + h·keyDim.
+        forEachHeadRow(batch: batch, heads: heads, queries: t) { b, h, i, row in
+            let qRow = (b * t + i) * hk + h * keyDim
+            for j in 0..<sLen {
+                let kRow = (b * sLen + j) * hk + h * keyDim
+                var sum: Float = 0
+                for d in 0..<keyDim { sum += qp[qRow + d] * kp[kRow + d] }
+                scores[row * sLen + j] = causal && j > i ? sum + -maskedOffset : sum
             }
         }
         if logSumExp {
@@ -95,19 +91,24 @@ package enum Attention {
         } else {
             Softmax.rows(&scores, length: sLen)
         }
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let base = (b * heads + h) * t * sLen
-                for i in 0..<t {
-                    let cRow = (b * t + i) * hv + h * valueDim
-                    for j in 0..<sLen {
-                        let p = scores[base + i * sLen + j]
-                        let vRow = (b * sLen + j) * hv + h * valueDim
-                        for e in 0..<valueDim { context[cRow + e] += p * vp[vRow + e] }
-                    }
-                }
+        forEachHeadRow(batch: batch, heads: heads, queries: t) { b, h, i, row in
+            let cRow = (b * t + i) * hv + h * valueDim
+            for j in 0..<sLen {
+                let p = scores[row * sLen + j]
+                let vRow = (b * sLen + j) * hv + h * valueDim
+                for e in 0..<valueDim { context[cRow + e] += p * vp[vRow + e] }
             }
         }
         return (context, scores)
+    }
+
+    /// Calls `body(b, h, i, row)` for every query `i` of every head `h` of every sample `b`, in that
+    /// nesting order, with `row` the index of that (b, h, i) row of the scores.
+    private static func forEachHeadRow(batch: Int, heads: Int, queries t: Int, _ body: (Int, Int, Int, Int) -> Void) {
+        for b in 0..<batch {
+            for h in 0..<heads {
+                for i in 0..<t { body(b, h, i, (b * heads + h) * t + i) }
+            }
+        }
     }
 }

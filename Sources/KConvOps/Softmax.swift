@@ -5,20 +5,16 @@ import Foundation
 package enum Softmax {
     /// `tf.nn.softmax` over consecutive rows of `length`, in place.
     package static func rows(_ x: UnsafeMutableBufferPointer<Float>, length: Int) {
-        guard length > 0 else { return }
-        var start = 0
-        while start + length <= x.count {
-            var m = -Float.infinity
-            for i in start..<start + length { m = max(m, x[i]) }
+        for row in rowRanges(count: x.count, length: length) {
+            let m = maximum(x, row)
             var sum: Float = 0
-            for i in start..<start + length {
+            for i in row {
                 let e = exp(x[i] - m)
                 x[i] = e
                 sum += e
             }
             let inv = 1 / sum
-            for i in start..<start + length { x[i] *= inv }
-            start += length
+            for i in row { x[i] *= inv }
         }
     }
 
@@ -29,17 +25,28 @@ package enum Softmax {
 
     /// `exp(x − logsumexp(x))` over consecutive rows of `length`, in place.
     package static func logSumExpRows(_ x: inout [Float], length: Int) {
-        guard length > 0 else { return }
-        var start = 0
-        while start + length <= x.count {
-            var m = -Float.infinity
-            for i in start..<start + length { m = max(m, x[i]) }
-            var sum: Float = 0
-            for i in start..<start + length { sum += exp(x[i] - m) }
-            let lse = log(sum) + m
-            for i in start..<start + length { x[i] = exp(x[i] - lse) }
-            start += length
+        x.withUnsafeMutableBufferPointer { x in
+            for row in rowRanges(count: x.count, length: length) {
+                let m = maximum(x, row)
+                var sum: Float = 0
+                for i in row { sum += exp(x[i] - m) }
+                let lse = log(sum) + m
+                for i in row { x[i] = exp(x[i] - lse) }
+            }
         }
+    }
+
+    /// The whole rows of `length` among `count` elements (none when `length` is 0).
+    private static func rowRanges(count: Int, length: Int) -> [Range<Int>] {
+        guard length > 0 else { return [] }
+        return (0..<count / length).map { $0 * length..<($0 + 1) * length }
+    }
+
+    /// The largest element of `x[row]` (−∞ for an empty row; NaN never wins).
+    private static func maximum(_ x: UnsafeMutableBufferPointer<Float>, _ row: Range<Int>) -> Float {
+        var m = -Float.infinity
+        for i in row { m = max(m, x[i]) }
+        return m
     }
 
     /// Softmax over the reduced axes of each group of `groups`, in place: `exp(x − max) / Σ`, or

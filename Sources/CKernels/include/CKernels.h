@@ -21,7 +21,7 @@ void kconv_tile_fma(const float *a, ptrdiff_t lda, const float *panel, float *c,
 void kconv_stream_fma(const float *a, const float *b, float *c, ptrdiff_t m, ptrdiff_t k, ptrdiff_t n);
 
 /// In place over n floats: TensorFlow's float tanh (Eigen's ptanh_float without FMA), as
-/// Activation.tanh in KerasRuntime computes it element by element; the same results bit for bit.
+/// Activation.tanh in KConvOps computes it element by element; the same results bit for bit.
 /// Only when kconv_cpu_has_avx2_fma() returns 1.
 void kconv_tanh_avx2(float *x, ptrdiff_t n);
 

@@ -15,11 +15,8 @@ public struct Provenance: Sendable, Equatable {
 
     public init(kerasVersion: String, backend: String?, sourceName: String, sourceSHA256: String,
                 weightsName: String? = nil, weightsSHA256: String? = nil) {
-        self.kerasVersion = kerasVersion
-        self.backend = backend
-        self.sourceName = sourceName
-        self.sourceSHA256 = sourceSHA256
-        self.weightsName = weightsName
-        self.weightsSHA256 = weightsSHA256
+        (self.kerasVersion, self.backend) = (kerasVersion, backend)
+        (self.sourceName, self.sourceSHA256) = (sourceName, sourceSHA256)
+        (self.weightsName, self.weightsSHA256) = (weightsName, weightsSHA256)
     }
 }

@@ -130,8 +130,7 @@ struct SoftmaxLayer: Layer {
     let name: String
     var className: String { "Softmax" }
     let axes: [Int]
-    let robustMasking: Bool
-    let zeroesMasked: Bool
+    let robustMasking, zeroesMasked: Bool
     var weights: [Weight] { [] }
 
     init(config: LayerConfig) throws {

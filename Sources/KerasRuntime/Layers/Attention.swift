@@ -54,9 +54,7 @@ struct DenseAttention: Layer {
     let name: String
     let className: String
     let score: Score
-    let useScale: Bool
-    let causal: Bool
-    let returnScores: Bool
+    let useScale, causal, returnScores: Bool
     private(set) var scale: Tensor?
     private(set) var concatScoreWeight: Tensor?
 

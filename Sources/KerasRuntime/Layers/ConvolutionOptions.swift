@@ -67,13 +67,12 @@ struct ConvWindow: Sendable {
 
 /// Options of `Conv1D`/`Conv2D` (and the convolutions of `ConvLSTM1D/2D`), read and checked from a config.
 struct ConvOptions: Sendable {
-    let filters: Int
+    /// `filters`, and `groups` of Conv1D/Conv2D: input channels and filters split into this many
+    /// independent convolutions (always 1 where `allowsGroups` is false).
+    let filters, groups: Int
     let window: ConvWindow
     let activation: Activation
     let useBias: Bool
-    /// `groups` of Conv1D/Conv2D: input channels and filters split into this many independent
-    /// convolutions (always 1 where `allowsGroups` is false).
-    let groups: Int
 
     /// Kernel sizes, strides and dilations per spatial axis.
     var axes: [WindowAxis] { window.axes }

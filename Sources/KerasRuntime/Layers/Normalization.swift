@@ -54,16 +54,13 @@ struct BatchNormalization: AxisNormalizing {
     var className: String { "BatchNormalization" }
     let axes: [Int]
     let epsilon: Double
-    let center: Bool
-    let scale: Bool
-    let renorm: Bool
+    let center, scale, renorm: Bool
     let virtualBatchSize: Int?
     var maskBehavior: MaskBehavior { .passThrough }
 
     private(set) var weights: [Weight] = []
     /// Per parameter index (row-major over the normalised axes): the multiplier and the offset.
-    private var multiplier: [Float] = []
-    private var offset: [Float] = []
+    private var multiplier: [Float] = [], offset: [Float] = []
     /// The resolved axes (set by `build`).
     private var resolved: [Int] = []
 
@@ -132,8 +129,7 @@ struct LayerNormalization: AxisNormalizing {
     var className: String { "LayerNormalization" }
     let axes: [Int]
     let epsilon: Float
-    let center: Bool
-    let scale: Bool
+    let center, scale: Bool
     let rmsScaling: Bool
     /// Keras 3 shapes the weights for the sorted axes, tf.keras in the order listed.
     let sortsAxes: Bool
@@ -217,8 +213,7 @@ struct FeatureNormalization: AxisNormalizing {
     let invert: Bool
     let maskBehavior: MaskBehavior
     /// The constructor's mean and variance from the config, when given.
-    let configMean: [Float]?
-    let configVariance: [Float]?
+    let configMean: [Float]?, configVariance: [Float]?
 
     private(set) var weights: [Weight] = []
     private var mean: [Float] = []

@@ -95,10 +95,9 @@ struct Pooling: WeightlessLayer {
 struct GlobalPooling: WeightlessLayer {
     let name: String
     let className: String
-    let isMax: Bool
+    let isMax, keepDims: Bool
     /// The spatial rank, and where the spatial axes and channels are (`data_format`).
     let layout: SpatialLayout
-    let keepDims: Bool
 
     init(config: LayerConfig) throws {
         name = config.name

@@ -31,9 +31,7 @@ struct RecurrentOptions: Sendable {
     let activation: Activation
     /// The gates' activation (`linear` for a layer without one).
     let recurrentActivation: Activation
-    let returnSequences: Bool
-    let returnState: Bool
-    let goBackwards: Bool
+    let returnSequences, returnState, goBackwards: Bool
     /// `zero_output_for_mask` (Bidirectional sets it to `returnSequences` in tf.keras and Keras 3).
     var zeroOutputForMask: Bool
     /// Keras 1 / multi-backend Keras 2 masking (masked steps output the previous `h` state).
