@@ -1,5 +1,5 @@
 /// The recurrent states a chunk-by-chunk run carries from one call to the next
-/// (``Model/predict(_:carrying:)``, ``KerasModel/predict(_:carrying:)``).
+/// (``KerasModel/predict(_:carrying:)``).
 public struct RecurrentState: Sendable {
     /// Per recurrent layer call: its final states (`h`, and `c` for an LSTM), each `(batch, units)`.
     var states: [String: [Tensor]] = [:]

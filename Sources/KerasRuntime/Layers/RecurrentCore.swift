@@ -28,7 +28,7 @@ extension RecurrentLayer {
     }
 
     /// A call that starts from `states` (when the call has no initial-state inputs of its own) and
-    /// also returns the final states, for streaming (``Model/predict(_:carrying:)``).
+    /// also returns the final states, for streaming (`LayerGraph.predict(_:carrying:)`).
     func call(_ inputs: [Tensor], masks: [Tensor?], carrying states: [Tensor]?) throws
         -> (outputs: [Tensor], masks: [Tensor?], states: [Tensor])
     {

@@ -12,7 +12,7 @@ import KConvOps
 ///   valid step's) output. The output mask is the input mask with `return_sequences`, else none.
 /// - `stateful` is accepted and changes nothing in one call: a call starts from zero states, or from
 ///   initial states given as extra inputs, as the first `predict` of a freshly loaded stateful Keras
-///   model does. Carrying the final states into the next call is what `Model.predict(_:carrying:)`
+///   model does. Carrying the final states into the next call is what `KerasModel.predict(_:carrying:)`
 ///   does, for every LSTM, GRU, SimpleRNN and RNN layer that reads forwards, stateful or not.
 /// - `time_major=true` and constants (`num_constants > 0`) are refused. `dropout`,
 ///   `recurrent_dropout`, `unroll`, `implementation`, `unit_forget_bias`, initializers,
