@@ -7,13 +7,17 @@ import KerasRuntime
 /// Keras 3 addresses weights by walking the model's objects, not by layer names: the layers of a
 /// model are `layers/<snake_case class name>` with a per-class counter (`dense`, `dense_1`, ...)
 /// in `model.layers` order — the config's order, a Sequential's leading InputLayer left out —
-/// and each object stores its own variables at `<path>/vars/0, 1, ...`. Children are named by
-/// attribute: an RNN's cell (`cell/vars`), a wrapper's layer (`layer/…`), Bidirectional's
-/// `forward_layer/…` and `backward_layer/…`, a nested model's `layers/…`.
+/// and each object stores its own variables at `<path>/vars/0, 1, ...`. Sub-objects are named by
+/// the attribute that holds them (`saving_lib._save_state`, see `collect`): an RNN's cell
+/// (`cell/vars`), a wrapper's layer (`layer/…`), Bidirectional's `forward_layer/…` and
+/// `backward_layer/…`, MultiHeadAttention's EinsumDense sublayers (`query_dense/vars`,
+/// `key_dense`, `value_dense`, `output_dense`; `_query_dense` ... before Keras 3.0.3), a nested
+/// model's `layers/…`.
 ///
 /// Each layer's weights are returned in the order kconv's layer takes them, which is Keras'
 /// `layer.weights` order (an LSTM's kernel, recurrent kernel, bias; Bidirectional's forward
-/// layer then backward layer; a nested model's sublayers in order).
+/// layer then backward layer; MultiHeadAttention's query, key, value, output projections; a
+/// nested model's sublayers in order), not the file's name order.
 ///
 /// Since Keras 3.6 each `vars` group records the layer's name (`vars@name`); when it disagrees
 /// with the counted path, the sibling group recording the right name is used.
@@ -36,7 +40,7 @@ struct Keras3Weights: WeightSource {
 
     func weights(forLayer name: String) throws -> [WeightReader.Stored] {
         guard let (path, spec) = layerPaths[name] else { return [] }
-        return try collect(path: path, className: spec.className, config: spec.config)
+        return try collect(path: path, className: spec.className, config: spec.config, layer: name)
     }
 
     /// Keras' `naming.to_snake_case` of a class name: `Conv2D → conv2d`, `ConvLSTM2D → conv_lstm2d`,
@@ -132,38 +136,111 @@ struct Keras3Weights: WeightSource {
 
     static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : "\(a)/\(b)" }
 
-    /// The weights of the object at `path`, in kconv's (Keras' `layer.weights`) order.
-    private func collect(path: String, className: String, config: [String: JSON]) throws -> [WeightReader.Stored] {
-        var out = try ownVariables(path)
+    /// A sub-object Keras 3 saves below a layer's group, in the order kconv's layer takes its weights.
+    private struct Subobject {
+        /// The attribute names it may be stored under, the usual one first (see `collect`).
+        let attributes: [String]
+        /// What it is, for messages ("query projection").
+        let role: String
+        /// Its class and config, when it is itself a layer kconv knows (wrapped layers, cells).
+        let className: String
+        let config: [String: JSON]
+        /// Whether the layer cannot do without it (it always has variables).
+        let required: Bool
+    }
+
+    /// The sub-objects of a layer of class `className` that hold variables, in kconv's (Keras'
+    /// `layer.weights`) order: the order the sublayers were created in, which is not the order
+    /// Keras writes them in (sorted attribute names).
+    private static func subobjects(className: String, config: [String: JSON]) -> [Subobject] {
         func inner(_ key: String) -> (className: String, config: [String: JSON])? {
             guard let o = config[key]?.objectValue, let cls = o["class_name"]?.stringValue,
                   let c = o["config"]?.objectValue else { return nil }
             return (cls, c)
         }
+        // A sublayer held in `_x` behind a public property `x` (`isProperty`) is stored under `x` since
+        // Keras 3.0.3 (public names are visited first), under `_x` by Keras 3.0.0–3.0.2 and tf.keras.
+        func attribute(_ name: String, _ role: String, className: String, config: [String: JSON] = [:],
+                       required: Bool, isProperty: Bool = false) -> Subobject {
+            Subobject(attributes: isProperty ? [name, "_" + name] : [name], role: role, className: className,
+                      config: config, required: required)
+        }
         switch className {
         case "TimeDistributed":
-            if let wrapped = inner("layer") {
-                out += try collect(path: Self.join(path, "layer"), className: wrapped.className, config: wrapped.config)
-            }
+            guard let wrapped = inner("layer") else { return [] }
+            return [attribute("layer", "wrapped layer", className: wrapped.className, config: wrapped.config, required: false)]
         case "Bidirectional":
-            if let forward = inner("layer") {
-                let backward = inner("backward_layer") ?? forward
-                out += try collect(path: Self.join(path, "forward_layer"), className: forward.className, config: forward.config)
-                out += try collect(path: Self.join(path, "backward_layer"), className: backward.className, config: backward.config)
+            guard let forward = inner("layer") else { return [] }
+            let backward = inner("backward_layer") ?? forward
+            return [attribute("forward_layer", "forward layer", className: forward.className, config: forward.config, required: true),
+                    attribute("backward_layer", "backward layer", className: backward.className, config: backward.config, required: true)]
+        case "MultiHeadAttention":
+            // EinsumDense sublayers created in this order (keras/src/layers/attention/multi_head_attention.py).
+            return [("query_dense", "query projection"), ("key_dense", "key projection"),
+                    ("value_dense", "value projection"), ("output_dense", "output projection")].map {
+                attribute($0.0, $0.1, className: "EinsumDense", required: true, isProperty: true)
             }
-        case _ where ConfigDecoder.modelClasses.contains(className):
+        default:
+            // Recurrent layers (LSTM, GRU, SimpleRNN, RNN, ConvLSTM) keep their variables in their cell.
+            let cell = inner("cell")
+            return [attribute("cell", "cell", className: cell?.className ?? "\(className) cell", config: cell?.config ?? [:],
+                              required: false)]
+        }
+    }
+
+    /// The weights of the object at `path`, in kconv's (Keras' `layer.weights`) order.
+    ///
+    /// Where Keras 3 puts them is `saving_lib._save_state`'s walk: every saveable object writes its own
+    /// variables at `<path>/vars/0, 1, ...`, then visits its attributes in sorted order (public names
+    /// before `_private` ones since Keras 3.0.2; attributes a plain `Layer` has are skipped) and saves
+    /// each saveable attribute `a` at `<path>/a` (a list of them, such as a model's `layers`, at
+    /// `<path>/a/<snake_case class>[_n]`); an object reached twice is saved at its first path only.
+    /// So a layer's sublayers are stored under their attribute names (`cell`, `layer`,
+    /// `forward_layer`, MultiHeadAttention's `query_dense`, ...) in name order, and `subobjects` puts
+    /// them back in the order the layer creates them. A group below `path` that holds variables but
+    /// is no sub-object kconv knows is an error rather than a weight silently left out.
+    private func collect(path: String, className: String, config: [String: JSON], layer: String) throws -> [WeightReader.Stored] {
+        var out = try ownVariables(path)
+        var used: Set<String> = ["vars"]
+        if ConfigDecoder.modelClasses.contains(className) {
             let graph = try GraphSpec(json: .object(config))
             for (spec, sub) in try Self.layerGroups(file: file, container: path, layers: graph.layers,
                                                      isSequential: graph.isSequential, version: version) {
-                out += try collect(path: sub, className: spec.className, config: spec.config)
+                out += try collect(path: sub, className: spec.className, config: spec.config, layer: spec.name)
             }
-        default:
-            // Recurrent layers keep their variables in their cell.
-            if file.root.hasGroup(Self.join(path, "cell")) {
-                out += try ownVariables(Self.join(path, "cell"))
+            used.formUnion(["layers", "_layer_checkpoint_dependencies"])
+        } else {
+            for sub in Self.subobjects(className: className, config: config) {
+                guard let attribute = sub.attributes.first(where: { file.root.hasGroup(Self.join(path, $0)) }) else {
+                    if sub.required {
+                        let groups = sub.attributes.map { "/" + Self.join(path, $0) }.joined(separator: " or ")
+                        throw KerasError(.format, "layer '\(layer)' (\(className)): its \(sub.role) should be stored in the group \(groups), which the weights file does not have", file: file.path)
+                    }
+                    continue
+                }
+                used.insert(attribute)
+                out += try collect(path: Self.join(path, attribute), className: sub.className, config: sub.config, layer: layer)
+            }
+        }
+        guard file.root.hasGroup(path) else { return out }
+        for child in try file.root.group(path).childNames() where !used.contains(child) {
+            let childPath = Self.join(path, child)
+            if try holdsVariables(childPath) {
+                throw KerasError(.unsupported, "layer '\(layer)' (\(className)): the weights file holds variables under /\(childPath), a sub-object kconv does not know for this layer (an option kconv does not implement?)", file: file.path)
             }
         }
         return out
+    }
+
+    /// Whether the object at `path` or any object below it stores a variable (a dataset).
+    private func holdsVariables(_ path: String, depth: Int = 0) throws -> Bool {
+        let root = file.root
+        guard root.hasGroup(path) else { return true }  // a dataset (or another link) itself
+        guard depth < 32 else { return false }
+        for child in try root.group(path).childNames() {
+            if try holdsVariables(Self.join(path, child), depth: depth + 1) { return true }
+        }
+        return false
     }
 
     /// The datasets `path/vars/0, 1, ...` (an object's own variables, trainable then non-trainable).
