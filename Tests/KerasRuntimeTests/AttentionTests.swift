@@ -167,6 +167,13 @@ import Testing
         #expect(throws: KerasError.self) {
             _ = try layer("MultiHeadAttention", axes, inputs: [[nil, 2, 3, 1], [nil, 2, 3, 1]], weights: [])
         }
+        var gate = base
+        gate["use_gate"] = .bool(true)
+        #expect(throws: KerasError.self) {
+            _ = try layer("MultiHeadAttention", gate, inputs: [[nil, 2, 1], [nil, 2, 1]], weights: [])
+        }
+        gate["use_gate"] = .bool(false)
+        _ = try layer("MultiHeadAttention", gate, inputs: [[nil, 2, 1], [nil, 2, 1]], weights: nil)
         let mha = try layer("MultiHeadAttention", base, inputs: [[nil, 2, 1], [nil, 2, 1]], weights: nil)
         let x = try Tensor(shape: [1, 2, 1], scalars: [1, 2])
         #expect(throws: KerasError.self) { _ = try mha.call([x, x], masks: [try Tensor(shape: [1, 2], scalars: [1, 0]), nil]) }

@@ -206,6 +206,10 @@ struct MultiHeadAttention: Layer {
             throw config.unsupported("num_heads, key_dim and value_dim must be positive")
         }
         useBias = try config.bool("use_bias", default: true)
+        if try config.bool("use_gate", default: false) {
+            // Keras ≥ 3.14: a sigmoid-gated EinsumDense `gate` multiplies the attention output.
+            throw config.unsupported("use_gate=True (gated attention) is not supported")
+        }
         if let o = config["output_shape"] {
             if let i = o.intValue {
                 outputDims = [i]
