@@ -292,6 +292,90 @@ def k3_json_weights(K, seed):
 
 
 # ---------------------------------------------------------------------------
+# Keras 3 builders: MultiHeadAttention, whose weights live in sublayer groups.
+# ---------------------------------------------------------------------------
+
+def k3_mha(K, seed):
+    """A small time-series MultiHeadAttention model: Keras 3 stores the layer's weights in its EinsumDense
+    sublayers' groups (multi_head_attention/query_dense/vars, key_dense, value_dense, output_dense), which
+    it writes in name order, not in layer.weights order (query, key, value, output)."""
+    L = K.layers
+    x = K.Input((8, 4), name="series")
+    a = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x)
+    y = L.GlobalAveragePooling1D(name="gap")(a)
+    return simple3(K, K.Model(x, L.Dense(3, name="head")(y), name="mha_k3"), seed)
+
+
+def k3_mha_options(K, seed):
+    """MultiHeadAttention options that change the sublayers' shapes (value_dim, output_shape, no biases,
+    a separate key, attention over two axes), with a causal mask and attention scores. (The scores are
+    taken from a self-attention: for a cross-attention Keras 3.15 declares them (None, heads, Tq, Tq).)"""
+    L = K.layers
+    x = K.Input((6, 4), name="x")
+    ctx = K.Input((7, 5), name="context")
+    key = K.Input((7, 3), name="context_key")
+    grid = K.Input((3, 4, 5), name="grid")
+    causal, scores = L.MultiHeadAttention(num_heads=1, key_dim=4, name="causal")(
+        x, x, use_causal_mask=True, return_attention_scores=True)
+    outs = [
+        L.MultiHeadAttention(num_heads=3, key_dim=2, value_dim=3, output_shape=5, name="value_dim_output_shape")(x, ctx),
+        L.MultiHeadAttention(num_heads=2, key_dim=3, use_bias=False, name="key_no_bias")(x, ctx, key=key),
+        L.MultiHeadAttention(num_heads=2, key_dim=3, output_shape=(2, 3), name="output_shape_2d")(query=x, value=ctx),
+        causal, scores,
+        L.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=(1, 2), name="attention_axes_12")(grid, grid),
+    ]
+    return simple3(K, K.Model([x, ctx, key, grid], outs, name="mha_options_k3"), seed)
+
+
+def k3_mha_nested(K, seed):
+    """A transformer block as a nested Functional (weights at layers/functional/layers/multi_head_attention/
+    query_dense/vars) and a TimeDistributed Sequential (layers/time_distributed/layer/layers/dense/vars)."""
+    L = K.layers
+    i = K.Input((6, 8), name="block_in")
+    att = L.MultiHeadAttention(num_heads=2, key_dim=4, name="block_mha")(i, i)
+    h = L.LayerNormalization(epsilon=1e-6, name="block_norm")(L.Add(name="block_residual")([i, att]))
+    block = K.Model(i, L.Dense(8, activation="relu", name="block_ff")(h), name="transformer_block")
+    per_step = K.Sequential([K.Input((8,)), L.Dense(5, activation="tanh", name="step_dense"),
+                             L.LayerNormalization(name="step_norm")], name="per_step")
+    x = K.Input((6, 3), name="series")
+    h = block(L.Dense(8, name="embed")(x))
+    y = L.TimeDistributed(per_step, name="td_per_step")(h)
+    out = L.Dense(1, name="head")(L.GlobalAveragePooling1D(name="gap")(y))
+    return simple3(K, K.Model(x, out, name="mha_nested_k3"), seed)
+
+
+def private_sublayer_names(path):
+    """Rewrites a .keras archive's model.weights.h5 as Keras 3.0.0-3.0.2 (and tf.keras 2.13+) wrote it:
+    without vars@name (strip_vars_names), and each sublayer a layer holds in `_x` behind a public property
+    `x` stored under `_x` (those releases visited `_query_dense` before `query_dense`, or had no property)."""
+    strip_vars_names(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(path) as z:
+            members = {n: z.read(n) for n in z.namelist()}
+        weights = os.path.join(tmp, "w.h5")
+        with open(weights, "wb") as f:
+            f.write(members["model.weights.h5"])
+        with h5py.File(weights, "a") as f:
+            groups = []
+            f.visititems(lambda n, o: groups.append(n) if isinstance(o, h5py.Group) else None)
+            for n in groups:
+                parent, _, leaf = n.rpartition("/")
+                if leaf in ("query_dense", "key_dense", "value_dense", "output_dense"):
+                    f.move(n, parent + "/_" + leaf)
+        with open(weights, "rb") as f:
+            members["model.weights.h5"] = f.read()
+        with zipfile.ZipFile(path, "w") as z:
+            for n in ("metadata.json", "config.json", "model.weights.h5"):
+                z.writestr(zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0)), members[n])
+
+
+def k3_mha_private_names(K, seed):
+    """The k3_mha model with its sublayer groups named _query_dense, ... (Keras 3.0.0-3.0.2, tf.keras)."""
+    built = k3_mha(K, seed)
+    return Built3(built.model, built.inputs, postprocess=private_sublayer_names)
+
+
+# ---------------------------------------------------------------------------
 # Keras 3 builder: the layers whose options or formulas differ from Keras 2.
 # ---------------------------------------------------------------------------
 
@@ -448,6 +532,40 @@ def cases():
            "model.to_json() with model.save_weights('model.weights.h5'): Keras 3 JSON (no keras_version) and "
            "the Keras 3 weights layout, passed with --weights.",
            ["format=json+weights.h5", "Conv1D", "MaxPooling1D", "GRU"]),
+    ]
+    mha_weights = "weights=query_dense/key_dense/value_dense/output_dense"
+    out += [
+        k3("k3_mha_keras", k3_mha, 1120, "keras",
+           "Input((8,4)) -> MultiHeadAttention(num_heads=2, key_dim=4) self-attention -> GlobalAveragePooling1D -> "
+           "Dense(3), saved as a .keras archive: the weights are in the EinsumDense sublayer groups "
+           "multi_head_attention/query_dense|key_dense|value_dense|output_dense/vars (written in name order), "
+           "not in the layer's own vars.",
+           ["format=keras", "MultiHeadAttention", "MultiHeadAttention.num_heads=2", mha_weights,
+            "GlobalAveragePooling1D", "Dense"]),
+        k3("k3_mha_options", k3_mha_options, 1121, "keras",
+           "Keras 3 MultiHeadAttention options that change its sublayer weights' shapes, as a .keras archive: "
+           "value_dim=3 with output_shape=5, use_bias=False with a separate key (kernels only in each sublayer "
+           "group), output_shape=(2,3) called with keywords, causal 1-head self-attention returning its "
+           "attention scores, attention_axes=(1,2) on a rank-4 input.",
+           ["format=keras", mha_weights, "MultiHeadAttention.num_heads=1", "MultiHeadAttention.num_heads=3",
+            "MultiHeadAttention.value_dim=3", "MultiHeadAttention.output_shape=5",
+            "MultiHeadAttention.output_shape=(2,3)", "MultiHeadAttention.use_bias=False",
+            "MultiHeadAttention.inputs=[query,value]", "MultiHeadAttention.inputs=[query,value,key]",
+            "MultiHeadAttention.call=keywords", "MultiHeadAttention.use_causal_mask=True",
+            "MultiHeadAttention.return_attention_scores=True", "MultiHeadAttention.attention_axes=(1,2)"]),
+        k3("k3_mha_nested", k3_mha_nested, 1122, "keras",
+           "A transformer block (MultiHeadAttention, Add, LayerNormalization, Dense) as a nested Functional "
+           "and a TimeDistributed(Sequential(Dense, LayerNormalization)), as a .keras archive: weights at "
+           "layers/functional/layers/multi_head_attention/query_dense/vars and "
+           "layers/time_distributed/layer/layers/dense/vars.",
+           ["format=keras", "nested=Functional", "nested.MultiHeadAttention", mha_weights,
+            "TimeDistributed.layer=Sequential", "weights=layer/layers", "LayerNormalization", "Add"]),
+        k3("k3_mha_private_names", k3_mha_private_names, 1120, "keras",
+           "The k3_mha_keras model with its weights file rewritten as Keras 3.0.0-3.0.2 and tf.keras wrote it: "
+           "no vars@name, sublayer groups named after the private attributes (_query_dense, _key_dense, "
+           "_value_dense, _output_dense); Keras 3.15 loads it.",
+           ["format=keras", "keras<3.0.3.layout", "weights=_query_dense/_key_dense/_value_dense/_output_dense",
+            "MultiHeadAttention"], deps=[k3_mha, strip_vars_names, private_sublayer_names]),
     ]
     layer_covers = ["LeakyReLU.negative_slope=0.2", "LeakyReLU.negative_slope=default",
                     "ReLU.max_value+negative_slope+threshold", "PReLU.shared_axes=[1]", "ELU.alpha=0.5",
