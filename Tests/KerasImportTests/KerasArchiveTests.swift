@@ -277,6 +277,31 @@ struct KerasArchiveTests {
         }
     }
 
+    @Test("a missing sublayer group, or variables in a sublayer group kconv does not know, is one clear error")
+    func sublayerGroups() throws {
+        // Tests/Fixtures/keras3_sublayers: k3_mha_keras edited by Tools/fixtures/make_sublayer_fixtures.py.
+        let fixtures = Repository.fixtures("keras3_sublayers")
+        let missing = fixtures.appendingPathComponent("missing_key_dense.keras").path
+        do {
+            _ = try KerasImporter.load(missing)
+            Issue.record("a .keras without its key projection loaded")
+        } catch let e as KerasError {
+            #expect(e.kind == .format && e.description.hasPrefix(missing))
+            #expect(e.message.contains("layer 'mha' (MultiHeadAttention): its key projection") &&
+                    e.message.contains("/layers/multi_head_attention/key_dense") &&
+                    e.message.contains("/layers/multi_head_attention/_key_dense"), "\(e)")
+        }
+        let extra = fixtures.appendingPathComponent("extra_gate_dense.keras").path
+        do {
+            _ = try KerasImporter.load(extra)
+            Issue.record("a .keras with an unknown sublayer's variables loaded")
+        } catch let e as KerasError {
+            #expect(e.kind == .unsupported && e.description.hasPrefix(extra))
+            #expect(e.message.contains("layer 'mha' (MultiHeadAttention)") &&
+                    e.message.contains("/layers/multi_head_attention/_gate_dense"), "\(e)")
+        }
+    }
+
     @Test("snake_case class names as Keras' naming.to_snake_case")
     func snakeCase() {
         let expected = [
