@@ -6,7 +6,8 @@ usage: prediction_hashes.py KCONV_BINARY [--out FILE] [--compare FILE]
 For each case in Conformance/cases: `kconv predict` on the case's model with its inputs, and one
 line `NAME SHA256` over the concatenated output .npy files. A refactor that must not change
 behaviour records the hashes before (`--out before.txt`) and compares after
-(`--compare before.txt`): exit 1 and the differing cases when any hash differs. Stdlib only.
+(`--compare before.txt`): exit 1 and the differing cases when any recorded hash differs or its
+case is gone; cases added since are listed, not compared. Stdlib only.
 """
 import hashlib
 import json
@@ -62,10 +63,13 @@ def main(argv):
     with open(compare) as f:
         before = dict(line.split(" ", 1) for line in f.read().splitlines() if line)
     after = dict(line.split(" ", 1) for line in lines)
-    differing = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    differing = sorted(n for n in before if before[n] != after.get(n))
     for n in differing:
-        print(f"DIFFERS {n}: {before.get(n, 'missing')} -> {after.get(n, 'missing')}")
-    print(f"prediction hashes: {len(after) - len(differing)}/{len(after)} equal to {os.path.basename(compare)}")
+        print(f"DIFFERS {n}: {before[n]} -> {after.get(n, 'missing')}")
+    added = sorted(n for n in after if n not in before)
+    if added:
+        print(f"new cases (not compared): {', '.join(added)}")
+    print(f"prediction hashes: {len(before) - len(differing)}/{len(before)} equal to {os.path.basename(compare)}")
     return 1 if differing else 0
 
 
