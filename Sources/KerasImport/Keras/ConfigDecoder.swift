@@ -120,6 +120,10 @@ struct ConfigDecoder {
             return TensorRef(ref.layer, ref.node - first, ref.tensor)
         }
         var layers = try entries.map { e, nodes -> LayerSpec in
+            if ConfigDecoder.isOperation(e) {
+                let op = try operationLayer(e, nodes: nodes)
+                return LayerSpec(className: e.className, name: e.name, config: op.config, calls: try op.calls.map { try $0.map(canonical) })
+            }
             let decoded = try inboundCalls(nodes, layer: e.name)
             let calls = try decoded.map { try $0.refs.map(canonical) }
             var config = e.config
