@@ -89,4 +89,30 @@ struct OperationDecoderTests {
         #expect(s.rows.map(\.outputShape) == [.single([nil, 6, 4]), .single([nil, 6, 4]), .single([nil, 3, 4]),
                                              .single([nil, 4]), .single([nil, 3, 4])])
     }
+
+    @Test("Keras 3 legacy .h5: op nodes have no module; a config without trainable/dtype marks them, layers stay layers")
+    func keras3LegacyH5() throws {
+        func tensor(_ name: String) -> String {
+            #"{"class_name": "__keras_tensor__", "config": {"shape": [null, 6, 4], "dtype": "float32", "keras_history": ["\#(name)", 0, 0]}}"#
+        }
+        let g = try decode("""
+            {"class_name": "Multiply", "config": {"name": "multiply"}, "name": "multiply",
+             "inbound_nodes": [{"args": [\(tensor("x")), 0.5], "kwargs": {}}]},
+            {"class_name": "Maximum", "config": {"name": "maximum"}, "name": "maximum",
+             "inbound_nodes": [{"args": [\(tensor("x")), 0.3], "kwargs": {}}]},
+            {"class_name": "Add", "config": {"name": "add", "trainable": true, "dtype": "float32"}, "name": "add",
+             "inbound_nodes": [{"args": [[\(tensor("multiply")), \(tensor("x"))]], "kwargs": {}}]}
+            """, outputs: #"[["add", 0, 0], ["maximum", 0, 0]]"#, version: "3.15.1")
+        let multiply = try layer(g, "multiply")
+        #expect(multiply.config[LayerSpec.operationKey] == .string("keras.src.ops.numpy.Multiply"))
+        #expect(multiply.config["arguments"] == .array([.object(["tensor": .number(0)]), .number(0.5)]))
+        #expect(try layer(g, "maximum").config[LayerSpec.operationKey] == .string("keras.ops.Maximum"))
+        #expect(try layer(g, "add").config[LayerSpec.operationKey] == nil)
+        do {
+            _ = try LayerGraph(spec: g, version: KerasVersion("3.15.1"), weights: nil)
+            Issue.record("the Maximum op node ran")
+        } catch let e as KerasError {
+            #expect(e.message == "layer 'maximum' is the Keras 3 operation keras.ops.Maximum (a Python operator or keras.ops call on Keras tensors), which kconv does not run")
+        }
+    }
 }

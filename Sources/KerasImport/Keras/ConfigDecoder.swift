@@ -344,6 +344,8 @@ struct ConfigDecoder {
             // A Keras 3 op node (`h * 0.5`, `keras.ops.mean(h)`): its class name may equal a layer's
             // (Multiply, Add, Concatenate...), so it is marked to be refused, never run as that layer.
             config[LayerSpec.operationKey] = .string("\(module).\(cls)")
+        } else if let key = legacyOperationKey(json, className: cls, config: config) {
+            config[LayerSpec.operationKey] = .string(key)
         }
         if version.isKeras1 {
             config["name"] = .string(name)

@@ -20,6 +20,17 @@ extension ConfigDecoder {
         "TrueDivide": "divide", "GetItem": "getitem", "Mean": "mean",
     ]
 
+    /// Keras 3's legacy `.h5` writes op nodes without their `module`. Every Keras 3 layer's config
+    /// holds `trainable` and `dtype`; an op's holds only its name and a few options (`axis`,
+    /// `keepdims`, `newshape`), so such an entry of a Functional model is an op node:
+    /// `keras.src.ops.numpy.<class>` when kconv knows the class as an operation, else `keras.ops.<class>`.
+    func legacyOperationKey(_ json: JSON, className: String, config: [String: JSON]) -> String? {
+        guard version.isKeras3, json["module"] == nil, json["inbound_nodes"] != nil,
+              Set(config.keys).isSubset(of: ["name", "axis", "keepdims", "newshape"]),
+              !ConfigDecoder.modelClasses.contains(className), className != "InputLayer", !className.contains(">") else { return nil }
+        return ConfigDecoder.keras3Functions[className] != nil ? "keras.src.ops.numpy.\(className)" : "keras.ops.\(className)"
+    }
+
     static func isOperation(_ e: LayerEntry) -> Bool {
         e.config[LayerSpec.operationKey] != nil || e.className == "TFOpLambda" || e.className == "SlicingOpLambda"
     }
