@@ -1,17 +1,17 @@
 import Testing
 @testable import KerasRuntime
 
-/// The Operation layer on canonical configs (the form ConfigDecoder writes and `.kconv` stores);
+/// The operation layer (OperationLayer) on canonical configs (the form ConfigDecoder writes and `.kconv` stores);
 /// expected values are the arithmetic written out.
 @Suite("Operation layer")
 struct OperationTests {
-    func operation(_ values: [String: JSON], className: String = "TFOpLambda") throws -> Operation {
+    func operation(_ values: [String: JSON], className: String = "TFOpLambda") throws -> OperationLayer {
         var v = values
         v[LayerSpec.operationKey] = v[LayerSpec.operationKey] ?? .string("tf.op")
         // The config as a .kconv file holds it: written as text and read back.
         let text = JSON.object(v).serialized
         let read = try JSON(parsing: Array(text.utf8)).objectValue ?? [:]
-        return try #require(try LayerRegistry.make(LayerConfig(className: className, name: "op", values: read, version: KerasVersion("2.21.0"))) as? Operation)
+        return try #require(try LayerRegistry.make(LayerConfig(className: className, name: "op", values: read, version: KerasVersion("2.21.0"))) as? OperationLayer)
     }
 
     func tensor(_ k: Int) -> JSON { .object(["tensor": .number(Double(k))]) }
@@ -39,8 +39,8 @@ struct OperationTests {
         #expect(try add.call([x, row])[0].scalars == [11, 22, 13, 24])
         #expect(try add.outputShapes(for: [[nil, 2, 2], [nil, 1, 2]]) == [[nil, 2, 2]])
         // (None, 1, 4) with (None, 5, 4): the unknown batch stays unknown, 1 stretches to 5.
-        #expect(try Operation.broadcastShape([nil, 1, 4], [nil, 5, 4], layer: "op") == [nil, 5, 4])
-        #expect(throws: KerasError.self) { try Operation.broadcastShape([nil, 3], [nil, 4], layer: "op") }
+        #expect(try OperationLayer.broadcastShape([nil, 1, 4], [nil, 5, 4], layer: "op") == [nil, 5, 4])
+        #expect(throws: KerasError.self) { try OperationLayer.broadcastShape([nil, 3], [nil, 4], layer: "op") }
     }
 
     @Test("getitem: index, negative index, step, Ellipsis, newaxis")

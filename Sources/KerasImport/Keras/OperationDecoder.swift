@@ -1,7 +1,7 @@
 import KerasRuntime
 
 /// Recorded operations: tf_keras' `TFOpLambda` / `SlicingOpLambda` layers and Keras 3 op nodes,
-/// decoded into the canonical operation config that the `Operation` layer reads (its documentation
+/// decoded into the canonical operation config that the `OperationLayer` reads (its documentation
 /// gives the keys): `keras_operation`, `function`, `arguments`, `slices`, `axis`, `keepdims`.
 ///
 /// Every tensor operand becomes an input of the layer's call (`{"tensor": k}` in `arguments`);

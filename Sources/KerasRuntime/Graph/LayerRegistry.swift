@@ -93,7 +93,7 @@ package enum LayerRegistry {
     /// Makes the layer a config describes, or throws an `unsupported` error naming it.
     package static func make(_ config: LayerConfig) throws -> any Layer {
         // Recorded operations (TFOpLambda, Keras 3 op nodes): their class name may equal a layer's.
-        if config[LayerSpec.operationKey] != nil { return try Operation(config: config) }
+        if config[LayerSpec.operationKey] != nil { return try OperationLayer(config: config) }
         guard let maker = makers[config.className] else {
             throw KerasError(.unsupported, unsupportedReason(config))
         }

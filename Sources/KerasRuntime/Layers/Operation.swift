@@ -17,7 +17,7 @@ import KConvOps
 /// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean).
 ///
 /// Arithmetic is TensorFlow's float32 `x ⊕ y` with numpy broadcasting, operands in the order written.
-struct Operation: Layer {
+struct OperationLayer: Layer {
     enum Operand: Sendable {
         case tensor(Int)
         case constant(Float)
@@ -52,7 +52,7 @@ struct Operation: Layer {
         className = config.className
         let source = config[LayerSpec.operationKey]?.stringValue ?? config.className
         guard let functionName = config["function"]?.stringValue else {
-            throw KerasError(.unsupported, Operation.unknownReason(config, source: source))
+            throw KerasError(.unsupported, OperationLayer.unknownReason(config, source: source))
         }
         let arguments = config["arguments"]?.arrayValue ?? []
         func operand(_ i: Int) throws -> Operand {
@@ -73,7 +73,7 @@ struct Operation: Layer {
             function = .mean(axes: axes, keepdims: try config.bool("keepdims", default: false))
         default:
             guard let op = ArithmeticOperator(rawValue: functionName) else {
-                throw KerasError(.unsupported, Operation.unknownReason(config, source: source))
+                throw KerasError(.unsupported, OperationLayer.unknownReason(config, source: source))
             }
             let (a, b) = (try operand(0), try operand(1))
             if case .constant = a, case .constant = b { throw config.unsupported("\(source) of two constants") }
@@ -107,7 +107,7 @@ struct Operation: Layer {
                 guard k < inputShapes.count else { throw KerasError(.shape, "layer '\(name)' has \(inputShapes.count) input(s), its operand is input \(k)") }
                 return inputShapes[k]
             }
-            return [try Operation.broadcastShape(shape(a), shape(b), layer: name)]
+            return [try OperationLayer.broadcastShape(shape(a), shape(b), layer: name)]
         case .getitem(let items):
             return [try SlicePlan(items: items, shape: try single(inputShapes), layer: name).outputShape]
         case let .mean(axes, keepdims):
