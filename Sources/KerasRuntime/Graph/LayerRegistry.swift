@@ -108,7 +108,7 @@ package enum LayerRegistry {
         case "Lambda":
             return "\(layer) is a Lambda: its Python code cannot be run outside Python"
         case "TFOpLambda":
-            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (it runs +, -, *, / and tf.math.reduce_mean; use Keras layers instead)"
+            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (of TensorFlow functions it runs +, -, *, /, x[...] and tf.math.reduce_mean)"
         case "SlicingOpLambda":
             return "\(layer) is a SlicingOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (it runs x[...] subscripts)"
         case let cls where cls.contains(">"):

@@ -14,7 +14,8 @@ import KConvOps
 ///   number;
 /// - `slices` (getitem): `{"index": i}`, `{"start", "stop", "step"}` (null for a missing end),
 ///   `{"ellipsis": true}` or `{"newaxis": true}`, one per item of the subscript;
-/// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean).
+/// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean);
+/// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
 ///
 /// Arithmetic is TensorFlow's float32 `x ⊕ y` with numpy broadcasting, operands in the order written.
 struct OperationLayer: Layer {
