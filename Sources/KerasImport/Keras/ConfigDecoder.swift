@@ -120,6 +120,10 @@ struct ConfigDecoder {
             return TensorRef(ref.layer, ref.node - first, ref.tensor)
         }
         var layers = try entries.map { e, nodes -> LayerSpec in
+            if ConfigDecoder.isOperation(e) {
+                let op = try operationLayer(e, nodes: nodes)
+                return LayerSpec(className: e.className, name: e.name, config: op.config, calls: try op.calls.map { try $0.map(canonical) })
+            }
             let decoded = try inboundCalls(nodes, layer: e.name)
             let calls = try decoded.map { try $0.refs.map(canonical) }
             var config = e.config
@@ -340,6 +344,8 @@ struct ConfigDecoder {
             // A Keras 3 op node (`h * 0.5`, `keras.ops.mean(h)`): its class name may equal a layer's
             // (Multiply, Add, Concatenate...), so it is marked to be refused, never run as that layer.
             config[LayerSpec.operationKey] = .string("\(module).\(cls)")
+        } else if let key = legacyOperationKey(json, className: cls, config: config) {
+            config[LayerSpec.operationKey] = .string(key)
         }
         if version.isKeras1 {
             config["name"] = .string(name)

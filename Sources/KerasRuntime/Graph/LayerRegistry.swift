@@ -92,9 +92,8 @@ package enum LayerRegistry {
 
     /// Makes the layer a config describes, or throws an `unsupported` error naming it.
     package static func make(_ config: LayerConfig) throws -> any Layer {
-        if let operation = config[LayerSpec.operationKey]?.stringValue {
-            throw KerasError(.unsupported, "layer '\(config.name)' is the Keras 3 operation \(operation) (a Python operator or keras.ops call on Keras tensors), which kconv does not run")
-        }
+        // Recorded operations (TFOpLambda, Keras 3 op nodes): their class name may equal a layer's.
+        if config[LayerSpec.operationKey] != nil { return try OperationLayer(config: config) }
         guard let maker = makers[config.className] else {
             throw KerasError(.unsupported, unsupportedReason(config))
         }
@@ -102,16 +101,16 @@ package enum LayerRegistry {
     }
 
     /// Why a layer class cannot run: Python code (Lambda, TF ops, custom classes) is not in the file.
-    static func unsupportedReason(_ config: LayerConfig) -> String {
+    static func unsupportedReason(_ config: LayerConfig, function: String? = nil) -> String {
         let layer = "layer '\(config.name)'"
-        let function = config["function"]?.stringValue.map { "tf.\($0)" }
+        let function = function ?? config["function"]?.stringValue.map { "tf.\($0)" }
         switch config.className {
         case "Lambda":
             return "\(layer) is a Lambda: its Python code cannot be run outside Python"
         case "TFOpLambda":
-            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"): TensorFlow functions applied to Keras tensors cannot be run outside Python (use Keras layers instead)"
+            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (of TensorFlow functions it runs +, -, *, /, x[...] and tf.math.reduce_mean)"
         case "SlicingOpLambda":
-            return "\(layer) is a SlicingOpLambda: slicing a Keras tensor with [...] is TensorFlow code that cannot be run outside Python (use Keras layers such as Cropping1D or Reshape)"
+            return "\(layer) is a SlicingOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (it runs x[...] subscripts)"
         case let cls where cls.contains(">"):
             return "\(layer) has the custom class \(cls): its Python code is not in the file"
         default:

@@ -1,8 +1,8 @@
 """The case builders, one module per family. Each module has `cases()`, which returns its list of
 `Case` objects (case.py); FAMILIES fixes the order in which generate.py lists and runs them."""
-from . import attention, keras3, layers, numerics, old_formats, options, recurrent, seed_models
+from . import attention, keras3, layers, numerics, old_formats, operations, options, recurrent, seed_models
 
-FAMILIES = [seed_models, options, attention, keras3, old_formats, layers, numerics, recurrent]
+FAMILIES = [seed_models, options, attention, keras3, old_formats, layers, numerics, recurrent, operations]
 
 
 def all_cases():

@@ -1,0 +1,162 @@
+import KerasRuntime
+
+/// Recorded operations: tf_keras' `TFOpLambda` / `SlicingOpLambda` layers and Keras 3 op nodes,
+/// decoded into the canonical operation config that the `OperationLayer` reads (its documentation
+/// gives the keys): `keras_operation`, `function`, `arguments`, `slices`, `axis`, `keepdims`.
+///
+/// Every tensor operand becomes an input of the layer's call (`{"tensor": k}` in `arguments`);
+/// constants stay as they are. An operation kconv does not know keeps `keras_operation` and its
+/// operands but no `function`, so the registry refuses it by name.
+extension ConfigDecoder {
+    /// tf_keras function names (`TFOpLambda.config.function`) → canonical functions.
+    static let tfFunctions: [String: String] = [
+        "__operators__.add": "add", "math.add": "add", "math.subtract": "subtract",
+        "math.multiply": "multiply", "math.truediv": "divide", "math.divide": "divide",
+        "__operators__.getitem": "getitem", "math.reduce_mean": "mean",
+    ]
+    /// Keras 3 op classes of `keras.src.ops.numpy` → canonical functions.
+    static let keras3Functions: [String: String] = [
+        "Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "divide",
+        "TrueDivide": "divide", "GetItem": "getitem", "Mean": "mean",
+    ]
+
+    /// Keras 3's legacy `.h5` writes op nodes without their `module`. Every Keras 3 layer's config
+    /// holds `trainable` and `dtype`; an op's holds only its name and a few options (`axis`,
+    /// `keepdims`, `newshape`), so such an entry of a Functional model is an op node:
+    /// `keras.src.ops.numpy.<class>` when kconv knows the class as an operation, else `keras.ops.<class>`.
+    func legacyOperationKey(_ json: JSON, className: String, config: [String: JSON]) -> String? {
+        guard version.isKeras3, json["module"] == nil, json["inbound_nodes"] != nil,
+              Set(config.keys).isSubset(of: ["name", "axis", "keepdims", "newshape"]),
+              !ConfigDecoder.modelClasses.contains(className), className != "InputLayer", !className.contains(">") else { return nil }
+        return ConfigDecoder.keras3Functions[className] != nil ? "keras.src.ops.numpy.\(className)" : "keras.ops.\(className)"
+    }
+
+    static func isOperation(_ e: LayerEntry) -> Bool {
+        e.config[LayerSpec.operationKey] != nil || e.className == "TFOpLambda" || e.className == "SlicingOpLambda"
+    }
+
+    /// The canonical config and the call's tensors of an operation layer.
+    func operationLayer(_ e: LayerEntry, nodes: JSON?) throws -> (config: [String: JSON], calls: [[TensorRef]]) {
+        let list = nodes?.arrayValue ?? []
+        guard list.count <= 1 else {
+            throw KerasError(.unsupported, "operation layer '\(e.name)' is called \(list.count) times; kconv reads operations called once")
+        }
+        var config: [String: JSON] = ["name": .string(e.name)]
+        guard let node = list.first else { return (config, []) }
+        var operands = Operands()
+        var arguments: [JSON]
+        var keywords: [String: JSON] = [:]
+        let function: String?
+        if let key = e.config[LayerSpec.operationKey]?.stringValue {
+            // Keras 3: {"args": [...], "kwargs": {...}}; options (Mean's axis) are in the op's config.
+            config[LayerSpec.operationKey] = .string(key)
+            arguments = try (node["args"]?.arrayValue ?? []).map { try operands.keras3($0) }
+            for (k, v) in node["kwargs"]?.objectValue ?? [:] { keywords[k] = try operands.keras3(v) }
+            let cls = String(key.split(separator: ".").last ?? "")
+            function = key.hasPrefix("keras.src.ops.numpy.") ? ConfigDecoder.keras3Functions[cls] : nil
+            if function == "getitem", arguments.count == 2 {
+                config["slices"] = .array(try sliceItems(arguments.removeLast()))
+            }
+            for option in ["axis", "keepdims"] where function == "mean" { config[option] = e.config[option] }
+        } else {
+            // tf_keras: the first argument with the other arguments as kwargs on each of its items.
+            let name = e.config["function"]?.stringValue ?? "?"
+            config[LayerSpec.operationKey] = .string("tf.\(name)")
+            arguments = [try operands.tfKerasFirst(node)]
+            for (k, v) in operands.tfKwargs where k != "name" && v != .null { keywords[k] = try operands.tfKeras(v) }
+            function = ConfigDecoder.tfFunctions[name]
+            switch function {
+            case "getitem":
+                if let spec = keywords.removeValue(forKey: "slice_spec") { config["slices"] = .array(try sliceItems(spec)) }
+            case "mean":
+                for option in ["axis", "keepdims"] { config[option] = keywords.removeValue(forKey: option) }
+            case .some:
+                if let y = keywords.removeValue(forKey: "y") { arguments.append(y) }
+            case nil: break
+            }
+        }
+        if let function, keywords.isEmpty {
+            config["function"] = .string(function)
+        }
+        config["arguments"] = .array(arguments)
+        if !keywords.isEmpty { config["keywords"] = .object(keywords) }
+        return (config, [operands.refs])
+    }
+
+    /// A subscript in canonical items: Keras 3 `__slice__` / `__ellipsis__` objects, tf_keras slice
+    /// dicts and `{"class_name": "__ellipsis__"}`, integers, null (a new axis); one item or a list.
+    private func sliceItems(_ spec: JSON) throws -> [JSON] {
+        func item(_ v: JSON) -> JSON {
+            if v == .null { return .object(["newaxis": .bool(true)]) }
+            if let i = v.intValue, v.doubleValue == Double(i) { return .object(["index": .number(Double(i))]) }
+            if v["class_name"]?.stringValue == "__ellipsis__" { return .object(["ellipsis": .bool(true)]) }
+            let bounds = v["class_name"]?.stringValue == "__slice__" ? v["config"] : v
+            if let b = bounds?.objectValue, Set(b.keys) == ["start", "stop", "step"] { return .object(b) }
+            return v  // refused by the layer, named
+        }
+        if let a = spec.arrayValue { return a.map(item) }
+        return [item(spec)]
+    }
+}
+
+/// Collects an operation call's tensors in order, replacing each by `{"tensor": k}`.
+private struct Operands {
+    var refs: [TensorRef] = []
+    /// tf_keras: the kwargs written on the first argument's items.
+    var tfKwargs: [String: JSON] = [:]
+
+    private mutating func marker(_ ref: TensorRef) -> JSON {
+        refs.append(ref)
+        return .object(["tensor": .number(Double(refs.count - 1))])
+    }
+
+    private func reference(_ a: [JSON]) throws -> TensorRef {
+        guard a.count >= 3, let name = a[0].stringValue, let node = a[1].intValue, let tensor = a[2].intValue,
+              node >= 0, tensor >= 0 else {
+            throw KerasError(.format, "malformed tensor reference \(JSON.array(a).serialized.prefix(80))")
+        }
+        return TensorRef(name, node, tensor)
+    }
+
+    /// Keras 3: `{"class_name": "__keras_tensor__", "config": {"keras_history": [...]}}` anywhere.
+    mutating func keras3(_ value: JSON) throws -> JSON {
+        switch value {
+        case .array(let items): return .array(try items.map { try keras3($0) })
+        case .object(let o):
+            if o["class_name"]?.stringValue == "__keras_tensor__" {
+                guard let h = o["config"]?["keras_history"]?.arrayValue else { throw KerasError(.format, "a Keras tensor has no keras_history") }
+                return marker(try reference(h))
+            }
+            var out: [String: JSON] = [:]
+            for key in o.keys.sorted() { out[key] = try keras3(o[key]!) }
+            return .object(out)
+        default: return value
+        }
+    }
+
+    /// tf_keras first argument: `[layer, node, tensor, kwargs]`, `["_CONSTANT_VALUE", -1, value, kwargs]`,
+    /// or a (nested) list of them.
+    mutating func tfKerasFirst(_ value: JSON) throws -> JSON {
+        guard let a = value.arrayValue else { return value }
+        guard let head = a.first?.stringValue else { return .array(try a.map { try tfKerasFirst($0) }) }
+        if a.count > 3, tfKwargs.isEmpty, let kwargs = a[3].objectValue { tfKwargs = kwargs }
+        if head == "_CONSTANT_VALUE", a.count >= 3 { return a[2] }
+        return marker(try reference(a))
+    }
+
+    /// tf_keras kwargs: tensors are `[layer, node, tensor]` triples, possibly inside lists or dicts.
+    mutating func tfKeras(_ value: JSON) throws -> JSON {
+        switch value {
+        case .array(let a):
+            if a.count == 3, a[0].stringValue != nil, a[1].intValue != nil, a[2].intValue != nil {
+                return marker(try reference(a))
+            }
+            return .array(try a.map { try tfKeras($0) })
+        case .object(let o):
+            var out: [String: JSON] = [:]
+            for key in o.keys.sorted() { out[key] = try tfKeras(o[key]!) }
+            return .object(out)
+        default: return value
+        }
+    }
+}

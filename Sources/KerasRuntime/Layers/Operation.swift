@@ -1,0 +1,182 @@
+import KConvOps
+
+/// An operation recorded in a Keras graph as a layer: tf_keras' `TFOpLambda` / `SlicingOpLambda`
+/// (`x + y`, `x * 0.5`, `tf.reduce_mean(x, axis=1)`, `x[:, -1]`) and Keras 3's op nodes
+/// (`keras.src.ops.numpy.Add`, `GetItem`, `Mean` ...).
+///
+/// ConfigDecoder writes one canonical config for both generations (stored as is in `.kconv`):
+///
+/// - `keras_operation`: the operation as the file names it (`"tf.math.multiply"`,
+///   `"keras.src.ops.numpy.Multiply"`), for messages;
+/// - `function`: `add`, `subtract`, `multiply`, `divide`, `getitem` or `mean`; absent when kconv
+///   does not know the operation (then it is refused by name);
+/// - `arguments`: the operands in call order, each `{"tensor": k}` (the call's k-th input) or a
+///   number;
+/// - `slices` (getitem): `{"index": i}`, `{"start", "stop", "step"}` (null for a missing end),
+///   `{"ellipsis": true}` or `{"newaxis": true}`, one per item of the subscript;
+/// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean);
+/// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
+///
+/// Arithmetic is TensorFlow's float32 `x ⊕ y` with numpy broadcasting, operands in the order written.
+struct OperationLayer: Layer {
+    enum Operand: Sendable {
+        case tensor(Int)
+        case constant(Float)
+    }
+
+    enum Function: Sendable {
+        case arithmetic(ArithmeticOperator, Operand, Operand)
+        case getitem([SliceItem])
+        case mean(axes: [Int]?, keepdims: Bool)
+    }
+
+    enum ArithmeticOperator: String, Sendable {
+        case add, subtract, multiply, divide
+
+        var apply: (Float, Float) -> Float {
+            switch self {
+            case .add: return (+)
+            case .subtract: return (-)
+            case .multiply: return (*)
+            case .divide: return (/)
+            }
+        }
+    }
+
+    let name: String
+    let className: String
+    let function: Function
+    var weights: [Weight] { [] }
+
+    init(config: LayerConfig) throws {
+        name = config.name
+        className = config.className
+        let source = config[LayerSpec.operationKey]?.stringValue ?? config.className
+        guard let functionName = config["function"]?.stringValue else {
+            throw KerasError(.unsupported, OperationLayer.unknownReason(config, source: source))
+        }
+        let arguments = config["arguments"]?.arrayValue ?? []
+        func operand(_ i: Int) throws -> Operand {
+            guard i < arguments.count else { throw config.unsupported("\(source) has \(arguments.count) operand(s), needs \(i + 1)") }
+            if let k = arguments[i]["tensor"]?.intValue, k >= 0 { return .tensor(k) }
+            if let v = arguments[i].doubleValue { return .constant(Float(v)) }
+            throw config.unsupported("\(source): operand \(arguments[i].serialized.prefix(60)) is neither a tensor nor a number")
+        }
+        switch functionName {
+        case "getitem":
+            guard let items = config["slices"]?.arrayValue else { throw config.unsupported("\(source) has no slices") }
+            function = .getitem(try items.map { try SliceItem(json: $0, config: config) })
+        case "mean":
+            let axes: [Int]?
+            if config["axis"] == nil { axes = nil } else if let list = config["axis"]?.arrayValue {
+                axes = try list.map { guard let a = $0.intValue else { throw config.unsupported("axis \(list) is not a list of integers") }; return a }
+            } else { axes = [try config.int("axis")] }
+            function = .mean(axes: axes, keepdims: try config.bool("keepdims", default: false))
+        default:
+            guard let op = ArithmeticOperator(rawValue: functionName) else {
+                throw KerasError(.unsupported, OperationLayer.unknownReason(config, source: source))
+            }
+            let (a, b) = (try operand(0), try operand(1))
+            if case .constant = a, case .constant = b { throw config.unsupported("\(source) of two constants") }
+            function = .arithmetic(op, a, b)
+        }
+        if case .arithmetic = function { return }
+        guard arguments.count == 1, case .tensor(0) = try operand(0) else {
+            throw config.unsupported("\(source) takes one tensor, the config gives \(arguments.count) operand(s)")
+        }
+    }
+
+    /// The error for an operation kconv does not run.
+    static func unknownReason(_ config: LayerConfig, source: String) -> String {
+        switch config.className {
+        case "TFOpLambda", "SlicingOpLambda":
+            return LayerRegistry.unsupportedReason(config, function: source)
+        default:
+            return "layer '\(config.name)' is the Keras 3 operation \(source) (a Python operator or keras.ops call on Keras tensors), which kconv does not run"
+        }
+    }
+
+    mutating func build(inputShapes: [Shape], weights: inout WeightReader) throws {
+        _ = try outputShapes(for: inputShapes)
+    }
+
+    func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
+        switch function {
+        case let .arithmetic(_, a, b):
+            func shape(_ o: Operand) throws -> Shape {
+                guard case .tensor(let k) = o else { return [] }
+                guard k < inputShapes.count else { throw KerasError(.shape, "layer '\(name)' has \(inputShapes.count) input(s), its operand is input \(k)") }
+                return inputShapes[k]
+            }
+            return [try OperationLayer.broadcastShape(shape(a), shape(b), layer: name)]
+        case .getitem(let items):
+            return [try SlicePlan(items: items, shape: try single(inputShapes), layer: name).outputShape]
+        case let .mean(axes, keepdims):
+            let shape = try single(inputShapes)
+            let reduced = try reducedAxes(axes, rank: shape.count)
+            return [keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
+                             : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }]
+        }
+    }
+
+    func call(_ inputs: [Tensor]) throws -> [Tensor] {
+        switch function {
+        case let .arithmetic(op, a, b):
+            func value(_ o: Operand) throws -> Tensor {
+                switch o {
+                case .constant(let c): return Tensor(uncheckedShape: [], scalars: [c])
+                case .tensor(let k):
+                    guard k < inputs.count else { throw KerasError(.invalidArgument, "layer '\(name)' has \(inputs.count) input(s), its operand is input \(k)") }
+                    return inputs[k]
+                }
+            }
+            return [try Broadcast.apply(value(a), value(b), layer: name, op.apply)]
+        case .getitem(let items):
+            let x = try single(inputs)
+            let plan = try SlicePlan(items: items, shape: x.shape, layer: name)
+            let scalars = Slicing.gather(x.scalars, shape: x.shape, starts: plan.starts, steps: plan.steps, counts: plan.counts)
+            return [Tensor(uncheckedShape: plan.outputShape.map { $0 ?? 0 }, scalars: scalars)]
+        case let .mean(axes, keepdims):
+            let x = try single(inputs)
+            let reduced = try reducedAxes(axes, rank: x.rank)
+            let shape = keepdims ? x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
+                                 : x.shape.indices.filter { !reduced.contains($0) }.map { x.shape[$0] }
+            return [Tensor(uncheckedShape: shape, scalars: Reduction.mean(x.scalars, shape: x.shape, axes: reduced))]
+        }
+    }
+
+    private func single<T>(_ inputs: [T]) throws -> T {
+        guard inputs.count == 1 else { throw KerasError(.shape, "layer '\(name)' expects 1 input, got \(inputs.count)") }
+        return inputs[0]
+    }
+
+    /// The axes a mean reduces; the batch axis must stay.
+    private func reducedAxes(_ axes: [Int]?, rank: Int) throws -> Set<Int> {
+        guard let axes else {
+            throw KerasError(.unsupported, "layer '\(name)' (\(className)): a mean over every axis, the batch axis included, is not supported")
+        }
+        let resolved = Set(try axes.map { try resolvedAxis($0, rank: rank, layer: name) })
+        guard !resolved.contains(0) else {
+            throw KerasError(.unsupported, "layer '\(name)' (\(className)): a mean over the batch axis is not supported")
+        }
+        return resolved
+    }
+
+    /// Numpy broadcasting of two shapes (aligned on the right); an unknown dimension stays unknown
+    /// unless the other is known and not 1.
+    static func broadcastShape(_ a: Shape, _ b: Shape, layer: String) throws -> Shape {
+        let rank = max(a.count, b.count)
+        let pa = Array(repeating: 1, count: rank - a.count) + a, pb = Array(repeating: 1, count: rank - b.count) + b
+        return try zip(pa, pb).map { x, y -> Int? in
+            switch (x, y) {
+            case let (x?, y?):
+                if x == y || y == 1 { return x }
+                if x == 1 { return y }
+                throw KerasError(.shape, "layer '\(layer)': operands have incompatible shapes \(a.kerasDescription) and \(b.kerasDescription)")
+            case let (x?, nil): return x == 1 ? nil : x
+            case let (nil, y?): return y == 1 ? nil : y
+            case (nil, nil): return nil
+            }
+        }
+    }
+}

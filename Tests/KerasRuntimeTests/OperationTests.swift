@@ -1,0 +1,93 @@
+import Testing
+@testable import KerasRuntime
+
+/// The operation layer (OperationLayer) on canonical configs (the form ConfigDecoder writes and `.kconv` stores);
+/// expected values are the arithmetic written out.
+@Suite("Operation layer")
+struct OperationTests {
+    func operation(_ values: [String: JSON], className: String = "TFOpLambda") throws -> OperationLayer {
+        var v = values
+        v[LayerSpec.operationKey] = v[LayerSpec.operationKey] ?? .string("tf.op")
+        // The config as a .kconv file holds it: written as text and read back.
+        let text = JSON.object(v).serialized
+        let read = try JSON(parsing: Array(text.utf8)).objectValue ?? [:]
+        return try #require(try LayerRegistry.make(LayerConfig(className: className, name: "op", values: read, version: KerasVersion("2.21.0"))) as? OperationLayer)
+    }
+
+    func tensor(_ k: Int) -> JSON { .object(["tensor": .number(Double(k))]) }
+
+    func refusal(_ values: [String: JSON], shapes: [Shape] = [[nil, 3]]) -> String {
+        do {
+            _ = try operation(values).outputShapes(for: shapes)
+            return "no error"
+        } catch let e as KerasError {
+            return e.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("arithmetic: operands in the order written, constants either side, numpy broadcasting")
+    func arithmetic() throws {
+        let x = try Tensor(shape: [1, 2, 2], scalars: [1, 2, 3, 4])
+        let row = try Tensor(shape: [1, 1, 2], scalars: [10, 20])
+        let sub = try operation(["function": .string("subtract"), "arguments": .array([.number(1), tensor(0)])])
+        #expect(try sub.call([x])[0].scalars == [0, -1, -2, -3])
+        let div = try operation(["function": .string("divide"), "arguments": .array([tensor(0), .number(4)])])
+        #expect(try div.call([x])[0].scalars == [0.25, 0.5, 0.75, 1])
+        let add = try operation(["function": .string("add"), "arguments": .array([tensor(0), tensor(1)])])
+        #expect(try add.call([x, row])[0].scalars == [11, 22, 13, 24])
+        #expect(try add.outputShapes(for: [[nil, 2, 2], [nil, 1, 2]]) == [[nil, 2, 2]])
+        // (None, 1, 4) with (None, 5, 4): the unknown batch stays unknown, 1 stretches to 5.
+        #expect(try OperationLayer.broadcastShape([nil, 1, 4], [nil, 5, 4], layer: "op") == [nil, 5, 4])
+        #expect(throws: KerasError.self) { try OperationLayer.broadcastShape([nil, 3], [nil, 4], layer: "op") }
+    }
+
+    @Test("getitem: index, negative index, step, Ellipsis, newaxis")
+    func getitem() throws {
+        // x (1, 3, 2) = [[0, 1], [2, 3], [4, 5]]; x[:, ::-2, None, -1] = [[[5], [1]]] of shape (1, 2, 1).
+        let x = try Tensor(shape: [1, 3, 2], scalars: [0, 1, 2, 3, 4, 5])
+        let op = try operation(["function": .string("getitem"), "arguments": .array([tensor(0)]), "slices": .array([
+            .object(["start": .null, "stop": .null, "step": .null]), .object(["start": .null, "stop": .null, "step": .number(-2)]),
+            .object(["newaxis": .bool(true)]), .object(["index": .number(-1)])])])
+        #expect(try op.outputShapes(for: [[nil, 3, 2]]) == [[nil, 2, 1]])
+        let y = try op.call([x])[0]
+        #expect(y.shape == [1, 2, 1])
+        #expect(y.scalars == [5, 1])
+        // x[..., 0] = [0, 2, 4]; unknown lengths stay unknown.
+        let first = try operation(["function": .string("getitem"), "arguments": .array([tensor(0)]), "slices": .array([
+            .object(["ellipsis": .bool(true)]), .object(["index": .number(0)])])])
+        #expect(try first.call([x])[0].scalars == [0, 2, 4])
+        #expect(try first.outputShapes(for: [[nil, nil, 2]]) == [[nil, nil]])
+    }
+
+    @Test("mean over int or list axes, negative, keepdims")
+    func mean() throws {
+        let x = try Tensor(shape: [1, 2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        let rows = try operation(["function": .string("mean"), "arguments": .array([tensor(0)]), "axis": .number(-1), "keepdims": .bool(true)])
+        #expect(try rows.outputShapes(for: [[nil, 2, 3]]) == [[nil, 2, 1]])
+        #expect(try rows.call([x])[0].scalars == [1, 4])
+        let all = try operation(["function": .string("mean"), "arguments": .array([tensor(0)]), "axis": .array([.number(1), .number(2)])])
+        #expect(try all.outputShapes(for: [[nil, 2, 3]]) == [[nil]])
+        #expect(try all.call([x])[0].scalars == [2.5])
+    }
+
+    @Test("refusals name the layer and the reason")
+    func refusals() {
+        #expect(refusal(["function": .string("mean"), "arguments": .array([tensor(0)]), "axis": .number(0)])
+                == "layer 'op' (TFOpLambda): a mean over the batch axis is not supported")
+        #expect(refusal(["function": .string("mean"), "arguments": .array([tensor(0)])])
+                == "layer 'op' (TFOpLambda): a mean over every axis, the batch axis included, is not supported")
+        #expect(refusal(["function": .string("getitem"), "arguments": .array([tensor(0)]), "slices": .array([.object(["index": .number(0)])])])
+                == "layer 'op': indexing the batch axis is not supported")
+        #expect(refusal(["function": .string("getitem"), "arguments": .array([tensor(0)]), "slices": .array([
+            .object(["start": .null, "stop": .null, "step": .null]), .object(["index": .number(3)])])])
+                == "layer 'op': index 3 is out of range for axis 1 of size 3")
+        #expect(refusal(["function": .string("add"), "arguments": .array([.number(1), .number(2)])])
+                == "layer 'op' (TFOpLambda): tf.op of two constants")
+        #expect(refusal(["function": .string("getitem"), "arguments": .array([tensor(0)]), "slices": .array([
+            .object(["start": .null, "stop": .null, "step": .number(0)])])])
+                == "layer 'op' (TFOpLambda): a slice step of 0")
+        #expect(refusal(["arguments": .array([tensor(0)])]).hasPrefix("layer 'op' is a TFOpLambda calling tf.op, which kconv does not run"))
+    }
+}

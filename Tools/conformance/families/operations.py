@@ -1,0 +1,198 @@
+"""Operations recorded as graph nodes: tf_keras TFOpLambda / SlicingOpLambda layers (`x + res`,
+`x * 0.5`, `x[:, -1, :]`, `tf.reduce_mean(x, axis=1)`) and Keras 3 op nodes (`keras.src.ops.numpy`
+Add, Subtract, Multiply, TrueDivide, GetItem, Mean). tf_keras builders take a seed; Keras 3 builders
+take the Keras 3 module first and go through the Keras 3 pipeline, whose summary.json here also lists
+the op nodes, as Keras 3's printed `model.summary()` does (`model.layers` leaves them out)."""
+import json
+import os
+
+import numpy as np
+
+from ..case import CASES_DIR, Case
+from ..env import L, keras, keras3, tf
+from ..helpers import simple_case
+from ..keras3_pipeline import K3_DEPS, reload3, simple3, generate_keras3
+
+
+# ---------------------------------------------------------------------------
+# tf_keras (TFOpLambda, SlicingOpLambda).
+# ---------------------------------------------------------------------------
+
+def transformer_encoder(inputs, head_size, num_heads, ff_dim):
+    """keras.io "Timeseries classification with a Transformer model": attention and feed-forward
+    sub-blocks, each normalized and added back with `x + res` (TFOpLambda __operators__.add)."""
+    x = L.MultiHeadAttention(key_dim=head_size, num_heads=num_heads)(inputs, inputs)
+    x = L.LayerNormalization(epsilon=1e-6)(x)
+    res = x + inputs
+    x = L.Dense(ff_dim, activation="relu")(res)
+    x = L.Dense(inputs.shape[-1])(x)
+    x = L.LayerNormalization(epsilon=1e-6)(x)
+    return x + res
+
+
+def build_ops_residual(seed):
+    inputs = keras.Input((12, 4))
+    x = transformer_encoder(inputs, head_size=8, num_heads=2, ff_dim=16)
+    x = transformer_encoder(x, head_size=8, num_heads=2, ff_dim=16)
+    x = L.GlobalAveragePooling1D(data_format="channels_first")(x)
+    outputs = L.Dense(3, activation="softmax")(x)
+    return simple_case(keras.Model(inputs, outputs, name="ops_residual"), seed)
+
+
+def build_ops_last_step(seed):
+    inputs = keras.Input((10, 3))
+    h = L.LSTM(8, return_sequences=True)(inputs)
+    last = h[:, -1, :]
+    every_other = h[:, 1::2, ...]
+    return simple_case(keras.Model(inputs, [L.Dense(2)(last), every_other[:, :, None, -3:]], name="ops_last_step"), seed)
+
+
+def build_ops_mean_pool(seed):
+    inputs = keras.Input((10, 3))
+    h = L.Conv1D(6, 3, activation="relu")(inputs)
+    pooled = tf.reduce_mean(h, axis=1)
+    per_step = tf.math.reduce_mean(h, axis=-1, keepdims=True)
+    both = tf.reduce_mean(h, axis=[1, 2])
+    return simple_case(keras.Model(inputs, [L.Dense(2)(pooled), per_step, both], name="ops_mean_pool"), seed)
+
+
+def build_ops_scalar(seed):
+    inputs = keras.Input((5, 3))
+    h = L.Dense(4)(inputs)
+    other = L.Dense(4)(inputs[:, 0, :])
+    outputs = [h * 0.5, 2.0 * h, h + 1.0, 1.0 - h, h / 4.0,
+               tf.math.subtract(h, inputs[:, :, :1]), h / (tf.math.multiply(other, other)[:, None, :] + 1.0)]
+    return simple_case(keras.Model(inputs, outputs, name="ops_scalar"), seed)
+
+
+# ---------------------------------------------------------------------------
+# Keras 3 (op nodes).
+# ---------------------------------------------------------------------------
+
+def k3_ops_residual(K, seed):
+    L3 = K.layers
+    inputs = K.Input((12, 4), name="series")
+    x = inputs
+    for _ in range(2):
+        h = L3.LayerNormalization(epsilon=1e-6)(x)
+        h = L3.Dense(16, activation="relu")(h)
+        h = L3.Dense(4)(h)
+        x = x + h
+    x = K.ops.mean(x, axis=1)
+    outputs = L3.Dense(3, activation="softmax")(x)
+    return simple3(K, K.Model(inputs, outputs, name="k3_ops_residual"), seed)
+
+
+def k3_ops_last_step(K, seed):
+    L3 = K.layers
+    inputs = K.Input((10, 3), name="series")
+    h = L3.LSTM(8, return_sequences=True)(inputs)
+    last = h[:, -1, :]
+    every_other = h[:, 1::2, ...]
+    return simple3(K, K.Model(inputs, [L3.Dense(2)(last), every_other[:, :, None, -3:]], name="k3_ops_last_step"), seed)
+
+
+def k3_ops_mean_pool(K, seed):
+    L3 = K.layers
+    inputs = K.Input((10, 3), name="series")
+    h = L3.Conv1D(6, 3, activation="relu")(inputs)
+    pooled = K.ops.mean(h, axis=1)
+    per_step = K.ops.mean(h, axis=-1, keepdims=True)
+    both = K.ops.mean(h, axis=[1, 2])
+    return simple3(K, K.Model(inputs, [L3.Dense(2)(pooled), per_step, both], name="k3_ops_mean_pool"), seed)
+
+
+def k3_ops_scalar(K, seed):
+    L3 = K.layers
+    inputs = K.Input((5, 3), name="series")
+    h = L3.Dense(4)(inputs)
+    other = L3.Dense(4)(inputs[:, 0, :])
+    outputs = [h * 0.5, 2.0 * h, h + 1.0, 1.0 - h, h / 4.0, K.ops.subtract(h, inputs[:, :, :1]),
+               K.ops.divide(h, K.ops.multiply(other, other)[:, None, :] + 1.0)]
+    return simple3(K, K.Model(inputs, outputs, name="k3_ops_scalar"), seed)
+
+
+def summary3_operations(model):
+    """summary.json from Keras 3 objects with a row per op node too (`model._operations`, the list
+    Keras 3's `model.summary()` prints for a Functional model)."""
+    def shape_of(op):
+        out = op.output
+        if isinstance(out, (list, tuple)):
+            shapes = [[None if d is None else int(d) for d in t.shape] for t in out]
+            return shapes[0] if len(shapes) == 1 else shapes
+        return [None if d is None else int(d) for d in out.shape]
+
+    def count(weights):
+        return int(sum(int(np.prod(w.shape)) for w in {id(w): w for w in weights}.values()))
+
+    trainable, non_trainable = count(model.trainable_weights), count(model.non_trainable_weights)
+    return {
+        "layers": [{"name": op.name, "class_name": op.__class__.__name__, "output_shape": shape_of(op),
+                    "params": int(op.count_params()) if hasattr(op, "count_params") else 0}
+                   for op in model._operations],
+        "total_params": trainable + non_trainable,
+        "trainable_params": trainable,
+        "non_trainable_params": non_trainable,
+    }
+
+
+def generate_keras3_operations(case, spec_hash):
+    """The Keras 3 pipeline, then summary.json rewritten from the saved model reloaded by Keras 3,
+    with the op nodes' rows."""
+    generate_keras3(case, spec_hash)
+    directory = os.path.join(CASES_DIR, case.name)
+    with open(os.path.join(directory, "case.json")) as f:
+        meta = json.load(f)
+    summary = summary3_operations(reload3(keras3(), directory, meta["model"], meta["weights"]))
+    with open(os.path.join(directory, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+        f.write("\n")
+    return summary
+
+
+def cases():
+    def k3(name, builder, seed, description, covers):
+        return Case(name, builder, {"seed": seed}, description, ["keras3"] + covers, fmt="keras",
+                    deps=K3_DEPS + [summary3_operations], keras=3, generate=generate_keras3_operations)
+
+    return [
+        Case("ops_residual", build_ops_residual, {"seed": 2101},
+             "keras.io Transformer encoder for time series, twice: MultiHeadAttention -> LayerNormalization -> "
+             "x + inputs, Dense(relu) -> Dense -> LayerNormalization -> x + res (TFOpLambda __operators__.add), "
+             "then GlobalAveragePooling1D(channels_first) -> Dense(softmax).",
+             ["Functional", "TFOpLambda.function=__operators__.add", "MultiHeadAttention", "LayerNormalization"],
+             deps=[transformer_encoder]),
+        Case("ops_last_step", build_ops_last_step, {"seed": 2102},
+             "LSTM(return_sequences) -> h[:, -1, :] -> Dense, and h[:, 1::2, ...][:, :, None, -3:] "
+             "(SlicingOpLambda: index, negative index, step, Ellipsis, newaxis).",
+             ["SlicingOpLambda.function=__operators__.getitem", "LSTM.return_sequences=True"]),
+        Case("ops_mean_pool", build_ops_mean_pool, {"seed": 2103},
+             "Conv1D(relu) -> tf.reduce_mean(h, axis=1) -> Dense; tf.math.reduce_mean(h, axis=-1, keepdims=True); "
+             "tf.reduce_mean(h, axis=[1, 2]).",
+             ["TFOpLambda.function=math.reduce_mean"]),
+        Case("ops_scalar", build_ops_scalar, {"seed": 2104},
+             "Dense -> h * 0.5, 2.0 * h, h + 1.0, 1.0 - h, h / 4.0 (scalar constants on either side, "
+             "_CONSTANT_VALUE first operands), tf.math.subtract(h, x[:, :, :1]) and "
+             "h / (tf.math.multiply(o, o)[:, None, :] + 1.0) (broadcasting tensor operands).",
+             ["TFOpLambda.function=math.multiply", "TFOpLambda.function=__operators__.add",
+              "TFOpLambda.function=math.subtract", "TFOpLambda.function=math.truediv",
+              "SlicingOpLambda.function=__operators__.getitem"]),
+        k3("k3_ops_residual", k3_ops_residual, 2111,
+           "Keras 3 pre-norm residual blocks, twice: LayerNormalization -> Dense(relu) -> Dense -> x + h "
+           "(op node numpy.Add), then keras.ops.mean(x, axis=1) -> Dense(softmax); .keras archive.",
+           ["ops.numpy.Add", "ops.numpy.Mean", "LayerNormalization"]),
+        k3("k3_ops_last_step", k3_ops_last_step, 2112,
+           "Keras 3 LSTM(return_sequences) -> h[:, -1, :] -> Dense, and h[:, 1::2, ...][:, :, None, -3:] "
+           "(op nodes numpy.GetItem); .keras archive.",
+           ["ops.numpy.GetItem", "LSTM.return_sequences=True"]),
+        k3("k3_ops_mean_pool", k3_ops_mean_pool, 2113,
+           "Keras 3 Conv1D(relu) -> keras.ops.mean(h, axis=1) -> Dense; mean(axis=-1, keepdims=True); "
+           "mean(axis=[1, 2]) (op nodes numpy.Mean); .keras archive.",
+           ["ops.numpy.Mean"]),
+        k3("k3_ops_scalar", k3_ops_scalar, 2114,
+           "Keras 3 Dense -> h * 0.5, 2.0 * h, h + 1.0, 1.0 - h, h / 4.0, keras.ops.subtract(h, x[:, :, :1]), "
+           "keras.ops.divide(h, multiply(o, o)[:, None, :] + 1.0) (op nodes numpy.Multiply, Add, Subtract, "
+           "TrueDivide, Divide, GetItem); .keras archive.",
+           ["ops.numpy.Multiply", "ops.numpy.Add", "ops.numpy.Subtract", "ops.numpy.TrueDivide",
+            "ops.numpy.Divide", "ops.numpy.GetItem"]),
+    ]
