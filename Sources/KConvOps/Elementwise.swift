@@ -6,6 +6,12 @@ package enum Elementwise {
     /// `min(a, b)`, NaN when either is NaN (`tf.minimum`).
     package static func minimum(_ a: Float, _ b: Float) -> Float { a.isNaN || b.isNaN ? .nan : min(a, b) }
 
+    /// 1 where `a == b`, else 0 (NaN equals nothing).
+    package static func equal(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 }
+
+    /// 1 where `a != b`, else 0 (NaN differs from everything, itself included).
+    package static func notEqual(_ a: Float, _ b: Float) -> Float { a != b ? 1 : 0 }
+
     /// 1 where both are non-zero, else 0.
     package static func and(_ a: Float, _ b: Float) -> Float { a != 0 && b != 0 ? 1 : 0 }
 

@@ -96,6 +96,9 @@ struct ArrayOpsTests {
         }
         #expect(e.index == 1)
         #expect(Elementwise.maximum(1, .nan).isNaN && Elementwise.minimum(1, 2) == 1)
+        #expect([0, 3, -0.0, .nan].map { Elementwise.notEqual($0, 0) } == [0, 1, 0, 1])
+        #expect([0, 3, -0.0, .nan].map { Elementwise.equal($0, 0) } == [1, 0, 1, 0])
+        #expect(Elementwise.equal(.nan, .nan) == 0 && Elementwise.notEqual(.nan, .nan) == 1)
         var t: [Float] = [0.5, 2]
         Elementwise.thresholded(&t, theta: 1)
         #expect(t == [0, 2])

@@ -8,17 +8,30 @@ import KerasRuntime
 /// constants stay as they are. An operation kconv does not know keeps `keras_operation` and its
 /// operands but no `function`, so the registry refuses it by name.
 extension ConfigDecoder {
-    /// tf_keras function names (`TFOpLambda.config.function`) → canonical functions.
+    /// tf_keras function names (`TFOpLambda.config.function`) → canonical functions. tf_keras
+    /// writes `tf.add`/`tf.math.add` as `math.add` and `tf.divide`/`tf.math.divide` as `math.truediv`.
     static let tfFunctions: [String: String] = [
         "__operators__.add": "add", "math.add": "add", "math.subtract": "subtract",
-        "math.multiply": "multiply", "math.truediv": "divide", "math.divide": "divide",
+        "math.multiply": "multiply", "math.truediv": "divide",
         "__operators__.getitem": "getitem", "math.reduce_mean": "mean",
+        "math.not_equal": "not_equal", "math.equal": "equal", "cast": "cast",
     ]
-    /// Keras 3 op classes of `keras.src.ops.numpy` → canonical functions.
+    /// Keras 3 op classes of `keras.src.ops.numpy` / `.nn` / `.core` → canonical functions.
     static let keras3Functions: [String: String] = [
         "Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "divide",
         "TrueDivide": "divide", "GetItem": "getitem", "Mean": "mean",
+        "NotEqual": "not_equal", "Equal": "equal", "Cast": "cast",
     ]
+    /// The modules of the Keras 3 op classes in `keras3Functions`.
+    static let keras3OperationModules = ["keras.src.ops.numpy.", "keras.src.ops.nn.", "keras.src.ops.core."]
+
+    /// A canonical function's options: canonical key, tf_keras keyword, Keras 3 op config key.
+    static let functionOptions: [String: [(key: String, tf: String, keras3: String)]] = [
+        "mean": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims")],
+        "cast": [("dtype", "dtype", "dtype")],
+    ]
+    /// A binary function's second operand as tf_keras writes it (a keyword).
+    static let tfSecondOperand = ["y"]
 
     /// Keras 3's legacy `.h5` writes op nodes without their `module`. Every Keras 3 layer's config
     /// holds `trainable` and `dtype`; an op's holds only its name and a few options (`axis`,
@@ -53,11 +66,12 @@ extension ConfigDecoder {
             arguments = try (node["args"]?.arrayValue ?? []).map { try operands.keras3($0) }
             for (k, v) in node["kwargs"]?.objectValue ?? [:] { keywords[k] = try operands.keras3(v) }
             let cls = String(key.split(separator: ".").last ?? "")
-            function = key.hasPrefix("keras.src.ops.numpy.") ? ConfigDecoder.keras3Functions[cls] : nil
+            let known = ConfigDecoder.keras3OperationModules.contains { key == $0 + cls }
+            function = known ? ConfigDecoder.keras3Functions[cls] : nil
             if function == "getitem", arguments.count == 2 {
                 config["slices"] = .array(try sliceItems(arguments.removeLast()))
             }
-            for option in ["axis", "keepdims"] where function == "mean" { config[option] = e.config[option] }
+            for option in ConfigDecoder.functionOptions[function ?? ""] ?? [] { config[option.key] = e.config[option.keras3] }
         } else {
             // tf_keras: the first argument with the other arguments as kwargs on each of its items.
             let name = e.config["function"]?.stringValue ?? "?"
@@ -65,14 +79,14 @@ extension ConfigDecoder {
             arguments = [try operands.tfKerasFirst(node)]
             for (k, v) in operands.tfKwargs where k != "name" && v != .null { keywords[k] = try operands.tfKeras(v) }
             function = ConfigDecoder.tfFunctions[name]
-            switch function {
-            case "getitem":
-                if let spec = keywords.removeValue(forKey: "slice_spec") { config["slices"] = .array(try sliceItems(spec)) }
-            case "mean":
-                for option in ["axis", "keepdims"] { config[option] = keywords.removeValue(forKey: option) }
-            case .some:
-                if let y = keywords.removeValue(forKey: "y") { arguments.append(y) }
-            case nil: break
+            if function == "getitem", let spec = keywords.removeValue(forKey: "slice_spec") {
+                config["slices"] = .array(try sliceItems(spec))
+            }
+            for option in ConfigDecoder.functionOptions[function ?? ""] ?? [] {
+                config[option.key] = keywords.removeValue(forKey: option.tf)
+            }
+            for key in ConfigDecoder.tfSecondOperand where function != nil {
+                if let y = keywords.removeValue(forKey: key) { arguments.append(y) }
             }
         }
         if let function, keywords.isEmpty {

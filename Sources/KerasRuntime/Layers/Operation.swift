@@ -8,16 +8,19 @@ import KConvOps
 ///
 /// - `keras_operation`: the operation as the file names it (`"tf.math.multiply"`,
 ///   `"keras.src.ops.numpy.Multiply"`), for messages;
-/// - `function`: `add`, `subtract`, `multiply`, `divide`, `getitem` or `mean`; absent when kconv
-///   does not know the operation (then it is refused by name);
+/// - `function`: `add`, `subtract`, `multiply`, `divide`, `equal`, `not_equal`, `cast`, `getitem`
+///   or `mean`; absent when kconv does not know the operation (then it is refused by name);
 /// - `arguments`: the operands in call order, each `{"tensor": k}` (the call's k-th input) or a
 ///   number;
 /// - `slices` (getitem): `{"index": i}`, `{"start", "stop", "step"}` (null for a missing end),
 ///   `{"ellipsis": true}` or `{"newaxis": true}`, one per item of the subscript;
 /// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean);
+/// - `dtype` (cast): the type cast to; kconv runs casts to `float32` only;
 /// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
 ///
 /// Arithmetic is TensorFlow's float32 `x ⊕ y` with numpy broadcasting, operands in the order written.
+/// Comparisons (`equal`, `not_equal`) give booleans, held as float32 1 and 0; a cast to float32
+/// keeps a float32 tensor and turns such booleans into the same 1.0 and 0.0, so it copies.
 struct OperationLayer: Layer {
     enum Operand: Sendable {
         case tensor(Int)
@@ -28,10 +31,14 @@ struct OperationLayer: Layer {
         case arithmetic(ArithmeticOperator, Operand, Operand)
         case getitem([SliceItem])
         case mean(axes: [Int]?, keepdims: Bool)
+        /// A cast to float32 (of float32 values or of booleans held as 1 and 0).
+        case castToFloat
     }
 
     enum ArithmeticOperator: String, Sendable {
         case add, subtract, multiply, divide
+        /// Comparisons: boolean results, 1 (true) or 0 (false).
+        case equal, notEqual = "not_equal"
 
         var apply: (Float, Float) -> Float {
             switch self {
@@ -39,6 +46,8 @@ struct OperationLayer: Layer {
             case .subtract: return (-)
             case .multiply: return (*)
             case .divide: return (/)
+            case .equal: return Elementwise.equal
+            case .notEqual: return Elementwise.notEqual
             }
         }
     }
@@ -72,6 +81,10 @@ struct OperationLayer: Layer {
                 axes = try list.map { guard let a = $0.intValue else { throw config.unsupported("axis \(list) is not a list of integers") }; return a }
             } else { axes = [try config.int("axis")] }
             function = .mean(axes: axes, keepdims: try config.bool("keepdims", default: false))
+        case "cast":
+            let dtype = config["dtype"]?.stringValue ?? "?"
+            guard dtype == "float32" else { throw config.unsupported("\(source) to \(dtype) (kconv runs casts to float32)") }
+            function = .castToFloat
         default:
             guard let op = ArithmeticOperator(rawValue: functionName) else {
                 throw KerasError(.unsupported, OperationLayer.unknownReason(config, source: source))
@@ -116,6 +129,8 @@ struct OperationLayer: Layer {
             let reduced = try reducedAxes(axes, rank: shape.count)
             return [keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
                              : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }]
+        case .castToFloat:
+            return [try single(inputShapes)]
         }
     }
 
@@ -142,6 +157,8 @@ struct OperationLayer: Layer {
             let shape = keepdims ? x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
                                  : x.shape.indices.filter { !reduced.contains($0) }.map { x.shape[$0] }
             return [Tensor(uncheckedShape: shape, scalars: Reduction.mean(x.scalars, shape: x.shape, axes: reduced))]
+        case .castToFloat:
+            return [try single(inputs)]
         }
     }
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..case import CASES_DIR, Case
 from ..env import L, keras, keras3, tf
-from ..helpers import simple_case
-from ..keras3_pipeline import K3_DEPS, reload3, simple3, generate_keras3
+from ..helpers import Built, simple_case
+from ..keras3_pipeline import K3_DEPS, Built3, reload3, simple3, generate_keras3
 
 
 # ---------------------------------------------------------------------------
@@ -65,6 +65,36 @@ def build_ops_scalar(seed):
     return simple_case(keras.Model(inputs, outputs, name="ops_scalar"), seed)
 
 
+def build_ops_add(seed):
+    a = keras.Input((5, 3))
+    b = keras.Input((5, 3))
+    h = L.Dense(3)(a)
+    outputs = [tf.math.add(h, b), tf.add(b, h[:, :1, :]), tf.math.divide(h, tf.math.add(tf.math.multiply(b, b), 1.0))]
+    return simple_case(keras.Model([a, b], outputs, name="ops_add"), seed)
+
+
+def padding_ids(rng, steps=6):
+    """Token ids 1..4 as float32, each sequence padded with 0 after a random length (the second
+    sequence has no padding)."""
+    ids = rng.integers(1, 5, size=(2, steps)).astype(np.float32)
+    ids[0, int(rng.integers(1, steps)):] = 0
+    return ids
+
+
+def build_ops_padding_mask(seed):
+    ids = keras.Input((6,), name="ids")
+    features = keras.Input((6, 3), name="features")
+    h = L.Dense(4)(features)
+    mask = tf.cast(tf.not_equal(ids, 0), "float32")
+    padding = tf.cast(tf.math.equal(ids, 0), "float32")
+    masked = h * mask[:, :, None]
+    both = tf.cast(tf.math.not_equal(ids, 2.0), "float32") + tf.cast(features, "float32")[:, :, 0]
+    model = keras.Model([ids, features], [masked, padding, both], name="ops_padding_mask")
+    built = simple_case(model, seed)
+    rng = np.random.default_rng(seed + 1)
+    return Built(model, [padding_ids(rng), built.inputs[1]])
+
+
 # ---------------------------------------------------------------------------
 # Keras 3 (op nodes).
 # ---------------------------------------------------------------------------
@@ -112,6 +142,21 @@ def k3_ops_scalar(K, seed):
     return simple3(K, K.Model(inputs, outputs, name="k3_ops_scalar"), seed)
 
 
+def k3_ops_padding_mask(K, seed):
+    L3 = K.layers
+    ids = K.Input((6,), name="ids")
+    features = K.Input((6, 3), name="features")
+    h = L3.Dense(4)(features)
+    mask = K.ops.cast(K.ops.not_equal(ids, 0), "float32")
+    padding = K.ops.cast(K.ops.equal(ids, 0), "float32")
+    masked = h * mask[:, :, None]
+    both = K.ops.cast(K.ops.not_equal(ids, 2.0), "float32") + K.ops.cast(features, "float32")[:, :, 0]
+    model = K.Model([ids, features], [masked, padding, both], name="k3_ops_padding_mask")
+    built = simple3(K, model, seed)
+    rng = np.random.default_rng(seed + 1)
+    return Built3(model, [padding_ids(rng), built.inputs[1]])
+
+
 def summary3_operations(model):
     """summary.json from Keras 3 objects with a row per op node too (`model._operations`, the list
     Keras 3's `model.summary()` prints for a Functional model)."""
@@ -151,9 +196,9 @@ def generate_keras3_operations(case, spec_hash):
 
 
 def cases():
-    def k3(name, builder, seed, description, covers):
+    def k3(name, builder, seed, description, covers, deps=()):
         return Case(name, builder, {"seed": seed}, description, ["keras3"] + covers, fmt="keras",
-                    deps=K3_DEPS + [summary3_operations], keras=3, generate=generate_keras3_operations)
+                    deps=K3_DEPS + [summary3_operations] + list(deps), keras=3, generate=generate_keras3_operations)
 
     return [
         Case("ops_residual", build_ops_residual, {"seed": 2101},
@@ -177,6 +222,19 @@ def cases():
              ["TFOpLambda.function=math.multiply", "TFOpLambda.function=__operators__.add",
               "TFOpLambda.function=math.subtract", "TFOpLambda.function=math.truediv",
               "SlicingOpLambda.function=__operators__.getitem"]),
+        Case("ops_add", build_ops_add, {"seed": 2105},
+             "Dense -> tf.math.add(h, b), tf.add(b, h[:, :1, :]) (both written as math.add, broadcasting) and "
+             "tf.math.divide(h, tf.math.add(b * b, 1.0)) (written as math.truediv).",
+             ["TFOpLambda.function=math.add", "TFOpLambda.function=math.truediv",
+              "TFOpLambda.function=math.multiply", "SlicingOpLambda.function=__operators__.getitem"]),
+        Case("ops_padding_mask", build_ops_padding_mask, {"seed": 2106},
+             "Token ids (0 = padding) and features: Dense(features) * tf.cast(tf.not_equal(ids, 0), 'float32')[:, :, None] "
+             "(a time-series model masking padded steps), tf.cast(tf.math.equal(ids, 0), 'float32'), and "
+             "tf.cast(tf.math.not_equal(ids, 2.0), 'float32') + tf.cast(features, 'float32')[:, :, 0].",
+             ["TFOpLambda.function=math.not_equal", "TFOpLambda.function=math.equal", "TFOpLambda.function=cast",
+              "TFOpLambda.function=__operators__.add", "TFOpLambda.function=math.multiply",
+              "SlicingOpLambda.function=__operators__.getitem"],
+             deps=[padding_ids]),
         k3("k3_ops_residual", k3_ops_residual, 2111,
            "Keras 3 pre-norm residual blocks, twice: LayerNormalization -> Dense(relu) -> Dense -> x + h "
            "(op node numpy.Add), then keras.ops.mean(x, axis=1) -> Dense(softmax); .keras archive.",
@@ -195,4 +253,10 @@ def cases():
            "TrueDivide, Divide, GetItem); .keras archive.",
            ["ops.numpy.Multiply", "ops.numpy.Add", "ops.numpy.Subtract", "ops.numpy.TrueDivide",
             "ops.numpy.Divide", "ops.numpy.GetItem"]),
+        k3("k3_ops_padding_mask", k3_ops_padding_mask, 2116,
+           "Keras 3 token ids (0 = padding) and features: Dense(features) * keras.ops.cast(keras.ops.not_equal(ids, 0), "
+           "'float32')[:, :, None], cast(equal(ids, 0)), cast(not_equal(ids, 2.0)) + cast(features)[:, :, 0] "
+           "(op nodes numpy.NotEqual, numpy.Equal, core.Cast); .keras archive.",
+           ["ops.numpy.NotEqual", "ops.numpy.Equal", "ops.core.Cast", "ops.numpy.Multiply", "ops.numpy.Add",
+            "ops.numpy.GetItem"], deps=[padding_ids]),
     ]
