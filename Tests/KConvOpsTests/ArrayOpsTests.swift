@@ -80,6 +80,26 @@ struct ArrayOpsTests {
         #expect(Normalization.standardized([2], shape: [1, 1], kept: [1], mean: [1], scale: [2], invert: true) == [5])
     }
 
+    @Test("unary math functions and clip, NaN and the ends of their domains")
+    func unaryMath() {
+        func run(_ f: UnaryMath, _ x: [Float]) -> [Float] { var y = x; f.apply(&y); return y }
+        #expect(run(.exp, [0, -200, 100]) == [1, 0, .infinity])
+        #expect(abs(run(.exp, [1])[0] - 2.7182817) <= 2.4e-7)
+        #expect(run(.log, [1, 0]) == [0, -.infinity] && run(.log, [-1])[0].isNaN)
+        #expect(abs(run(.log, [2.7182817])[0] - 1) <= 1.2e-7)
+        #expect(run(.sqrt, [4, 0.25, 0]) == [2, 0.5, 0] && run(.sqrt, [-1])[0].isNaN)
+        #expect(run(.square, [-3, 0.5]) == [9, 0.25])
+        #expect(run(.abs, [-2, 3, -0.0]) == [2, 3, 0] && run(.abs, [-0.0])[0].sign == .plus)
+        #expect(run(.tanh, [0, 20, -20]) == [0, 1, -1])
+        #expect(run(.sigmoid, [0, -200]) == [0.5, 0])
+        let r = run(.relu, [-1, 2, .nan])
+        #expect(r[0] == 0 && r[1] == 2 && r[2].isNaN)
+        #expect(run(.exp, []) == [])
+        var c: [Float] = [-2, 0.5, 3, .nan]
+        UnaryMath.clip(&c, low: -1, high: 1)
+        #expect(c[0] == -1 && c[1] == 0.5 && c[2] == 1 && c[3].isNaN)
+    }
+
     @Test("masks, gathers and elementwise helpers")
     func masksAndGather() throws {
         #expect(Masks.nonZero([0, 2, -1]) == [0, 1, 1])

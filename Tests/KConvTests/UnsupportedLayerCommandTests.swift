@@ -4,19 +4,19 @@ import Testing
 /// `kconv summary` on a model with Python-only layers refuses with one line naming each.
 @Suite("kconv refuses Python-only layers")
 struct UnsupportedLayerCommandTests {
-    /// tf_keras 2.21 `to_json()` of `Lambda(lambda t: t * 2)`, `tf.math.maximum(a, 2.0)`,
-    /// `tf.math.reduce_max(b, axis=1)` and a registered custom layer, trimmed to the keys kconv reads.
+    /// tf_keras 2.21 `to_json()` of `Lambda(lambda t: t * 2)`, `tf.math.pow(a, 2.0)`,
+    /// `tf.math.reduce_prod(b, axis=1)` and a registered custom layer, trimmed to the keys kconv reads.
     static let config = #"""
         {"class_name": "Functional", "config": {"name": "model", "layers": [
           {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 3], "dtype": "float32", "name": "x"}, "name": "x", "inbound_nodes": []},
           {"class_name": "Lambda", "config": {"name": "lam", "function": ["4wEAAAAAAAAA", null, null], "function_type": "lambda", "module": "__main__"},
            "name": "lam", "inbound_nodes": [[["x", 0, 0, {}]]]},
-          {"class_name": "TFOpLambda", "config": {"name": "tf.math.maximum", "function": "math.maximum"},
-           "name": "tf.math.maximum", "inbound_nodes": [["lam", 0, 0, {"y": 2.0, "name": null}]]},
-          {"class_name": "TFOpLambda", "config": {"name": "tf.math.reduce_max", "function": "math.reduce_max"},
-           "name": "tf.math.reduce_max", "inbound_nodes": [["tf.math.maximum", 0, 0, {"axis": 1}]]},
+          {"class_name": "TFOpLambda", "config": {"name": "tf.math.pow", "function": "math.pow"},
+           "name": "tf.math.pow", "inbound_nodes": [["lam", 0, 0, {"y": 2.0, "name": null}]]},
+          {"class_name": "TFOpLambda", "config": {"name": "tf.math.reduce_prod", "function": "math.reduce_prod"},
+           "name": "tf.math.reduce_prod", "inbound_nodes": [["tf.math.pow", 0, 0, {"axis": 1}]]},
           {"class_name": "mypkg>MyLayer", "config": {"name": "mine", "trainable": true, "dtype": "float32"},
-           "name": "mine", "inbound_nodes": [[["tf.math.reduce_max", 0, 0, {}]]]}],
+           "name": "mine", "inbound_nodes": [[["tf.math.reduce_prod", 0, 0, {}]]]}],
           "input_layers": [["x", 0, 0]], "output_layers": [["mine", 0, 0]]}, "keras_version": "2.21.0", "backend": "tensorflow"}
         """#
 
@@ -28,8 +28,8 @@ struct UnsupportedLayerCommandTests {
         #expect(run.status != 0)
         #expect(run.stdout.isEmpty)
         #expect(run.stderrLines.count == 1, "\(run.stderr)")
-        for part in ["'lam' is a Lambda", "'tf.math.maximum' is a TFOpLambda calling tf.math.maximum",
-                     "'tf.math.reduce_max' is a TFOpLambda calling tf.math.reduce_max",
+        for part in ["'lam' is a Lambda", "'tf.math.pow' is a TFOpLambda calling tf.math.pow",
+                     "'tf.math.reduce_prod' is a TFOpLambda calling tf.math.reduce_prod",
                      "custom class mypkg>MyLayer"] {
             #expect(run.stderr.contains(part), "\(part)")
         }

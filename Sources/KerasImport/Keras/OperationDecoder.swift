@@ -15,12 +15,17 @@ extension ConfigDecoder {
         "math.multiply": "multiply", "math.truediv": "divide",
         "__operators__.getitem": "getitem", "math.reduce_mean": "mean",
         "math.not_equal": "not_equal", "math.equal": "equal", "cast": "cast",
+        "math.maximum": "maximum", "math.minimum": "minimum", "math.exp": "exp", "math.log": "log",
+        "math.sqrt": "sqrt", "math.square": "square", "math.abs": "abs", "math.tanh": "tanh",
+        "math.sigmoid": "sigmoid", "nn.relu": "relu", "clip_by_value": "clip",
     ]
     /// Keras 3 op classes of `keras.src.ops.numpy` / `.nn` / `.core` → canonical functions.
     static let keras3Functions: [String: String] = [
         "Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "divide",
         "TrueDivide": "divide", "GetItem": "getitem", "Mean": "mean",
         "NotEqual": "not_equal", "Equal": "equal", "Cast": "cast",
+        "Maximum": "maximum", "Minimum": "minimum", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
+        "Square": "square", "Absolute": "abs", "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu", "Clip": "clip",
     ]
     /// The modules of the Keras 3 op classes in `keras3Functions`.
     static let keras3OperationModules = ["keras.src.ops.numpy.", "keras.src.ops.nn.", "keras.src.ops.core."]
@@ -29,6 +34,7 @@ extension ConfigDecoder {
     static let functionOptions: [String: [(key: String, tf: String, keras3: String)]] = [
         "mean": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims")],
         "cast": [("dtype", "dtype", "dtype")],
+        "clip": [("min", "clip_value_min", "x_min"), ("max", "clip_value_max", "x_max")],
     ]
     /// A binary function's second operand as tf_keras writes it (a keyword).
     static let tfSecondOperand = ["y"]

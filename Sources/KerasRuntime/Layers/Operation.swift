@@ -8,14 +8,16 @@ import KConvOps
 ///
 /// - `keras_operation`: the operation as the file names it (`"tf.math.multiply"`,
 ///   `"keras.src.ops.numpy.Multiply"`), for messages;
-/// - `function`: `add`, `subtract`, `multiply`, `divide`, `equal`, `not_equal`, `cast`, `getitem`
-///   or `mean`; absent when kconv does not know the operation (then it is refused by name);
+/// - `function`: `add`, `subtract`, `multiply`, `divide`, `maximum`, `minimum`, `equal`, `not_equal`,
+///   `cast`, `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`, `clip`, `getitem` or
+///   `mean`; absent when kconv does not know the operation (then it is refused by name);
 /// - `arguments`: the operands in call order, each `{"tensor": k}` (the call's k-th input) or a
 ///   number;
 /// - `slices` (getitem): `{"index": i}`, `{"start", "stop", "step"}` (null for a missing end),
 ///   `{"ellipsis": true}` or `{"newaxis": true}`, one per item of the subscript;
 /// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean);
 /// - `dtype` (cast): the type cast to; kconv runs casts to `float32` only;
+/// - `min`, `max` (clip): the bounds, numbers;
 /// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
 ///
 /// Arithmetic is TensorFlow's float32 `x ⊕ y` with numpy broadcasting, operands in the order written.
@@ -33,10 +35,16 @@ struct OperationLayer: Layer {
         case mean(axes: [Int]?, keepdims: Bool)
         /// A cast to float32 (of float32 values or of booleans held as 1 and 0).
         case castToFloat
+        /// `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`: TensorFlow's float32 results.
+        case unary(UnaryMath)
+        /// `tf.clip_by_value` / `keras.ops.clip`: `maximum(minimum(x, high), low)`.
+        case clip(low: Float, high: Float)
     }
 
     enum ArithmeticOperator: String, Sendable {
         case add, subtract, multiply, divide
+        /// `tf.maximum` / `tf.minimum`: NaN where either operand is NaN.
+        case maximum, minimum
         /// Comparisons: boolean results, 1 (true) or 0 (false).
         case equal, notEqual = "not_equal"
 
@@ -46,6 +54,8 @@ struct OperationLayer: Layer {
             case .subtract: return (-)
             case .multiply: return (*)
             case .divide: return (/)
+            case .maximum: return Elementwise.maximum
+            case .minimum: return Elementwise.minimum
             case .equal: return Elementwise.equal
             case .notEqual: return Elementwise.notEqual
             }
@@ -85,6 +95,13 @@ struct OperationLayer: Layer {
             let dtype = config["dtype"]?.stringValue ?? "?"
             guard dtype == "float32" else { throw config.unsupported("\(source) to \(dtype) (kconv runs casts to float32)") }
             function = .castToFloat
+        case "clip":
+            guard let low = config["min"]?.doubleValue, let high = config["max"]?.doubleValue else {
+                throw config.unsupported("\(source) with bounds that are not numbers")
+            }
+            function = .clip(low: Float(low), high: Float(high))
+        case let other where UnaryMath(rawValue: other) != nil:
+            function = .unary(UnaryMath(rawValue: other)!)
         default:
             guard let op = ArithmeticOperator(rawValue: functionName) else {
                 throw KerasError(.unsupported, OperationLayer.unknownReason(config, source: source))
@@ -129,7 +146,7 @@ struct OperationLayer: Layer {
             let reduced = try reducedAxes(axes, rank: shape.count)
             return [keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
                              : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }]
-        case .castToFloat:
+        case .castToFloat, .unary, .clip:
             return [try single(inputShapes)]
         }
     }
@@ -159,6 +176,14 @@ struct OperationLayer: Layer {
             return [Tensor(uncheckedShape: shape, scalars: Reduction.mean(x.scalars, shape: x.shape, axes: reduced))]
         case .castToFloat:
             return [try single(inputs)]
+        case .unary(let f):
+            var x = try single(inputs)
+            f.apply(&x.scalars)
+            return [x]
+        case let .clip(low, high):
+            var x = try single(inputs)
+            UnaryMath.clip(&x.scalars, low: low, high: high)
+            return [x]
         }
     }
 

@@ -95,6 +95,17 @@ def build_ops_padding_mask(seed):
     return Built(model, [padding_ids(rng), built.inputs[1]])
 
 
+def build_ops_math(seed):
+    a = keras.Input((5, 3), name="a")
+    b = keras.Input((5, 3), name="b")
+    h = L.Dense(3)(a)
+    positive = tf.math.abs(h) + 0.25
+    outputs = [tf.math.maximum(h, b), tf.minimum(h, 0.1), tf.exp(h), tf.math.log(positive),
+               tf.sqrt(positive), tf.square(h), tf.tanh(h * 3.0), tf.sigmoid(h * 3.0), tf.nn.relu(h),
+               tf.clip_by_value(h * 2.0, -0.5, 0.75)]
+    return simple_case(keras.Model([a, b], outputs, name="ops_math"), seed)
+
+
 # ---------------------------------------------------------------------------
 # Keras 3 (op nodes).
 # ---------------------------------------------------------------------------
@@ -155,6 +166,17 @@ def k3_ops_padding_mask(K, seed):
     built = simple3(K, model, seed)
     rng = np.random.default_rng(seed + 1)
     return Built3(model, [padding_ids(rng), built.inputs[1]])
+
+
+def k3_ops_math(K, seed):
+    L3, O = K.layers, K.ops
+    a = K.Input((5, 3), name="a")
+    b = K.Input((5, 3), name="b")
+    h = L3.Dense(3)(a)
+    positive = O.absolute(h) + 0.25
+    outputs = [O.maximum(h, b), O.minimum(h, 0.1), O.exp(h), O.log(positive), O.sqrt(positive), O.square(h),
+               O.tanh(h * 3.0), O.sigmoid(h * 3.0), O.relu(h), O.clip(h * 2.0, -0.5, 0.75)]
+    return simple3(K, K.Model([a, b], outputs, name="k3_ops_math"), seed)
 
 
 def summary3_operations(model):
@@ -235,6 +257,14 @@ def cases():
               "TFOpLambda.function=__operators__.add", "TFOpLambda.function=math.multiply",
               "SlicingOpLambda.function=__operators__.getitem"],
              deps=[padding_ids]),
+        Case("ops_math", build_ops_math, {"seed": 2107},
+             "Dense -> tf.math.maximum(h, b), tf.minimum(h, 0.1), tf.exp, tf.math.log(|h| + 0.25), tf.sqrt(|h| + 0.25), "
+             "tf.square, tf.tanh(3h), tf.sigmoid(3h), tf.nn.relu, tf.clip_by_value(2h, -0.5, 0.75).",
+             ["TFOpLambda.function=math.maximum", "TFOpLambda.function=math.minimum", "TFOpLambda.function=math.exp",
+              "TFOpLambda.function=math.log", "TFOpLambda.function=math.sqrt", "TFOpLambda.function=math.square",
+              "TFOpLambda.function=math.abs", "TFOpLambda.function=math.tanh", "TFOpLambda.function=math.sigmoid",
+              "TFOpLambda.function=nn.relu", "TFOpLambda.function=clip_by_value",
+              "TFOpLambda.function=__operators__.add", "TFOpLambda.function=math.multiply"]),
         k3("k3_ops_residual", k3_ops_residual, 2111,
            "Keras 3 pre-norm residual blocks, twice: LayerNormalization -> Dense(relu) -> Dense -> x + h "
            "(op node numpy.Add), then keras.ops.mean(x, axis=1) -> Dense(softmax); .keras archive.",
@@ -259,4 +289,11 @@ def cases():
            "(op nodes numpy.NotEqual, numpy.Equal, core.Cast); .keras archive.",
            ["ops.numpy.NotEqual", "ops.numpy.Equal", "ops.core.Cast", "ops.numpy.Multiply", "ops.numpy.Add",
             "ops.numpy.GetItem"], deps=[padding_ids]),
+        k3("k3_ops_math", k3_ops_math, 2117,
+           "Keras 3 Dense -> keras.ops.maximum(h, b), minimum(h, 0.1), exp, log(|h| + 0.25), sqrt(|h| + 0.25), square, "
+           "tanh(3h), sigmoid(3h), relu, clip(2h, -0.5, 0.75) (op nodes numpy.Maximum ... nn.Sigmoid, nn.Relu, "
+           "numpy.Clip); .keras archive.",
+           ["ops.numpy.Maximum", "ops.numpy.Minimum", "ops.numpy.Exp", "ops.numpy.Log", "ops.numpy.Sqrt",
+            "ops.numpy.Square", "ops.numpy.Absolute", "ops.numpy.Tanh", "ops.nn.Sigmoid", "ops.nn.Relu",
+            "ops.numpy.Clip", "ops.numpy.Add", "ops.numpy.Multiply"]),
     ]
