@@ -38,4 +38,18 @@ struct SliceAndReductionTests {
         // The order is the sum's: 1e8 + 1 + (-1e8) in float32 is 0 (1 is lost), divided by 3.
         #expect(Reduction.mean([1e8, 1, -1e8], shape: [1, 3], axes: [1]) == [0])
     }
+
+    @Test("sums, maxima and minima over axes; NaN wins a max or min")
+    func sumMaxMin() {
+        let x = (0..<12).map(Float.init)
+        // (2, 3, 2) over axis 1: 0+2+4 = 6, 1+3+5 = 9, 6+8+10 = 24, 7+9+11 = 27.
+        #expect(Reduction.sum(x, shape: [2, 3, 2], axes: [1]) == [6, 9, 24, 27])
+        #expect(Reduction.sum(x, shape: [2, 3, 2], axes: [1, 2]) == [15, 51])
+        #expect(Reduction.max(x, shape: [2, 3, 2], axes: [2]) == [1, 3, 5, 7, 9, 11])
+        #expect(Reduction.min(x, shape: [2, 3, 2], axes: [1, 2]) == [0, 6])
+        #expect(Reduction.max([-3, -1, -2], shape: [1, 3], axes: [1]) == [-1])
+        #expect(Reduction.max([1, .nan, 2], shape: [1, 3], axes: [1])[0].isNaN)
+        #expect(Reduction.min([1, .nan, 2], shape: [1, 3], axes: [1])[0].isNaN)
+        #expect(Reduction.sum([1e8, 1, -1e8], shape: [1, 3], axes: [1]) == [0])
+    }
 }

@@ -18,6 +18,9 @@ extension ConfigDecoder {
         "math.maximum": "maximum", "math.minimum": "minimum", "math.exp": "exp", "math.log": "log",
         "math.sqrt": "sqrt", "math.square": "square", "math.abs": "abs", "math.tanh": "tanh",
         "math.sigmoid": "sigmoid", "nn.relu": "relu", "clip_by_value": "clip",
+        "reshape": "reshape", "compat.v1.transpose": "transpose", "expand_dims": "expand_dims",
+        "compat.v1.squeeze": "squeeze", "concat": "concat", "math.reduce_sum": "sum", "math.reduce_max": "max",
+        "math.reduce_min": "min",
     ]
     /// Keras 3 op classes of `keras.src.ops.numpy` / `.nn` / `.core` → canonical functions.
     static let keras3Functions: [String: String] = [
@@ -26,6 +29,8 @@ extension ConfigDecoder {
         "NotEqual": "not_equal", "Equal": "equal", "Cast": "cast",
         "Maximum": "maximum", "Minimum": "minimum", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
         "Square": "square", "Absolute": "abs", "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu", "Clip": "clip",
+        "Reshape": "reshape", "Transpose": "transpose", "ExpandDims": "expand_dims", "Squeeze": "squeeze",
+        "Concatenate": "concat", "Sum": "sum", "Max": "max", "Min": "min",
     ]
     /// The modules of the Keras 3 op classes in `keras3Functions`.
     static let keras3OperationModules = ["keras.src.ops.numpy.", "keras.src.ops.nn.", "keras.src.ops.core."]
@@ -35,6 +40,13 @@ extension ConfigDecoder {
         "mean": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims")],
         "cast": [("dtype", "dtype", "dtype")],
         "clip": [("min", "clip_value_min", "x_min"), ("max", "clip_value_max", "x_max")],
+        "sum": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims")],
+        "max": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims"), ("initial", "initial", "initial")],
+        "min": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims"), ("initial", "initial", "initial")],
+        "reshape": [("shape", "shape", "newshape")],
+        "transpose": [("axes", "perm", "axes"), ("conjugate", "conjugate", "conjugate")],
+        "expand_dims": [("axis", "axis", "axis")], "squeeze": [("axis", "axis", "axis")],
+        "concat": [("axis", "axis", "axis")],
     ]
     /// A binary function's second operand as tf_keras writes it (a keyword).
     static let tfSecondOperand = ["y"]

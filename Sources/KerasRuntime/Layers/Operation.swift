@@ -9,13 +9,14 @@ import KConvOps
 /// - `keras_operation`: the operation as the file names it (`"tf.math.multiply"`,
 ///   `"keras.src.ops.numpy.Multiply"`), for messages;
 /// - `function`: `add`, `subtract`, `multiply`, `divide`, `maximum`, `minimum`, `equal`, `not_equal`,
-///   `cast`, `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`, `clip`, `getitem` or
-///   `mean`; absent when kconv does not know the operation (then it is refused by name);
+///   `cast`, `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`, `clip`, `getitem`,
+///   `mean`, `sum`, `max`, `min`, `reshape`, `transpose`, `expand_dims`, `squeeze` or `concat`; absent when kconv does not know the operation (then it is refused by name);
 /// - `arguments`: the operands in call order, each `{"tensor": k}` (the call's k-th input) or a
 ///   number;
 /// - `slices` (getitem): `{"index": i}`, `{"start", "stop", "step"}` (null for a missing end),
 ///   `{"ellipsis": true}` or `{"newaxis": true}`, one per item of the subscript;
-/// - `axis` (mean): null (every axis), an integer or a list; `keepdims` (mean);
+/// - `axis`, `keepdims`, `shape`, `axes`...: the options of the reductions and shape functions
+///   (`ShapeFunction` gives them);
 /// - `dtype` (cast): the type cast to; kconv runs casts to `float32` only;
 /// - `min`, `max` (clip): the bounds, numbers;
 /// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
@@ -32,7 +33,8 @@ struct OperationLayer: Layer {
     enum Function: Sendable {
         case arithmetic(ArithmeticOperator, Operand, Operand)
         case getitem([SliceItem])
-        case mean(axes: [Int]?, keepdims: Bool)
+        /// Reductions, reshapes, transposes, new and squeezed axes, concatenation (`OperationShapes.swift`).
+        case shaped(ShapeFunction)
         /// A cast to float32 (of float32 values or of booleans held as 1 and 0).
         case castToFloat
         /// `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`: TensorFlow's float32 results.
@@ -85,12 +87,8 @@ struct OperationLayer: Layer {
         case "getitem":
             guard let items = config["slices"]?.arrayValue else { throw config.unsupported("\(source) has no slices") }
             function = .getitem(try items.map { try SliceItem(json: $0, config: config) })
-        case "mean":
-            let axes: [Int]?
-            if config["axis"] == nil { axes = nil } else if let list = config["axis"]?.arrayValue {
-                axes = try list.map { guard let a = $0.intValue else { throw config.unsupported("axis \(list) is not a list of integers") }; return a }
-            } else { axes = [try config.int("axis")] }
-            function = .mean(axes: axes, keepdims: try config.bool("keepdims", default: false))
+        case let other where ShapeFunction.names.contains(other):
+            function = .shaped(try ShapeFunction(other, config: config, source: source)!)
         case "cast":
             let dtype = config["dtype"]?.stringValue ?? "?"
             guard dtype == "float32" else { throw config.unsupported("\(source) to \(dtype) (kconv runs casts to float32)") }
@@ -111,6 +109,7 @@ struct OperationLayer: Layer {
             function = .arithmetic(op, a, b)
         }
         if case .arithmetic = function { return }
+        if case .shaped(let f) = function, !f.isUnary { return }
         guard arguments.count == 1, case .tensor(0) = try operand(0) else {
             throw config.unsupported("\(source) takes one tensor, the config gives \(arguments.count) operand(s)")
         }
@@ -141,11 +140,8 @@ struct OperationLayer: Layer {
             return [try OperationLayer.broadcastShape(shape(a), shape(b), layer: name)]
         case .getitem(let items):
             return [try SlicePlan(items: items, shape: try single(inputShapes), layer: name).outputShape]
-        case let .mean(axes, keepdims):
-            let shape = try single(inputShapes)
-            let reduced = try reducedAxes(axes, rank: shape.count)
-            return [keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
-                             : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }]
+        case .shaped(let f):
+            return [try f.outputShape(inputShapes, layer: name, className: className)]
         case .castToFloat, .unary, .clip:
             return [try single(inputShapes)]
         }
@@ -168,12 +164,8 @@ struct OperationLayer: Layer {
             let plan = try SlicePlan(items: items, shape: x.shape, layer: name)
             let scalars = Slicing.gather(x.scalars, shape: x.shape, starts: plan.starts, steps: plan.steps, counts: plan.counts)
             return [Tensor(uncheckedShape: plan.outputShape.map { $0 ?? 0 }, scalars: scalars)]
-        case let .mean(axes, keepdims):
-            let x = try single(inputs)
-            let reduced = try reducedAxes(axes, rank: x.rank)
-            let shape = keepdims ? x.shape.indices.map { reduced.contains($0) ? 1 : x.shape[$0] }
-                                 : x.shape.indices.filter { !reduced.contains($0) }.map { x.shape[$0] }
-            return [Tensor(uncheckedShape: shape, scalars: Reduction.mean(x.scalars, shape: x.shape, axes: reduced))]
+        case .shaped(let f):
+            return [try f.run(inputs, layer: name, className: className)]
         case .castToFloat:
             return [try single(inputs)]
         case .unary(let f):
@@ -190,18 +182,6 @@ struct OperationLayer: Layer {
     private func single<T>(_ inputs: [T]) throws -> T {
         guard inputs.count == 1 else { throw KerasError(.shape, "layer '\(name)' expects 1 input, got \(inputs.count)") }
         return inputs[0]
-    }
-
-    /// The axes a mean reduces; the batch axis must stay.
-    private func reducedAxes(_ axes: [Int]?, rank: Int) throws -> Set<Int> {
-        guard let axes else {
-            throw KerasError(.unsupported, "layer '\(name)' (\(className)): a mean over every axis, the batch axis included, is not supported")
-        }
-        let resolved = Set(try axes.map { try resolvedAxis($0, rank: rank, layer: name) })
-        guard !resolved.contains(0) else {
-            throw KerasError(.unsupported, "layer '\(name)' (\(className)): a mean over the batch axis is not supported")
-        }
-        return resolved
     }
 
     /// Numpy broadcasting of two shapes (aligned on the right); an unknown dimension stays unknown

@@ -106,6 +106,22 @@ def build_ops_math(seed):
     return simple_case(keras.Model([a, b], outputs, name="ops_math"), seed)
 
 
+def build_ops_shapes(seed):
+    a = keras.Input((4, 6), name="a")
+    b = keras.Input((4, 2), name="b")
+    h = L.Dense(6)(a)
+    flat = tf.reshape(h, (-1, 24))
+    grid = tf.reshape(h, [-1, 2, 3, 4])
+    swapped = tf.transpose(h, [0, 2, 1])
+    widened = tf.expand_dims(h, 2)
+    squeezed = tf.squeeze(tf.expand_dims(h, -1), axis=-1)
+    joined = tf.concat([h, b], axis=-1)
+    outputs = [flat, grid, swapped, widened, squeezed, joined, tf.reduce_sum(h, axis=1),
+               tf.math.reduce_max(joined, axis=-1, keepdims=True), tf.reduce_min(h, axis=[1, 2]),
+               L.Dense(2)(flat)]
+    return simple_case(keras.Model([a, b], outputs, name="ops_shapes"), seed)
+
+
 # ---------------------------------------------------------------------------
 # Keras 3 (op nodes).
 # ---------------------------------------------------------------------------
@@ -177,6 +193,22 @@ def k3_ops_math(K, seed):
     outputs = [O.maximum(h, b), O.minimum(h, 0.1), O.exp(h), O.log(positive), O.sqrt(positive), O.square(h),
                O.tanh(h * 3.0), O.sigmoid(h * 3.0), O.relu(h), O.clip(h * 2.0, -0.5, 0.75)]
     return simple3(K, K.Model([a, b], outputs, name="k3_ops_math"), seed)
+
+
+def k3_ops_shapes(K, seed):
+    L3, O = K.layers, K.ops
+    a = K.Input((4, 6), name="a")
+    b = K.Input((4, 2), name="b")
+    h = L3.Dense(6)(a)
+    flat = O.reshape(h, (-1, 24))
+    grid = O.reshape(h, [-1, 2, 3, 4])
+    swapped = O.transpose(h, [0, 2, 1])
+    widened = O.expand_dims(h, 2)
+    squeezed = O.squeeze(O.expand_dims(h, -1), axis=-1)
+    joined = O.concatenate([h, b], axis=-1)
+    outputs = [flat, grid, swapped, widened, squeezed, joined, O.sum(h, axis=1),
+               O.max(joined, axis=-1, keepdims=True), O.min(h, axis=[1, 2]), L3.Dense(2)(flat)]
+    return simple3(K, K.Model([a, b], outputs, name="k3_ops_shapes"), seed)
 
 
 def summary3_operations(model):
@@ -265,6 +297,14 @@ def cases():
               "TFOpLambda.function=math.abs", "TFOpLambda.function=math.tanh", "TFOpLambda.function=math.sigmoid",
               "TFOpLambda.function=nn.relu", "TFOpLambda.function=clip_by_value",
               "TFOpLambda.function=__operators__.add", "TFOpLambda.function=math.multiply"]),
+        Case("ops_shapes", build_ops_shapes, {"seed": 2108},
+             "Dense -> tf.reshape(h, (-1, 24)) -> Dense, tf.reshape(h, [-1, 2, 3, 4]), tf.transpose(h, [0, 2, 1]), "
+             "tf.expand_dims(h, 2), tf.squeeze(tf.expand_dims(h, -1), axis=-1), tf.concat([h, b], axis=-1), "
+             "tf.reduce_sum(h, axis=1), tf.math.reduce_max(concat, axis=-1, keepdims=True), tf.reduce_min(h, axis=[1, 2]).",
+             ["TFOpLambda.function=reshape", "TFOpLambda.function=compat.v1.transpose",
+              "TFOpLambda.function=expand_dims", "TFOpLambda.function=compat.v1.squeeze", "TFOpLambda.function=concat",
+              "TFOpLambda.function=math.reduce_sum", "TFOpLambda.function=math.reduce_max",
+              "TFOpLambda.function=math.reduce_min"]),
         k3("k3_ops_residual", k3_ops_residual, 2111,
            "Keras 3 pre-norm residual blocks, twice: LayerNormalization -> Dense(relu) -> Dense -> x + h "
            "(op node numpy.Add), then keras.ops.mean(x, axis=1) -> Dense(softmax); .keras archive.",
@@ -296,4 +336,10 @@ def cases():
            ["ops.numpy.Maximum", "ops.numpy.Minimum", "ops.numpy.Exp", "ops.numpy.Log", "ops.numpy.Sqrt",
             "ops.numpy.Square", "ops.numpy.Absolute", "ops.numpy.Tanh", "ops.nn.Sigmoid", "ops.nn.Relu",
             "ops.numpy.Clip", "ops.numpy.Add", "ops.numpy.Multiply"]),
+        k3("k3_ops_shapes", k3_ops_shapes, 2118,
+           "Keras 3 Dense -> keras.ops.reshape(h, (-1, 24)) -> Dense, reshape(h, [-1, 2, 3, 4]), transpose(h, [0, 2, 1]), "
+           "expand_dims(h, 2), squeeze(expand_dims(h, -1), axis=-1), concatenate([h, b], axis=-1), sum(h, axis=1), "
+           "max(concat, axis=-1, keepdims=True), min(h, axis=[1, 2]); .keras archive.",
+           ["ops.numpy.Reshape", "ops.numpy.Transpose", "ops.numpy.ExpandDims", "ops.numpy.Squeeze",
+            "ops.numpy.Concatenate", "ops.numpy.Sum", "ops.numpy.Max", "ops.numpy.Min"]),
     ]

@@ -1,0 +1,181 @@
+import KConvOps
+
+/// The operations of `OperationLayer` that reduce, rearrange or join tensors: `tf.reduce_sum`/
+/// `keras.ops.sum` and the mean, max and min, `reshape`, `transpose`, `expand_dims`, `squeeze`,
+/// `concat`. The batch axis always stays where it is: an operation that would reduce, move or
+/// reshape it is refused.
+///
+/// Canonical config keys: `axis` (reductions: null, an integer or a list; `expand_dims`,
+/// `squeeze`, `concat`: an integer or a list), `keepdims`, `initial` (must be null), `shape`
+/// (`reshape`: every dimension, the batch's first, which must be -1), `axes` (`transpose`: the
+/// permutation, batch first), `conjugate` (`transpose`: false).
+enum ShapeFunction: Sendable {
+    enum Reduce: String, Sendable { case mean, sum, max, min }
+
+    case reduce(Reduce, axes: [Int]?, keepdims: Bool)
+    /// The dimensions after the batch's, one of them possibly -1.
+    case reshape([Int])
+    /// The permutation of every axis (axis 0 first).
+    case transpose([Int])
+    case expandDims(Int)
+    case squeeze([Int])
+    /// The operands (call inputs) in order and the axis.
+    case concat([Int], axis: Int)
+
+    static let names = ["mean", "sum", "max", "min", "reshape", "transpose", "expand_dims", "squeeze", "concat"]
+
+    /// The function `name` from the canonical config; nil for a name this type does not know.
+    init?(_ name: String, config: LayerConfig, source: String) throws {
+        func ints(_ key: String) throws -> [Int]? {
+            guard let v = config[key], v != .null else { return nil }
+            if let i = v.intValue { return [i] }
+            guard let list = v.arrayValue, let values = Optional(list.compactMap(\.intValue)), values.count == list.count else {
+                throw config.unsupported("\(source): \(key) \(v.serialized.prefix(40)) is not an integer or a list of integers")
+            }
+            return values
+        }
+        func required(_ key: String) throws -> [Int] {
+            guard let v = try ints(key) else { throw config.unsupported("\(source) without \(key)") }
+            return v
+        }
+        switch name {
+        case let n where Reduce(rawValue: n) != nil:
+            if let initial = config["initial"], initial != .null { throw config.unsupported("\(source) with an initial value") }
+            self = .reduce(Reduce(rawValue: n)!, axes: try ints("axis"), keepdims: try config.bool("keepdims", default: false))
+        case "reshape":
+            let shape = try required("shape")
+            guard shape.first == -1, shape.dropFirst().filter({ $0 == -1 }).count <= 1, !shape.dropFirst().contains(where: { $0 < -1 }) else {
+                throw config.unsupported("\(source) to \(shape), which does not keep the batch dimension first as -1")
+            }
+            self = .reshape(Array(shape.dropFirst()))
+        case "transpose":
+            guard config["conjugate"]?.boolValue != true else { throw config.unsupported("\(source) with conjugate=True") }
+            let axes = try required("axes")
+            guard axes.first == 0, axes.sorted() == Array(axes.indices) else {
+                throw config.unsupported("\(source) with axes \(axes), which do not keep the batch axis first")
+            }
+            self = .transpose(axes)
+        case "expand_dims":
+            let axes = try required("axis")
+            guard axes.count == 1 else { throw config.unsupported("\(source) over several axes") }
+            self = .expandDims(axes[0])
+        case "squeeze":
+            self = .squeeze(try required("axis"))
+        case "concat":
+            let list = config["arguments"]?.arrayValue?.first?.arrayValue ?? []
+            let operands = list.compactMap { $0["tensor"]?.intValue }
+            guard config["arguments"]?.arrayValue?.count == 1, !operands.isEmpty, operands.count == list.count else {
+                throw config.unsupported("\(source) of operands that are not all tensors")
+            }
+            let axis = try required("axis")
+            guard axis.count == 1 else { throw config.unsupported("\(source) over several axes") }
+            self = .concat(operands, axis: axis[0])
+        default:
+            return nil
+        }
+    }
+
+    /// Whether the function takes the call's one input (its first argument).
+    var isUnary: Bool {
+        if case .concat = self { return false }
+        return true
+    }
+
+    func outputShape(_ inputs: [Shape], layer: String, className: String) throws -> Shape {
+        func refuse(_ what: String) -> KerasError { KerasError(.unsupported, "layer '\(layer)' (\(className)): \(what)") }
+        guard case let .concat(operands, axis) = self else {
+            guard inputs.count == 1 else { throw KerasError(.shape, "layer '\(layer)' expects 1 input, got \(inputs.count)") }
+            let shape = inputs[0]
+            switch self {
+            case let .reduce(kind, axes, keepdims):
+                let reduced = try ShapeFunction.reducedAxes(axes, rank: shape.count, kind: kind, layer: layer, className: className)
+                return keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
+                                : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }
+            case .reshape(let dims):
+                let known = shape.dropFirst().reduce(Optional(1)) { p, d in p.flatMap { p in d.map { p * $0 } } }
+                let fixed = dims.filter { $0 != -1 }.reduce(1, *)
+                guard let size = known else {
+                    if dims.contains(-1) { throw refuse("a reshape with -1 of an input with unknown dimensions") }
+                    return [nil] + dims.map { $0 }
+                }
+                if dims.contains(-1) {
+                    guard fixed > 0, size % fixed == 0 else { throw KerasError(.shape, "layer '\(layer)': cannot reshape \(shape.kerasDescription) to \(dims)") }
+                    return [nil] + dims.map { $0 == -1 ? size / fixed : $0 }
+                }
+                guard fixed == size else { throw KerasError(.shape, "layer '\(layer)': cannot reshape \(shape.kerasDescription) to \(dims)") }
+                return [nil] + dims.map { $0 }
+            case .transpose(let axes):
+                guard axes.count == shape.count else { throw KerasError(.shape, "layer '\(layer)': axes \(axes) for an input of rank \(shape.count)") }
+                return axes.map { shape[$0] }
+            case .expandDims(let axis):
+                let a = try resolvedAxis(axis < 0 ? axis + shape.count + 1 : axis, rank: shape.count + 1, layer: layer)
+                guard a > 0 else { throw refuse("expand_dims before the batch axis") }
+                var out = shape
+                out.insert(1, at: a)
+                return out
+            case .squeeze(let axes):
+                let resolved = Set(try axes.map { try resolvedAxis($0, rank: shape.count, layer: layer) })
+                guard !resolved.contains(0) else { throw refuse("squeeze of the batch axis") }
+                for a in resolved where shape[a] != 1 {
+                    throw KerasError(.shape, "layer '\(layer)': cannot squeeze axis \(a) of \(shape.kerasDescription), whose size is not 1")
+                }
+                return shape.indices.filter { !resolved.contains($0) }.map { shape[$0] }
+            case .concat: fatalError("unreachable")
+            }
+        }
+        let shapes = try operands.map { k -> Shape in
+            guard k < inputs.count else { throw KerasError(.shape, "layer '\(layer)' has \(inputs.count) input(s), its operand is input \(k)") }
+            return inputs[k]
+        }
+        let rank = shapes[0].count
+        let a = try resolvedAxis(axis, rank: rank, layer: layer)
+        guard a > 0 else { throw refuse("concat along the batch axis") }
+        var out = shapes[0]
+        for s in shapes.dropFirst() {
+            guard s.count == rank, s.indices.allSatisfy({ $0 == a || s[$0] == nil || out[$0] == nil || s[$0] == out[$0] }) else {
+                throw KerasError(.shape, "layer '\(layer)': cannot concatenate \(shapes.map(\.kerasDescription)) along axis \(axis)")
+            }
+            out[a] = out[a].flatMap { x in s[a].map { x + $0 } }
+        }
+        return out
+    }
+
+    func run(_ inputs: [Tensor], layer: String, className: String) throws -> Tensor {
+        let shape = try outputShape(inputs.map { $0.shape.map { Optional($0) } }, layer: layer, className: className)
+        switch self {
+        case let .reduce(kind, axes, _):
+            let x = inputs[0]
+            let reduced = try ShapeFunction.reducedAxes(axes, rank: x.rank, kind: kind, layer: layer, className: className)
+            let scalars: [Float]
+            switch kind {
+            case .mean: scalars = Reduction.mean(x.scalars, shape: x.shape, axes: reduced)
+            case .sum: scalars = Reduction.sum(x.scalars, shape: x.shape, axes: reduced)
+            case .max: scalars = Reduction.max(x.scalars, shape: x.shape, axes: reduced)
+            case .min: scalars = Reduction.min(x.scalars, shape: x.shape, axes: reduced)
+            }
+            return Tensor(uncheckedShape: shape.map { $0 ?? 0 }, scalars: scalars)
+        case .reshape, .expandDims, .squeeze:
+            // Row-major order is unchanged; the batch dimension is the input's.
+            return Tensor(uncheckedShape: [inputs[0].shape[0]] + shape.dropFirst().map { $0 ?? 0 }, scalars: inputs[0].scalars)
+        case .transpose(let axes):
+            let (s, scalars) = Transpose.permute(inputs[0].scalars, shape: inputs[0].shape, permutation: axes)
+            return Tensor(uncheckedShape: s, scalars: scalars)
+        case let .concat(operands, axis):
+            let parts = operands.map { (scalars: inputs[$0].scalars, shape: inputs[$0].shape) }
+            let joined = Concatenation.join(parts, axis: try resolvedAxis(axis, rank: inputs[operands[0]].rank, layer: layer))
+            return Tensor(uncheckedShape: joined.shape, scalars: joined.scalars)
+        }
+    }
+
+    /// The axes a reduction reduces; the batch axis must stay.
+    static func reducedAxes(_ axes: [Int]?, rank: Int, kind: Reduce, layer: String, className: String) throws -> Set<Int> {
+        guard let axes else {
+            throw KerasError(.unsupported, "layer '\(layer)' (\(className)): a \(kind) over every axis, the batch axis included, is not supported")
+        }
+        let resolved = Set(try axes.map { try resolvedAxis($0, rank: rank, layer: layer) })
+        guard !resolved.contains(0) else {
+            throw KerasError(.unsupported, "layer '\(layer)' (\(className)): a \(kind) over the batch axis is not supported")
+        }
+        return resolved
+    }
+}
