@@ -245,4 +245,14 @@ package enum GEMM {
         }
         return c
     }
+
+    /// `A[i]·B[i]` for each of `batch` consecutive pairs of row-major `m×k` and `k×n` matrices.
+    package static func batched(_ a: [Float], _ b: [Float], batch: Int, m: Int, k: Int, n: Int) -> [Float] {
+        var c = [Float]()
+        c.reserveCapacity(batch * m * n)
+        for i in 0..<batch {
+            c += multiply(Array(a[i * m * k..<(i + 1) * m * k]), Array(b[i * k * n..<(i + 1) * k * n]), m: m, k: k, n: n)
+        }
+        return c
+    }
 }

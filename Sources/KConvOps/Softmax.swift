@@ -18,6 +18,23 @@ package enum Softmax {
         }
     }
 
+    /// `tf.nn.softmax` along `axis` of a row-major tensor of `shape`: the axis moved last, softmax
+    /// over its rows, moved back (as TensorFlow transposes for an inner axis).
+    package static func along(_ x: [Float], shape: [Int], axis: Int) -> [Float] {
+        let last = shape.count - 1
+        guard axis != last else {
+            var y = x
+            rows(&y, length: shape[last])
+            return y
+        }
+        var perm = Array(shape.indices)
+        perm.swapAt(axis, last)
+        var (moved, y) = Transpose.permute(x, shape: shape, permutation: perm)
+        rows(&y, length: moved[last])
+        (moved, y) = Transpose.permute(y, shape: moved, permutation: perm)
+        return y
+    }
+
     /// `tf.nn.softmax` over consecutive rows of `length` of an array, in place.
     package static func rows(_ x: inout [Float], length: Int) {
         x.withUnsafeMutableBufferPointer { rows($0, length: length) }

@@ -43,6 +43,18 @@ struct ArrayOpsTests {
         #expect(Softmax.maskedScore(2, 0, offset: -1e9, replace: false) == 2 - 1e9)
         #expect(Softmax.maskedScore(2, 1, offset: -1e9, replace: false) == 2)
         #expect(Softmax.maskedScore(2, 0, offset: -1e9, replace: true) == -1e9)
+        // Along axis 1 of (1, 2, 2): columns [0, ln 3] and [1, 1] become [1/4, 3/4] and [1/2, 1/2].
+        let a = Softmax.along([0, 1, Float(log(3.0)), 1], shape: [1, 2, 2], axis: 1)
+        #expect(abs(a[0] - 0.25) < 1e-6 && abs(a[2] - 0.75) < 1e-6 && a[1] == 0.5 && a[3] == 0.5)
+        #expect(Softmax.along([0, 0, 5, 5], shape: [2, 2], axis: 1) == [0.5, 0.5, 0.5, 0.5])
+    }
+
+    @Test("batched matrix products: one GEMM per pair")
+    func batchedProducts() {
+        // [[1, 2]]·[[3], [4]] = [[11]]; [[1, 0]]·[[5], [6]] = [[5]].
+        #expect(GEMM.batched([1, 2, 1, 0], [3, 4, 5, 6], batch: 2, m: 1, k: 2, n: 1) == [11, 5])
+        // (1, 2, 2)·(1, 2, 1): [[1, 2], [3, 4]]·[[1], [1]] = [[3], [7]].
+        #expect(GEMM.batched([1, 2, 3, 4], [1, 1], batch: 1, m: 2, k: 2, n: 1) == [3, 7])
     }
 
     @Test("concatenation along an inner axis")

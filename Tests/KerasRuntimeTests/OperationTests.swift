@@ -72,6 +72,34 @@ struct OperationTests {
         #expect(try all.call([x])[0].scalars == [2.5])
     }
 
+    @Test("shape functions, casts, softmax and matmul keep the batch axis and refuse what would move it")
+    func shapesAndRefusals() throws {
+        func op(_ f: String, _ extra: [String: JSON] = [:]) -> [String: JSON] {
+            extra.merging(["function": .string(f), "arguments": .array([tensor(0)])]) { a, _ in a }
+        }
+        let x = try Tensor(shape: [1, 2, 3], scalars: [0, 1, 2, 3, 4, 5])
+        let reshape = try operation(op("reshape", ["shape": .array([.number(-1), .number(3), .number(-1)])]))
+        #expect(try reshape.outputShapes(for: [[nil, 2, 3]]) == [[nil, 3, 2]])
+        #expect(try reshape.call([x])[0].shape == [1, 3, 2])
+        let transpose = try operation(op("transpose", ["axes": .array([.number(0), .number(2), .number(1)])]))
+        #expect(try transpose.call([x])[0].scalars == [0, 3, 1, 4, 2, 5])
+        #expect(try operation(op("sum", ["axis": .number(1)])).call([x])[0].scalars == [3, 5, 7])
+        #expect(try operation(op("max", ["axis": .number(-1)])).call([x])[0].scalars == [2, 5])
+        #expect(try operation(op("squeeze", ["axis": .number(1)])).outputShapes(for: [[nil, 1, 3]]) == [[nil, 3]])
+        let concat = try operation(["function": .string("concat"), "arguments": .array([.array([tensor(0), tensor(1)])]), "axis": .number(-1)])
+        #expect(try concat.outputShapes(for: [[nil, 2, 3], [nil, 2, 1]]) == [[nil, 2, 4]])
+        let matmul = try operation(["function": .string("matmul"), "arguments": .array([tensor(0), tensor(1)])])
+        #expect(try matmul.call([x, try Tensor(shape: [1, 3, 1], scalars: [1, 1, 1])])[0].scalars == [3, 12])
+        #expect(refusal(op("cast", ["dtype": .string("int32")])) == "layer 'op' (TFOpLambda): tf.op to int32 (kconv runs casts to float32)")
+        #expect(refusal(op("reshape", ["shape": .array([.number(2), .number(-1)])]))
+                == "layer 'op' (TFOpLambda): tf.op to [2, -1], which does not keep the batch dimension first as -1")
+        #expect(refusal(op("transpose", ["axes": .array([.number(1), .number(0)])]))
+                == "layer 'op' (TFOpLambda): tf.op with axes [1, 0], which do not keep the batch axis first")
+        #expect(refusal(op("squeeze", ["axis": .number(1)])) == "layer 'op': cannot squeeze axis 1 of (None, 3), whose size is not 1")
+        #expect(refusal(op("softmax", ["axis": .number(0)])) == "layer 'op' (TFOpLambda): a softmax over the batch axis is not supported")
+        #expect(refusal(op("max", ["axis": .number(1), "initial": .number(0)])) == "layer 'op' (TFOpLambda): tf.op with an initial value")
+    }
+
     @Test("refusals name the layer and the reason")
     func refusals() {
         #expect(refusal(["function": .string("mean"), "arguments": .array([tensor(0)]), "axis": .number(0)])

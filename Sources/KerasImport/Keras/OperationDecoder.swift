@@ -20,7 +20,7 @@ extension ConfigDecoder {
         "math.sigmoid": "sigmoid", "nn.relu": "relu", "clip_by_value": "clip",
         "reshape": "reshape", "compat.v1.transpose": "transpose", "expand_dims": "expand_dims",
         "compat.v1.squeeze": "squeeze", "concat": "concat", "math.reduce_sum": "sum", "math.reduce_max": "max",
-        "math.reduce_min": "min",
+        "math.reduce_min": "min", "nn.softmax": "softmax", "linalg.matmul": "matmul",
     ]
     /// Keras 3 op classes of `keras.src.ops.numpy` / `.nn` / `.core` → canonical functions.
     static let keras3Functions: [String: String] = [
@@ -30,7 +30,7 @@ extension ConfigDecoder {
         "Maximum": "maximum", "Minimum": "minimum", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
         "Square": "square", "Absolute": "abs", "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu", "Clip": "clip",
         "Reshape": "reshape", "Transpose": "transpose", "ExpandDims": "expand_dims", "Squeeze": "squeeze",
-        "Concatenate": "concat", "Sum": "sum", "Max": "max", "Min": "min",
+        "Concatenate": "concat", "Sum": "sum", "Max": "max", "Min": "min", "Softmax": "softmax", "Matmul": "matmul",
     ]
     /// The modules of the Keras 3 op classes in `keras3Functions`.
     static let keras3OperationModules = ["keras.src.ops.numpy.", "keras.src.ops.nn.", "keras.src.ops.core."]
@@ -46,10 +46,10 @@ extension ConfigDecoder {
         "reshape": [("shape", "shape", "newshape")],
         "transpose": [("axes", "perm", "axes"), ("conjugate", "conjugate", "conjugate")],
         "expand_dims": [("axis", "axis", "axis")], "squeeze": [("axis", "axis", "axis")],
-        "concat": [("axis", "axis", "axis")],
+        "concat": [("axis", "axis", "axis")], "softmax": [("axis", "axis", "axis")],
     ]
     /// A binary function's second operand as tf_keras writes it (a keyword).
-    static let tfSecondOperand = ["y"]
+    static let tfSecondOperand = ["y", "b"]
 
     /// Keras 3's legacy `.h5` writes op nodes without their `module`. Every Keras 3 layer's config
     /// holds `trainable` and `dtype`; an op's holds only its name and a few options (`axis`,

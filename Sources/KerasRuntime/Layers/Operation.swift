@@ -10,7 +10,8 @@ import KConvOps
 ///   `"keras.src.ops.numpy.Multiply"`), for messages;
 /// - `function`: `add`, `subtract`, `multiply`, `divide`, `maximum`, `minimum`, `equal`, `not_equal`,
 ///   `cast`, `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`, `clip`, `getitem`,
-///   `mean`, `sum`, `max`, `min`, `reshape`, `transpose`, `expand_dims`, `squeeze` or `concat`; absent when kconv does not know the operation (then it is refused by name);
+///   `mean`, `sum`, `max`, `min`, `reshape`, `transpose`, `expand_dims`, `squeeze`, `concat`,
+///   `softmax` or `matmul`; absent when kconv does not know the operation (then it is refused by name);
 /// - `arguments`: the operands in call order, each `{"tensor": k}` (the call's k-th input) or a
 ///   number;
 /// - `slices` (getitem): `{"index": i}`, `{"start", "stop", "step"}` (null for a missing end),
@@ -18,7 +19,7 @@ import KConvOps
 /// - `axis`, `keepdims`, `shape`, `axes`...: the options of the reductions and shape functions
 ///   (`ShapeFunction` gives them);
 /// - `dtype` (cast): the type cast to; kconv runs casts to `float32` only;
-/// - `min`, `max` (clip): the bounds, numbers;
+/// - `min`, `max` (clip): the bounds, numbers; `axis` (softmax): an integer, -1 when absent;
 /// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
 ///
 /// Arithmetic is TensorFlow's float32 `x ⊕ y` with numpy broadcasting, operands in the order written.
@@ -39,6 +40,10 @@ struct OperationLayer: Layer {
         case castToFloat
         /// `exp`, `log`, `sqrt`, `square`, `abs`, `tanh`, `sigmoid`, `relu`: TensorFlow's float32 results.
         case unary(UnaryMath)
+        /// `tf.nn.softmax` along an axis other than the batch's.
+        case softmax(axis: Int)
+        /// `tf.matmul` of two tensors of equal rank ≥ 3 (the leading axes, batch first, matched pairwise).
+        case matmul(Int, Int)
         /// `tf.clip_by_value` / `keras.ops.clip`: `maximum(minimum(x, high), low)`.
         case clip(low: Float, high: Float)
     }
@@ -98,6 +103,14 @@ struct OperationLayer: Layer {
                 throw config.unsupported("\(source) with bounds that are not numbers")
             }
             function = .clip(low: Float(low), high: Float(high))
+        case "softmax":
+            function = .softmax(axis: try config.int("axis", default: -1))
+        case "matmul":
+            guard case .tensor(let a) = try operand(0), case .tensor(let b) = try operand(1), arguments.count == 2 else {
+                throw config.unsupported("\(source) of operands that are not two tensors")
+            }
+            function = .matmul(a, b)
+            return
         case let other where UnaryMath(rawValue: other) != nil:
             function = .unary(UnaryMath(rawValue: other)!)
         default:
@@ -142,6 +155,14 @@ struct OperationLayer: Layer {
             return [try SlicePlan(items: items, shape: try single(inputShapes), layer: name).outputShape]
         case .shaped(let f):
             return [try f.outputShape(inputShapes, layer: name, className: className)]
+        case .softmax(let axis):
+            let shape = try single(inputShapes)
+            guard try resolvedAxis(axis, rank: shape.count, layer: name) > 0 else {
+                throw KerasError(.unsupported, "layer '\(name)' (\(className)): a softmax over the batch axis is not supported")
+            }
+            return [shape]
+        case let .matmul(a, b):
+            return [try matmulShape(inputShapes, a, b)]
         case .castToFloat, .unary, .clip:
             return [try single(inputShapes)]
         }
@@ -166,6 +187,17 @@ struct OperationLayer: Layer {
             return [Tensor(uncheckedShape: plan.outputShape.map { $0 ?? 0 }, scalars: scalars)]
         case .shaped(let f):
             return [try f.run(inputs, layer: name, className: className)]
+        case .softmax(let axis):
+            let x = try single(inputs)
+            _ = try outputShapes(for: [x.shape.map { Optional($0) }])
+            let y = Softmax.along(x.scalars, shape: x.shape, axis: try resolvedAxis(axis, rank: x.rank, layer: name))
+            return [Tensor(uncheckedShape: x.shape, scalars: y)]
+        case let .matmul(a, b):
+            let shape = try matmulShape(inputs.map { $0.shape.map { Optional($0) } }, a, b).map { $0 ?? 0 }
+            let (x, y) = (inputs[a], inputs[b])
+            let r = x.rank
+            let c = GEMM.batched(x.scalars, y.scalars, batch: x.shape[..<(r - 2)].reduce(1, *), m: x.shape[r - 2], k: x.shape[r - 1], n: y.shape[r - 1])
+            return [Tensor(uncheckedShape: shape, scalars: c)]
         case .castToFloat:
             return [try single(inputs)]
         case .unary(let f):
@@ -177,6 +209,18 @@ struct OperationLayer: Layer {
             UnaryMath.clip(&x.scalars, low: low, high: high)
             return [x]
         }
+    }
+
+    /// `a @ b`: equal ranks ≥ 3, equal leading dimensions, `(…, m, k) @ (…, k, n)` → `(…, m, n)`.
+    private func matmulShape(_ inputs: [Shape], _ a: Int, _ b: Int) throws -> Shape {
+        guard a < inputs.count, b < inputs.count else { throw KerasError(.shape, "layer '\(name)' has \(inputs.count) input(s), its operands are inputs \(a) and \(b)") }
+        let (x, y) = (inputs[a], inputs[b])
+        let r = x.count
+        func same(_ p: Int?, _ q: Int?) -> Bool { p == nil || q == nil || p == q }
+        guard r >= 3, y.count == r, zip(x[..<(r - 2)], y[..<(r - 2)]).allSatisfy(same), same(x[r - 1], y[r - 2]) else {
+            throw KerasError(.unsupported, "layer '\(name)' (\(className)): matmul of shapes \(x.kerasDescription) and \(y.kerasDescription) is not supported (kconv multiplies batches of matrices of equal rank)")
+        }
+        return zip(x[..<(r - 2)], y[..<(r - 2)]).map { $0 ?? $1 } + [x[r - 2], y[r - 1]]
     }
 
     private func single<T>(_ inputs: [T]) throws -> T {

@@ -122,6 +122,18 @@ def build_ops_shapes(seed):
     return simple_case(keras.Model([a, b], outputs, name="ops_shapes"), seed)
 
 
+def build_ops_attention_scores(seed):
+    """Hand-written dot-product attention: softmax(q @ kᵀ / √d) @ v, and a softmax over the time axis."""
+    inputs = keras.Input((5, 4), name="series")
+    q, k, v = L.Dense(4)(inputs), L.Dense(4)(inputs), L.Dense(3)(inputs)
+    scores = tf.matmul(q, tf.transpose(k, [0, 2, 1])) / 2.0
+    weights = tf.nn.softmax(scores, axis=-1)
+    attended = tf.matmul(weights, v)
+    over_time = tf.nn.softmax(v, axis=1)
+    outputs = [L.Dense(2)(tf.reduce_mean(attended, axis=1)), weights, over_time]
+    return simple_case(keras.Model(inputs, outputs, name="ops_attention_scores"), seed)
+
+
 # ---------------------------------------------------------------------------
 # Keras 3 (op nodes).
 # ---------------------------------------------------------------------------
@@ -209,6 +221,18 @@ def k3_ops_shapes(K, seed):
     outputs = [flat, grid, swapped, widened, squeezed, joined, O.sum(h, axis=1),
                O.max(joined, axis=-1, keepdims=True), O.min(h, axis=[1, 2]), L3.Dense(2)(flat)]
     return simple3(K, K.Model([a, b], outputs, name="k3_ops_shapes"), seed)
+
+
+def k3_ops_attention_scores(K, seed):
+    L3, O = K.layers, K.ops
+    inputs = K.Input((5, 4), name="series")
+    q, k, v = L3.Dense(4)(inputs), L3.Dense(4)(inputs), L3.Dense(3)(inputs)
+    scores = O.matmul(q, O.transpose(k, [0, 2, 1])) / 2.0
+    weights = O.softmax(scores, axis=-1)
+    attended = O.matmul(weights, v)
+    over_time = O.softmax(v, axis=1)
+    outputs = [L3.Dense(2)(O.mean(attended, axis=1)), weights, over_time]
+    return simple3(K, K.Model(inputs, outputs, name="k3_ops_attention_scores"), seed)
 
 
 def summary3_operations(model):
@@ -305,6 +329,12 @@ def cases():
               "TFOpLambda.function=expand_dims", "TFOpLambda.function=compat.v1.squeeze", "TFOpLambda.function=concat",
               "TFOpLambda.function=math.reduce_sum", "TFOpLambda.function=math.reduce_max",
               "TFOpLambda.function=math.reduce_min"]),
+        Case("ops_attention_scores", build_ops_attention_scores, {"seed": 2109},
+             "Hand-written dot-product attention: Dense q, k, v -> tf.matmul(q, tf.transpose(k, [0, 2, 1])) / 2 -> "
+             "tf.nn.softmax(axis=-1) -> tf.matmul(weights, v) -> reduce_mean -> Dense; tf.nn.softmax(v, axis=1).",
+             ["TFOpLambda.function=linalg.matmul", "TFOpLambda.function=nn.softmax",
+              "TFOpLambda.function=compat.v1.transpose", "TFOpLambda.function=math.truediv",
+              "TFOpLambda.function=math.reduce_mean"]),
         k3("k3_ops_residual", k3_ops_residual, 2111,
            "Keras 3 pre-norm residual blocks, twice: LayerNormalization -> Dense(relu) -> Dense -> x + h "
            "(op node numpy.Add), then keras.ops.mean(x, axis=1) -> Dense(softmax); .keras archive.",
@@ -342,4 +372,9 @@ def cases():
            "max(concat, axis=-1, keepdims=True), min(h, axis=[1, 2]); .keras archive.",
            ["ops.numpy.Reshape", "ops.numpy.Transpose", "ops.numpy.ExpandDims", "ops.numpy.Squeeze",
             "ops.numpy.Concatenate", "ops.numpy.Sum", "ops.numpy.Max", "ops.numpy.Min"]),
+        k3("k3_ops_attention_scores", k3_ops_attention_scores, 2119,
+           "Keras 3 hand-written dot-product attention: keras.ops.matmul(q, transpose(k, [0, 2, 1])) / 2 -> "
+           "softmax(axis=-1) -> matmul(weights, v) -> mean -> Dense; softmax(v, axis=1) (op nodes numpy.Matmul, "
+           "nn.Softmax); .keras archive.",
+           ["ops.numpy.Matmul", "ops.nn.Softmax", "ops.numpy.Transpose", "ops.numpy.TrueDivide", "ops.numpy.Mean"]),
     ]
