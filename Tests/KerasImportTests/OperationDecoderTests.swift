@@ -98,16 +98,29 @@ struct OperationDecoderTests {
         let g = try decode("""
             {"class_name": "Multiply", "config": {"name": "multiply"}, "name": "multiply",
              "inbound_nodes": [{"args": [\(tensor("x")), 0.5], "kwargs": {}}]},
+            {"class_name": "Transpose", "config": {"name": "transpose", "axes": [0, 2, 1]}, "name": "transpose",
+             "inbound_nodes": [{"args": [\(tensor("x"))], "kwargs": {}}]},
+            {"class_name": "Clip", "config": {"name": "clip", "x_min": -0.5, "x_max": 0.5}, "name": "clip",
+             "inbound_nodes": [{"args": [\(tensor("x"))], "kwargs": {}}]},
+            {"class_name": "Cast", "config": {"name": "cast", "dtype": "float32"}, "name": "cast",
+             "inbound_nodes": [{"args": [\(tensor("x"))], "kwargs": {}}]},
+            {"class_name": "Max", "config": {"name": "max", "axis": 1, "keepdims": false, "initial": null}, "name": "max",
+             "inbound_nodes": [{"args": [\(tensor("x"))], "kwargs": {}}]},
             {"class_name": "Cumsum", "config": {"name": "cumsum"}, "name": "cumsum",
              "inbound_nodes": [{"args": [\(tensor("x")), 0.3], "kwargs": {}}]},
             {"class_name": "Add", "config": {"name": "add", "trainable": true, "dtype": "float32"}, "name": "add",
              "inbound_nodes": [{"args": [[\(tensor("multiply")), \(tensor("x"))]], "kwargs": {}}]}
-            """, outputs: #"[["add", 0, 0], ["cumsum", 0, 0]]"#, version: "3.15.1")
+            """, outputs: #"[["add", 0, 0], ["cumsum", 0, 0], ["transpose", 0, 0], ["clip", 0, 0], ["cast", 0, 0], ["max", 0, 0]]"#, version: "3.15.1")
         let multiply = try layer(g, "multiply")
         #expect(multiply.config[LayerSpec.operationKey] == .string("keras.src.ops.numpy.Multiply"))
         #expect(multiply.config["arguments"] == .array([.object(["tensor": .number(0)]), .number(0.5)]))
         #expect(try layer(g, "cumsum").config[LayerSpec.operationKey] == .string("keras.ops.Cumsum"))
         #expect(try layer(g, "add").config[LayerSpec.operationKey] == nil)
+        // Keras 3.15.1's legacy .h5 configs of keras.ops.transpose, clip, cast and max (no trainable key).
+        #expect(try layer(g, "transpose").config["axes"] == .array([.number(0), .number(2), .number(1)]))
+        #expect(try layer(g, "clip").config["function"] == .string("clip"))
+        #expect(try layer(g, "cast").config["dtype"] == .string("float32"))
+        #expect(try layer(g, "max").config["function"] == .string("max"))
         do {
             _ = try LayerGraph(spec: g, version: KerasVersion("3.15.1"), weights: nil)
             Issue.record("the Cumsum op node ran")

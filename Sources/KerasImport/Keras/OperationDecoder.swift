@@ -53,14 +53,18 @@ extension ConfigDecoder {
 
     /// Keras 3's legacy `.h5` writes op nodes without their `module`. Every Keras 3 layer's config
     /// holds `trainable` and `dtype`; an op's holds only its name and a few options (`axis`,
-    /// `keepdims`, `newshape`), so such an entry of a Functional model is an op node:
+    /// `keepdims`, `newshape`, `axes`, `x_min`, `x_max`, `initial`, Cast's `dtype`) and never
+    /// `trainable`, so such an entry of a Functional model is an op node:
     /// `keras.src.ops.numpy.<class>` when kconv knows the class as an operation, else `keras.ops.<class>`.
     func legacyOperationKey(_ json: JSON, className: String, config: [String: JSON]) -> String? {
         guard version.isKeras3, json["module"] == nil, json["inbound_nodes"] != nil,
-              Set(config.keys).isSubset(of: ["name", "axis", "keepdims", "newshape"]),
+              Set(config.keys).isSubset(of: ConfigDecoder.legacyOperationOptions),
               !ConfigDecoder.modelClasses.contains(className), className != "InputLayer", !className.contains(">") else { return nil }
         return ConfigDecoder.keras3Functions[className] != nil ? "keras.src.ops.numpy.\(className)" : "keras.ops.\(className)"
     }
+
+    /// The keys a Keras 3 op node's config can hold (see `legacyOperationKey`).
+    static let legacyOperationOptions: Set<String> = ["name", "axis", "keepdims", "newshape", "axes", "x_min", "x_max", "initial", "dtype"]
 
     static func isOperation(_ e: LayerEntry) -> Bool {
         e.config[LayerSpec.operationKey] != nil || e.className == "TFOpLambda" || e.className == "SlicingOpLambda"
