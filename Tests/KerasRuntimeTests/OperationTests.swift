@@ -98,6 +98,9 @@ struct OperationTests {
         #expect(refusal(op("squeeze", ["axis": .number(1)])) == "layer 'op': cannot squeeze axis 1 of (None, 3), whose size is not 1")
         #expect(refusal(op("softmax", ["axis": .number(0)])) == "layer 'op' (TFOpLambda): a softmax over the batch axis is not supported")
         #expect(refusal(op("max", ["axis": .number(1), "initial": .number(0)])) == "layer 'op' (TFOpLambda): tf.op with an initial value")
+        #expect(refusal(["function": .string("matmul"), "arguments": .array([tensor(0), tensor(1)]),
+                         "operand_dtypes": .array([.string("bool"), .string("bool")])])
+                == "layer 'op' (TFOpLambda): tf.op of booleans (Keras gives a boolean product, which kconv does not compute)")
     }
 
     @Test("refusals name the layer and the reason")

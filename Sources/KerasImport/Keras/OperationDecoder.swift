@@ -2,7 +2,8 @@ import KerasRuntime
 
 /// Recorded operations: tf_keras' `TFOpLambda` / `SlicingOpLambda` layers and Keras 3 op nodes,
 /// decoded into the canonical operation config that the `OperationLayer` reads (its documentation
-/// gives the keys): `keras_operation`, `function`, `arguments`, `slices`, `axis`, `keepdims`.
+/// gives the keys): `keras_operation`, `function`, `arguments`, `slices`, `axis`, `keepdims`...;
+/// `operand_dtypes` when a Keras 3 operand is boolean.
 ///
 /// Every tensor operand becomes an input of the layer's call (`{"tensor": k}` in `arguments`);
 /// constants stay as they are. An operation kconv does not know keeps `keras_operation` and its
@@ -94,6 +95,7 @@ extension ConfigDecoder {
                 config["slices"] = .array(try sliceItems(arguments.removeLast()))
             }
             for option in ConfigDecoder.functionOptions[function ?? ""] ?? [] { config[option.key] = e.config[option.keras3] }
+            if operands.dtypes.contains(.string("bool")) { config["operand_dtypes"] = .array(operands.dtypes) }
         } else {
             // tf_keras: the first argument with the other arguments as kwargs on each of its items.
             let name = e.config["function"]?.stringValue ?? "?"
@@ -140,6 +142,8 @@ private struct Operands {
     var refs: [TensorRef] = []
     /// tf_keras: the kwargs written on the first argument's items.
     var tfKwargs: [String: JSON] = [:]
+    /// Keras 3: each tensor operand's dtype as its `__keras_tensor__` records it.
+    var dtypes: [JSON] = []
 
     private mutating func marker(_ ref: TensorRef) -> JSON {
         refs.append(ref)
@@ -161,6 +165,7 @@ private struct Operands {
         case .object(let o):
             if o["class_name"]?.stringValue == "__keras_tensor__" {
                 guard let h = o["config"]?["keras_history"]?.arrayValue else { throw KerasError(.format, "a Keras tensor has no keras_history") }
+                dtypes.append(o["config"]?["dtype"] ?? .null)
                 return marker(try reference(h))
             }
             var out: [String: JSON] = [:]

@@ -19,6 +19,9 @@ import KConvOps
 /// - `axis`, `keepdims`, `shape`, `axes`...: the options of the reductions and shape functions
 ///   (`ShapeFunction` gives them);
 /// - `dtype` (cast): the type cast to; kconv runs casts to `float32` only;
+/// - `operand_dtypes`: the tensor operands' dtypes, written when one is a Keras 3 boolean (a
+///   comparison's result); the other functions give the same values on 1 and 0 as Keras on booleans,
+///   matmul is refused;
 /// - `min`, `max` (clip): the bounds, numbers; `axis` (softmax): an integer, -1 when absent;
 /// - `keywords`: an unknown operation's other arguments (kept for reference, never run).
 ///
@@ -108,6 +111,9 @@ struct OperationLayer: Layer {
         case "matmul":
             guard case .tensor(let a) = try operand(0), case .tensor(let b) = try operand(1), arguments.count == 2 else {
                 throw config.unsupported("\(source) of operands that are not two tensors")
+            }
+            if config["operand_dtypes"]?.arrayValue?.contains(.string("bool")) == true {
+                throw config.unsupported("\(source) of booleans (Keras gives a boolean product, which kconv does not compute)")
             }
             function = .matmul(a, b)
             return
