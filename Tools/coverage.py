@@ -3,8 +3,10 @@
 
 Reads the `covers` list of every Conformance/cases/*/case.json (entries such as
 "Conv1D.padding=same", "Dense" or "format=json+weights") and the class names registered in
-Sources/KerasRuntime/Graph/LayerRegistry.swift, and writes three tables: layer class -> option ->
-cases, other covered features, and every registered class with the cases that cover it.
+Sources/KerasRuntime/Graph/LayerRegistry.swift and the operation tables of
+Sources/KerasImport/Keras/OperationDecoder.swift, and writes four tables: layer class -> option ->
+cases, other covered features, every (generation, operation) kconv runs with the cases that run
+it, and every registered class with the cases that cover it.
 
 Pure standard library (CI runs it without numpy or Keras).
 
@@ -25,6 +27,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = os.path.join(ROOT, "Conformance", "cases")
 OUTPUT = os.path.join(ROOT, "Conformance", "COVERAGE.md")
 REGISTRY = os.path.join(ROOT, "Sources", "KerasRuntime", "Graph", "LayerRegistry.swift")
+OPERATIONS = os.path.join(ROOT, "Sources", "KerasImport", "Keras", "OperationDecoder.swift")
+
+# The operation tables of OperationDecoder.swift: generation label, table name, and the `covers`
+# entries that name one of its keys as run by a case.
+OPERATION_TABLES = [
+    ("tf_keras (TFOpLambda, SlicingOpLambda)", "tfFunctions",
+     lambda key: {f"TFOpLambda.function={key}", f"SlicingOpLambda.function={key}"}),
+    ("Keras 3 (op nodes)", "keras3Functions",
+     lambda key: {f"ops.numpy.{key}", f"ops.nn.{key}", f"ops.core.{key}"}),
+]
 
 # Registered names that are another name for an implementation a case covers, and that the pinned
 # Keras cannot write (keep in step with CoverageTests.swift).
@@ -56,6 +68,18 @@ def registered_classes():
     return sorted(set(re.findall(r'^\s*"([^"]+)"\s*:\s*\{', body, re.MULTILINE)))
 
 
+def operation_tables():
+    """[(generation, {name: canonical function}, covering entries)] from OperationDecoder.swift."""
+    with open(OPERATIONS, encoding="utf-8") as f:
+        text = f.read()
+    tables = []
+    for generation, table, entries in OPERATION_TABLES:
+        body = text[text.index(f"static let {table}"):]
+        body = body[body.index("[") + 1:body.index("]\n")]
+        tables.append((generation, dict(re.findall(r'"([^"]+)"\s*:\s*"([^"]+)"', body)), entries))
+    return tables
+
+
 def split(entry):
     """"Class.option=value" -> ("Class", "option=value"); "Class" -> ("Class", "")."""
     head, _, rest = entry.partition(".")
@@ -70,7 +94,7 @@ def cell(items):
     return ", ".join(items) if items else "—"
 
 
-def render(cases, registered):
+def render(cases, registered, operations):
     options = {}   # class -> option -> [case]
     features = {}  # other entry -> [case]
     for name, covers in cases:
@@ -105,6 +129,14 @@ def render(cases, registered):
     lines += ["", "## Other features", "", "| Feature | Cases |", "|---|---|"]
     for entry in sorted(features):
         lines.append(f"| {entry} | {cell(sorted(features[entry]))} |")
+    lines += ["", "## Operations", "",
+              "TensorFlow functions and Keras 3 ops recorded in functional models, as kconv runs them",
+              "(`Sources/KerasImport/Keras/OperationDecoder.swift`); every one has a case that runs it.", "",
+              "| Generation | Recorded name | Runs as | Cases |", "|---|---|---|---|"]
+    for generation, table, entries in operations:
+        for key in sorted(table):
+            covering = sorted({n for n, covers in cases if entries(key) & set(covers)})
+            lines.append(f"| {generation} | {key} | {table[key]} | {cell(covering)} |")
     lines += ["", "## Registered layer classes", "", "| Class | Cases |", "|---|---|"]
     for cls in registered:
         covering = sorted({n for n, covers in cases for e in covers if split(e)[0] == cls})
@@ -124,7 +156,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cases = load_cases()
     registered = registered_classes()
-    text = render(cases, registered)
+    operations = operation_tables()
+    text = render(cases, registered, operations)
     uncovered = [c for c in registered if c not in ALIASES
                  and not any(split(e)[0] == c for _, covers in cases for e in covers)]
     if args.check:
@@ -138,6 +171,10 @@ def main(argv=None):
         print(f"wrote {os.path.relpath(OUTPUT, ROOT)}: {len(cases)} cases, {len(registered)} registered classes")
     if uncovered:
         print("registered classes without a case: " + ", ".join(uncovered), file=sys.stderr)
+    unrun = [f"{g}: {k}" for g, table, entries in operations for k in table
+             if not any(entries(k) & set(covers) for _, covers in cases)]
+    if unrun:
+        print("operations without a case: " + ", ".join(unrun), file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import KerasImport
 import KerasRuntime
 
 /// Every layer kconv runs has a conformance case, and `Conformance/COVERAGE.md` (written by
@@ -35,6 +36,27 @@ struct CoverageTests {
             CoverageTests.aliases[$0] == nil && CoverageTests.cases(covering: $0).isEmpty
         }
         #expect(uncovered.isEmpty, "registered classes without a case whose covers names them: \(uncovered.joined(separator: ", "))")
+    }
+
+    /// The operations kconv runs, per generation: the recorded name, what it runs as, and the
+    /// `covers` entries that say a case runs it. Keep in step with `OPERATION_TABLES` in Tools/coverage.py.
+    static let operations: [(generation: String, table: [String: String], entries: @Sendable (String) -> Set<String>)] = [
+        ("tf_keras (TFOpLambda, SlicingOpLambda)", ConfigDecoder.tfFunctions,
+         { ["TFOpLambda.function=\($0)", "SlicingOpLambda.function=\($0)"] }),
+        ("Keras 3 (op nodes)", ConfigDecoder.keras3Functions, { ["ops.numpy.\($0)", "ops.nn.\($0)", "ops.core.\($0)"] }),
+    ]
+
+    /// The cases that run `name` of an operation table.
+    static func cases(running name: String, entries: @Sendable (String) -> Set<String>) -> [String] {
+        covers.filter { !entries(name).isDisjoint(with: $0.covers) }.map(\.name).sorted()
+    }
+
+    @Test("every recorded operation kconv runs, in each generation, has a case that runs it")
+    func everyOperationHasACase() {
+        for (generation, table, entries) in CoverageTests.operations {
+            let unrun = table.keys.sorted().filter { CoverageTests.cases(running: $0, entries: entries).isEmpty }
+            #expect(unrun.isEmpty, "\(generation): operations without a case: \(unrun.joined(separator: ", "))")
+        }
     }
 
     @Test("the alias list names registered classes whose implementation a case covers")
@@ -77,6 +99,14 @@ struct CoverageTests {
                 ? rows.contains { $0.hasPrefix("| \(cls) | (alias: ") }
                 : rows.contains("| \(cls) | \(covering.isEmpty ? "—" : covering.sorted().joined(separator: ", ")) |")
             if !ok { stale.append("registered class \(cls)") }
+        }
+        for (generation, table, entries) in CoverageTests.operations {
+            for (name, function) in table {
+                let running = CoverageTests.cases(running: name, entries: entries)
+                if !rows.contains("| \(generation) | \(name) | \(function) | \(running.isEmpty ? "—" : running.joined(separator: ", ")) |") {
+                    stale.append("operation \(name)")
+                }
+            }
         }
         #expect(stale.isEmpty, "COVERAGE.md is stale (run python3 Tools/coverage.py): \(stale.prefix(12).joined(separator: "; "))")
     }
