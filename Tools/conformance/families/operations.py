@@ -134,6 +134,40 @@ def build_ops_attention_scores(seed):
     return simple_case(keras.Model(inputs, outputs, name="ops_attention_scores"), seed)
 
 
+def keras_io_encoder(layers, inputs, head_size, num_heads, ff_dim, dropout):
+    """The encoder block of keras.io "Timeseries classification with a Transformer model", as written
+    there: attention with dropout, LayerNormalization, `x + inputs`, then Conv1D(kernel 1, relu),
+    Dropout, Conv1D(kernel 1), LayerNormalization, `x + res`."""
+    x = layers.MultiHeadAttention(key_dim=head_size, num_heads=num_heads, dropout=dropout)(inputs, inputs)
+    x = layers.Dropout(dropout)(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    res = x + inputs
+    x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    return x + res
+
+
+def keras_io_classifier(keras_module, name):
+    """keras.io's classifier around the encoder (FordA's one channel, sizes scaled down): two blocks,
+    GlobalAveragePooling1D(channels_last), Dense(relu) -> Dropout, Dense(softmax)."""
+    layers = keras_module.layers
+    inputs = keras_module.Input(shape=(20, 1))
+    x = inputs
+    for _ in range(2):
+        x = keras_io_encoder(layers, x, head_size=8, num_heads=2, ff_dim=4, dropout=0.25)
+    x = layers.GlobalAveragePooling1D(data_format="channels_last")(x)
+    x = layers.Dense(16, activation="relu")(x)
+    x = layers.Dropout(0.4)(x)
+    outputs = layers.Dense(2, activation="softmax")(x)
+    return keras_module.Model(inputs, outputs, name=name)
+
+
+def build_ops_transformer_classifier(seed):
+    return simple_case(keras_io_classifier(keras, "ops_transformer_classifier"), seed)
+
+
 # ---------------------------------------------------------------------------
 # Keras 3 (op nodes).
 # ---------------------------------------------------------------------------
@@ -150,6 +184,10 @@ def k3_ops_residual(K, seed):
     x = K.ops.mean(x, axis=1)
     outputs = L3.Dense(3, activation="softmax")(x)
     return simple3(K, K.Model(inputs, outputs, name="k3_ops_residual"), seed)
+
+
+def k3_ops_transformer_classifier(K, seed):
+    return simple3(K, keras_io_classifier(K, "k3_ops_transformer_classifier"), seed)
 
 
 def k3_ops_last_step(K, seed):
@@ -335,6 +373,21 @@ def cases():
              ["TFOpLambda.function=linalg.matmul", "TFOpLambda.function=nn.softmax",
               "TFOpLambda.function=compat.v1.transpose", "TFOpLambda.function=math.truediv",
               "TFOpLambda.function=math.reduce_mean"]),
+        Case("ops_transformer_classifier", build_ops_transformer_classifier, {"seed": 2110},
+             "keras.io Timeseries classification with a Transformer model, as written there (sizes scaled down): "
+             "two encoder blocks (MultiHeadAttention with dropout, LayerNormalization, x + inputs, Conv1D(1, relu), "
+             "Conv1D(1), LayerNormalization, x + res as TFOpLambda __operators__.add), GlobalAveragePooling1D, "
+             "Dense(relu), Dropout, Dense(softmax); .h5.",
+             ["TFOpLambda.function=__operators__.add", "MultiHeadAttention", "Conv1D.kernel_size=1",
+              "LayerNormalization", "GlobalAveragePooling1D"],
+             deps=[keras_io_encoder, keras_io_classifier]),
+        k3("k3_ops_transformer_classifier", k3_ops_transformer_classifier, 2120,
+           "keras.io Timeseries classification with a Transformer model in Keras 3, as written there (sizes scaled "
+           "down): two encoder blocks with MultiHeadAttention (sublayer groups in the .keras weights) and "
+           "x + inputs / x + res (op nodes numpy.Add), GlobalAveragePooling1D, Dense(relu), Dropout, "
+           "Dense(softmax); .keras archive.",
+           ["ops.numpy.Add", "MultiHeadAttention", "Conv1D.kernel_size=1", "LayerNormalization",
+            "GlobalAveragePooling1D"], deps=[keras_io_encoder, keras_io_classifier]),
         k3("k3_ops_residual", k3_ops_residual, 2111,
            "Keras 3 pre-norm residual blocks, twice: LayerNormalization -> Dense(relu) -> Dense -> x + h "
            "(op node numpy.Add), then keras.ops.mean(x, axis=1) -> Dense(softmax); .keras archive.",
