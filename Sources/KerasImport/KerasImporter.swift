@@ -15,11 +15,14 @@ public enum KerasImporter {
 
     /// Loads a model with its weights, ready to run: a full-model `.h5`, a `.keras` archive, a
     /// `.kconv` file, or a JSON architecture with its weights file `weightsPath`. The model's
-    /// ``Provenance`` records the Keras version and the files' names and SHA-256.
+    /// ``Provenance`` records the Keras version and the files' names and SHA-256; hashing reads the
+    /// files once more, so a caller that only runs the model may pass `recordingProvenance: false`
+    /// (the provenance of a Keras file is then nil; a `.kconv` file keeps the one it stores).
     ///
     /// Throws a ``KerasError`` naming the file: missing, damaged, not a Keras model, an unsupported
     /// layer, or a JSON architecture without weights (it would run on zeros).
-    public static func load(_ path: String, weights weightsPath: String? = nil) throws -> KerasModel {
+    public static func load(_ path: String, weights weightsPath: String? = nil,
+                            recordingProvenance: Bool = true) throws -> KerasModel {
         if case .kconv = try kind(of: path) {
             if let weightsPath {
                 throw KerasError(.invalidArgument, "--weights is for a JSON architecture; \(path) is a .kconv file, which holds its weights (given weights: \(weightsPath))", file: path)
@@ -30,8 +33,9 @@ public enum KerasImporter {
         guard read.hasWeights else {
             throw KerasError(.invalidArgument, "is a JSON architecture without weights: its weights file is needed to compute outputs", file: path)
         }
-        let provenance = try Provenance(kerasVersion: read.graph.kerasVersion.string, backend: read.backend,
-                                        model: path, weights: weightsPath)
+        let provenance = recordingProvenance
+            ? try Provenance(kerasVersion: read.graph.kerasVersion.string, backend: read.backend, model: path, weights: weightsPath)
+            : nil
         return try KerasModel(graph: read.graph, provenance: provenance)
     }
 

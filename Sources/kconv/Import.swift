@@ -48,7 +48,7 @@ struct Import: ParsableCommand {
     static let selfTestSeed: UInt64 = 20_240_601
 
     func run() throws {
-        let model = try source.load()
+        let model = try source.load(recordingProvenance: true)
 
         // Test vectors.
         var vectors: StoredTestVectors?

@@ -22,14 +22,15 @@ struct ModelFile: ParsableArguments {
     var weights: String?
 
     /// Loads the model with its weights, ready to run: a JSON architecture without `--weights` is
-    /// refused, as its weights would be zeros. A file that libhdf5 reads is read in a child `kconv`
+    /// refused, as its weights would be zeros. Only `import` records the provenance (the source
+    /// files' SHA-256, an extra read of each file). A file that libhdf5 reads is read in a child `kconv`
     /// (see `Isolation`), so that a damaged file which crashes libhdf5 is one clear error, not a crash.
-    func load() throws -> KerasModel {
+    func load(recordingProvenance: Bool = false) throws -> KerasModel {
         if weights == nil, KerasImporter.isArchitecture(path) {
             throw KerasError(.invalidArgument, "is a JSON architecture without weights: give its weights file with --weights W.h5 (only 'kconv summary' works on an architecture alone)", file: path)
         }
         try isolateHDF5()
-        return try KerasImporter.load(path, weights: weights)
+        return try KerasImporter.load(path, weights: weights, recordingProvenance: recordingProvenance)
     }
 
     /// Whether the model is a `.kconv` file (which may hold test vectors).
