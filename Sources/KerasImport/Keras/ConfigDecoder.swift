@@ -240,7 +240,7 @@ struct ConfigDecoder {
                 guard let inputs = node.arrayValue else { throw KerasError(.format, "layer '\(layer)' has a malformed inbound node") }
                 // A single call may also be written as one bare reference.
                 let items = inputs.first?.stringValue != nil ? [node] : inputs
-                refs = try items.map(ref)
+                refs = try items.map(TensorRef.init(json:))
                 // tf.keras repeats the same kwargs on every item of the first argument.
                 kwargs = items.first?.arrayValue.flatMap { $0.count > 3 ? $0[3] : nil }
             }
@@ -268,7 +268,7 @@ struct ConfigDecoder {
     private func collectKeras2Tensors(_ value: JSON, into refs: inout [TensorRef]) throws {
         guard let a = value.arrayValue else { return }
         if a.count == 3, a[0].stringValue != nil, a[1].intValue != nil, a[2].intValue != nil {
-            refs.append(try ref(value))
+            refs.append(try TensorRef(json: value))
         } else {
             for item in a { try collectKeras2Tensors(item, into: &refs) }
         }
@@ -281,7 +281,7 @@ struct ConfigDecoder {
         case .object(let o):
             if o["class_name"]?.stringValue == "__keras_tensor__" {
                 guard let h = o["config"]?["keras_history"] else { throw KerasError(.format, "a Keras tensor has no keras_history") }
-                refs.append(try ref(h))
+                refs.append(try TensorRef(json: h))
             } else {
                 for key in o.keys.sorted() { try collectKerasTensors(o[key]!, into: &refs) }
             }
@@ -289,21 +289,13 @@ struct ConfigDecoder {
         }
     }
 
-    private func ref(_ json: JSON) throws -> TensorRef {
-        guard let a = json.arrayValue, a.count >= 3, let name = a[0].stringValue,
-              let node = a[1].intValue, let tensor = a[2].intValue, node >= 0, tensor >= 0 else {
-            throw KerasError(.format, "malformed tensor reference \(json.serialized.prefix(80))")
-        }
-        return TensorRef(name, node, tensor)
-    }
-
     /// `input_layers`/`output_layers`: a list of triples, one bare triple (Keras 3), or a dict of them.
     private func refList(_ json: JSON?, what: String) throws -> [TensorRef] {
         guard let json else { throw KerasError(.format, "the Functional config has no \(what)") }
-        if let o = json.objectValue { return try o.keys.sorted().map { try ref(o[$0]!) } }
+        if let o = json.objectValue { return try o.keys.sorted().map { try TensorRef(json: o[$0]!) } }
         guard let a = json.arrayValue else { throw KerasError(.format, "malformed \(what)") }
-        if a.first?.stringValue != nil { return [try ref(json)] }
-        return try a.map(ref)
+        if a.first?.stringValue != nil { return [try TensorRef(json: json)] }
+        return try a.map(TensorRef.init(json:))
     }
 
     // MARK: Layers

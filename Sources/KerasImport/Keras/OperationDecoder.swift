@@ -150,14 +150,6 @@ private struct Operands {
         return .object(["tensor": .number(Double(refs.count - 1))])
     }
 
-    private func reference(_ a: [JSON]) throws -> TensorRef {
-        guard a.count >= 3, let name = a[0].stringValue, let node = a[1].intValue, let tensor = a[2].intValue,
-              node >= 0, tensor >= 0 else {
-            throw KerasError(.format, "malformed tensor reference \(JSON.array(a).serialized.prefix(80))")
-        }
-        return TensorRef(name, node, tensor)
-    }
-
     /// Keras 3: `{"class_name": "__keras_tensor__", "config": {"keras_history": [...]}}` anywhere.
     mutating func keras3(_ value: JSON) throws -> JSON {
         switch value {
@@ -166,7 +158,7 @@ private struct Operands {
             if o["class_name"]?.stringValue == "__keras_tensor__" {
                 guard let h = o["config"]?["keras_history"]?.arrayValue else { throw KerasError(.format, "a Keras tensor has no keras_history") }
                 dtypes.append(o["config"]?["dtype"] ?? .null)
-                return marker(try reference(h))
+                return marker(try TensorRef(json: .array(h)))
             }
             var out: [String: JSON] = [:]
             for key in o.keys.sorted() { out[key] = try keras3(o[key]!) }
@@ -182,7 +174,7 @@ private struct Operands {
         guard let head = a.first?.stringValue else { return .array(try a.map { try tfKerasFirst($0) }) }
         if a.count > 3, tfKwargs.isEmpty, let kwargs = a[3].objectValue { tfKwargs = kwargs }
         if head == "_CONSTANT_VALUE", a.count >= 3 { return a[2] }
-        return marker(try reference(a))
+        return marker(try TensorRef(json: .array(a)))
     }
 
     /// tf_keras kwargs: tensors are `[layer, node, tensor]` triples, possibly inside lists or dicts.
@@ -190,7 +182,7 @@ private struct Operands {
         switch value {
         case .array(let a):
             if a.count == 3, a[0].stringValue != nil, a[1].intValue != nil, a[2].intValue != nil {
-                return marker(try reference(a))
+                return marker(try TensorRef(json: .array(a)))
             }
             return .array(try a.map { try tfKeras($0) })
         case .object(let o):

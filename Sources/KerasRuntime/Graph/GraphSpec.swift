@@ -14,10 +14,11 @@ package struct TensorRef: Sendable, Hashable, CustomStringConvertible {
 
     var json: JSON { .array([.string(layer), .number(Double(node)), .number(Double(tensor))]) }
 
-    init(json: JSON) throws {
+    /// Reads `[layer, node, tensor, ...]` (entries after the third, such as kwargs, are ignored).
+    package init(json: JSON) throws {
         guard let a = json.arrayValue, a.count >= 3, let l = a[0].stringValue,
               let n = a[1].intValue, let t = a[2].intValue, n >= 0, t >= 0 else {
-            throw KerasError(.format, "bad tensor reference \(json.serialized)")
+            throw KerasError(.format, "malformed tensor reference \(json.serialized.prefix(80))")
         }
         self.init(l, n, t)
     }
