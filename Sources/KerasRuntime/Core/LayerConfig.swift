@@ -91,6 +91,18 @@ package struct LayerConfig: Sendable {
         return try a.map { guard let i = $0.intValue else { throw invalid(key, "\(count) integers") }; return try sized(key, i) }
     }
 
+    /// An option that is an integer or a list of integers (Keras' `axis`, `shared_axes`), as a list;
+    /// nil when absent or null.
+    func intList(_ key: String) throws -> [Int]? {
+        guard let v = self[key] else { return nil }
+        if let i = v.intValue { return [try sized(key, i)] }
+        let items = v.arrayValue?.compactMap(\.intValue)
+        guard let items, items.count == v.arrayValue?.count else {
+            throw unsupported("\(key) \(v.serialized.prefix(60)) is not an integer or a list of integers")
+        }
+        return try items.map { try sized(key, $0) }
+    }
+
     /// A list of integers, `null` entries allowed (shapes).
     package func shape(_ key: String) throws -> Shape? {
         guard let v = self[key] else { return nil }

@@ -74,20 +74,7 @@ struct PReLU: UnaryLayer {
 
     init(config: LayerConfig) throws {
         name = config.name
-        if let v = config["shared_axes"] {
-            if let i = v.intValue {
-                sharedAxes = [i]
-            } else if let a = v.arrayValue {
-                sharedAxes = try a.map {
-                    guard let i = $0.intValue else { throw config.unsupported("shared_axes \(v.serialized) is not a list of integers") }
-                    return i
-                }
-            } else {
-                throw config.unsupported("shared_axes \(v.serialized) is not a list of integers")
-            }
-        } else {
-            sharedAxes = []
-        }
+        sharedAxes = try config.intList("shared_axes") ?? []
     }
 
     var weights: [Weight] { [Weight("alpha", alpha)] }
@@ -135,15 +122,8 @@ struct SoftmaxLayer: Layer {
 
     init(config: LayerConfig) throws {
         name = config.name
-        if let v = config["axis"], let list = v.arrayValue {
-            axes = try list.map {
-                guard let i = $0.intValue else { throw config.unsupported("axis \(v.serialized) is not a list of integers") }
-                return i
-            }
-            guard !axes.isEmpty else { throw config.unsupported("axis is an empty list") }
-        } else {
-            axes = [try config.int("axis", default: -1)]
-        }
+        axes = try config.intList("axis") ?? [-1]
+        guard !axes.isEmpty else { throw config.unsupported("axis is an empty list") }
         robustMasking = try config.bool("robust_masking", default: false)
         zeroesMasked = config.version.major >= 3
     }

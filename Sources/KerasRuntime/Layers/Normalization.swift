@@ -1,15 +1,11 @@
 import Foundation
 import KConvOps
 
-/// Reads an `axis` option that may be an integer or a list of integers.
+/// Reads an `axis` option that may be an integer or a non-empty list of integers.
 private func axisList(_ config: LayerConfig, default fallback: Int) throws -> [Int] {
-    guard let v = config["axis"] else { return [fallback] }
-    if let i = v.intValue { return [i] }
-    guard let a = v.arrayValue, !a.isEmpty else { throw config.unsupported("axis \(v.serialized) is not an integer or a list of integers") }
-    return try a.map {
-        guard let i = $0.intValue else { throw config.unsupported("axis \(v.serialized) is not an integer or a list of integers") }
-        return i
-    }
+    guard let axes = try config.intList("axis") else { return [fallback] }
+    guard !axes.isEmpty else { throw config.unsupported("axis is an empty list") }
+    return axes
 }
 
 /// Resolves axes against a rank (negative count from the end); rejects the batch axis and repeats.

@@ -26,22 +26,14 @@ enum ShapeFunction: Sendable {
 
     /// The function `name` from the canonical config; nil for a name this type does not know.
     init?(_ name: String, config: LayerConfig, source: String) throws {
-        func ints(_ key: String) throws -> [Int]? {
-            guard let v = config[key], v != .null else { return nil }
-            if let i = v.intValue { return [i] }
-            guard let list = v.arrayValue, let values = Optional(list.compactMap(\.intValue)), values.count == list.count else {
-                throw config.unsupported("\(source): \(key) \(v.serialized.prefix(40)) is not an integer or a list of integers")
-            }
-            return values
-        }
         func required(_ key: String) throws -> [Int] {
-            guard let v = try ints(key) else { throw config.unsupported("\(source) without \(key)") }
+            guard let v = try config.intList(key) else { throw config.unsupported("\(source) without \(key)") }
             return v
         }
         switch name {
         case let n where Reduce(rawValue: n) != nil:
             if let initial = config["initial"], initial != .null { throw config.unsupported("\(source) with an initial value") }
-            self = .reduce(Reduce(rawValue: n)!, axes: try ints("axis"), keepdims: try config.bool("keepdims", default: false))
+            self = .reduce(Reduce(rawValue: n)!, axes: try config.intList("axis"), keepdims: try config.bool("keepdims", default: false))
         case "reshape":
             let shape = try required("shape")
             guard shape.first == -1, shape.dropFirst().filter({ $0 == -1 }).count <= 1, !shape.dropFirst().contains(where: { $0 < -1 }) else {
