@@ -1,5 +1,6 @@
 import Testing
 @testable import KerasRuntime
+import KConvOps
 
 /// The operation layer (OperationLayer) on canonical configs (the form ConfigDecoder writes and `.kconv` stores);
 /// expected values are the arithmetic written out.
@@ -39,8 +40,8 @@ struct OperationTests {
         #expect(try add.call([x, row])[0].scalars == [11, 22, 13, 24])
         #expect(try add.outputShapes(for: [[nil, 2, 2], [nil, 1, 2]]) == [[nil, 2, 2]])
         // (None, 1, 4) with (None, 5, 4): the unknown batch stays unknown, 1 stretches to 5.
-        #expect(try OperationLayer.broadcastShape([nil, 1, 4], [nil, 5, 4], layer: "op") == [nil, 5, 4])
-        #expect(throws: KerasError.self) { try OperationLayer.broadcastShape([nil, 3], [nil, 4], layer: "op") }
+        #expect(try Broadcast.shape([nil, 1, 4], [nil, 5, 4], layer: "op") == [nil, 5, 4])
+        #expect(throws: KerasError.self) { try Broadcast.shape([nil, 3], [nil, 4], layer: "op") }
     }
 
     @Test("getitem: index, negative index, step, Ellipsis, newaxis")

@@ -46,6 +46,15 @@ extension Array where Element == Int? {
     }
 }
 
+/// An axis option resolved against a rank: negative axes count from the end.
+func resolvedAxis(_ axis: Int, rank: Int, layer: String) throws -> Int {
+    let a = axis < 0 ? axis + rank : axis
+    guard a >= 0, a < rank else {
+        throw KerasError(.shape, "layer '\(layer)': axis \(axis) is out of range for an input of rank \(rank)")
+    }
+    return a
+}
+
 /// Checks and reads the static parts of layer input shapes, with errors that name the layer.
 struct ShapeCheck {
     let layer: String

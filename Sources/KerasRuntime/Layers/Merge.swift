@@ -1,7 +1,7 @@
 import Foundation
 import KConvOps
 
-/// Broadcasting as Keras' merge layers and masks use it, with errors that name the layer.
+/// The shape rule of Keras' merge layers (unknown dimensions stay unknown, unlike `Broadcast.shape`).
 extension Broadcast {
     /// The broadcast shape of sample shapes (batch excluded) as Keras' merge layers infer it; nil
     /// stays unknown. Throws when two known dimensions are incompatible.
@@ -18,23 +18,6 @@ extension Broadcast {
         }
         return out
     }
-
-    /// `f(a, b)` elementwise with numpy broadcasting; throws a shape error naming `layer` when incompatible.
-    static func apply(_ a: Tensor, _ b: Tensor, layer: String, _ f: (Float, Float) -> Float) throws -> Tensor {
-        guard let result = apply(a.scalars, shape: a.shape, b.scalars, shape: b.shape, f) else {
-            throw KerasError(.shape, "layer '\(layer)': cannot broadcast shapes \(a.shape) and \(b.shape)")
-        }
-        return Tensor(uncheckedShape: result.shape, scalars: result.scalars)
-    }
-}
-
-/// An axis option resolved against a rank: negative axes count from the end.
-func resolvedAxis(_ axis: Int, rank: Int, layer: String) throws -> Int {
-    let a = axis < 0 ? axis + rank : axis
-    guard a >= 0, a < rank else {
-        throw KerasError(.shape, "layer '\(layer)': axis \(axis) is out of range for an input of rank \(rank)")
-    }
-    return a
 }
 
 /// The Keras mask of an elementwise merge: Keras 2 ANDs the masks present (nil when none is);

@@ -156,7 +156,7 @@ struct OperationLayer: Layer {
                 guard k < inputShapes.count else { throw KerasError(.shape, "layer '\(name)' has \(inputShapes.count) input(s), its operand is input \(k)") }
                 return inputShapes[k]
             }
-            return [try OperationLayer.broadcastShape(shape(a), shape(b), layer: name)]
+            return [try Broadcast.shape(shape(a), shape(b), layer: name)]
         case .getitem(let items):
             return [try SlicePlan(items: items, shape: try single(inputShapes), layer: name).outputShape]
         case .shaped(let f):
@@ -232,23 +232,5 @@ struct OperationLayer: Layer {
     private func single<T>(_ inputs: [T]) throws -> T {
         guard inputs.count == 1 else { throw KerasError(.shape, "layer '\(name)' expects 1 input, got \(inputs.count)") }
         return inputs[0]
-    }
-
-    /// Numpy broadcasting of two shapes (aligned on the right); an unknown dimension stays unknown
-    /// unless the other is known and not 1.
-    static func broadcastShape(_ a: Shape, _ b: Shape, layer: String) throws -> Shape {
-        let rank = max(a.count, b.count)
-        let pa = Array(repeating: 1, count: rank - a.count) + a, pb = Array(repeating: 1, count: rank - b.count) + b
-        return try zip(pa, pb).map { x, y -> Int? in
-            switch (x, y) {
-            case let (x?, y?):
-                if x == y || y == 1 { return x }
-                if x == 1 { return y }
-                throw KerasError(.shape, "layer '\(layer)': operands have incompatible shapes \(a.kerasDescription) and \(b.kerasDescription)")
-            case let (x?, nil): return x == 1 ? nil : x
-            case let (nil, y?): return y == 1 ? nil : y
-            case (nil, nil): return nil
-            }
-        }
     }
 }
