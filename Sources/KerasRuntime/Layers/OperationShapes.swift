@@ -75,46 +75,57 @@ enum ShapeFunction: Sendable {
 
     func outputShape(_ inputs: [Shape], layer: String, className: String) throws -> Shape {
         func refuse(_ what: String) -> KerasError { KerasError(.unsupported, "layer '\(layer)' (\(className)): \(what)") }
-        guard case let .concat(operands, axis) = self else {
+        /// The one input of every function but concat.
+        func single() throws -> Shape {
             guard inputs.count == 1 else { throw KerasError(.shape, "layer '\(layer)' expects 1 input, got \(inputs.count)") }
-            let shape = inputs[0]
-            switch self {
-            case let .reduce(kind, axes, keepdims):
-                let reduced = try ShapeFunction.reducedAxes(axes, rank: shape.count, kind: kind, layer: layer, className: className)
-                return keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
-                                : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }
-            case .reshape(let dims):
-                let known = shape.dropFirst().reduce(Optional(1)) { p, d in p.flatMap { p in d.map { p * $0 } } }
-                let fixed = dims.filter { $0 != -1 }.reduce(1, *)
-                guard let size = known else {
-                    if dims.contains(-1) { throw refuse("a reshape with -1 of an input with unknown dimensions") }
-                    return [nil] + dims.map { $0 }
-                }
-                if dims.contains(-1) {
-                    guard fixed > 0, size % fixed == 0 else { throw KerasError(.shape, "layer '\(layer)': cannot reshape \(shape.kerasDescription) to \(dims)") }
-                    return [nil] + dims.map { $0 == -1 ? size / fixed : $0 }
-                }
-                guard fixed == size else { throw KerasError(.shape, "layer '\(layer)': cannot reshape \(shape.kerasDescription) to \(dims)") }
-                return [nil] + dims.map { $0 }
-            case .transpose(let axes):
-                guard axes.count == shape.count else { throw KerasError(.shape, "layer '\(layer)': axes \(axes) for an input of rank \(shape.count)") }
-                return axes.map { shape[$0] }
-            case .expandDims(let axis):
-                let a = try resolvedAxis(axis < 0 ? axis + shape.count + 1 : axis, rank: shape.count + 1, layer: layer)
-                guard a > 0 else { throw refuse("expand_dims before the batch axis") }
-                var out = shape
-                out.insert(1, at: a)
-                return out
-            case .squeeze(let axes):
-                let resolved = Set(try axes.map { try resolvedAxis($0, rank: shape.count, layer: layer) })
-                guard !resolved.contains(0) else { throw refuse("squeeze of the batch axis") }
-                for a in resolved where shape[a] != 1 {
-                    throw KerasError(.shape, "layer '\(layer)': cannot squeeze axis \(a) of \(shape.kerasDescription), whose size is not 1")
-                }
-                return shape.indices.filter { !resolved.contains($0) }.map { shape[$0] }
-            case .concat: fatalError("unreachable")
-            }
+            return inputs[0]
         }
+        switch self {
+        case let .reduce(kind, axes, keepdims):
+            let shape = try single()
+            let reduced = try ShapeFunction.reducedAxes(axes, rank: shape.count, kind: kind, layer: layer, className: className)
+            return keepdims ? shape.indices.map { reduced.contains($0) ? 1 : shape[$0] }
+                            : shape.indices.filter { !reduced.contains($0) }.map { shape[$0] }
+        case .reshape(let dims):
+            let shape = try single()
+            let known = shape.dropFirst().reduce(Optional(1)) { p, d in p.flatMap { p in d.map { p * $0 } } }
+            let fixed = dims.filter { $0 != -1 }.reduce(1, *)
+            guard let size = known else {
+                if dims.contains(-1) { throw refuse("a reshape with -1 of an input with unknown dimensions") }
+                return [nil] + dims.map { $0 }
+            }
+            if dims.contains(-1) {
+                guard fixed > 0, size % fixed == 0 else { throw KerasError(.shape, "layer '\(layer)': cannot reshape \(shape.kerasDescription) to \(dims)") }
+                return [nil] + dims.map { $0 == -1 ? size / fixed : $0 }
+            }
+            guard fixed == size else { throw KerasError(.shape, "layer '\(layer)': cannot reshape \(shape.kerasDescription) to \(dims)") }
+            return [nil] + dims.map { $0 }
+        case .transpose(let axes):
+            let shape = try single()
+            guard axes.count == shape.count else { throw KerasError(.shape, "layer '\(layer)': axes \(axes) for an input of rank \(shape.count)") }
+            return axes.map { shape[$0] }
+        case .expandDims(let axis):
+            var shape = try single()
+            let a = try resolvedAxis(axis < 0 ? axis + shape.count + 1 : axis, rank: shape.count + 1, layer: layer)
+            guard a > 0 else { throw refuse("expand_dims before the batch axis") }
+            shape.insert(1, at: a)
+            return shape
+        case .squeeze(let axes):
+            let shape = try single()
+            let resolved = Set(try axes.map { try resolvedAxis($0, rank: shape.count, layer: layer) })
+            guard !resolved.contains(0) else { throw refuse("squeeze of the batch axis") }
+            for a in resolved where shape[a] != 1 {
+                throw KerasError(.shape, "layer '\(layer)': cannot squeeze axis \(a) of \(shape.kerasDescription), whose size is not 1")
+            }
+            return shape.indices.filter { !resolved.contains($0) }.map { shape[$0] }
+        case let .concat(operands, axis):
+            return try concatShape(inputs, operands: operands, axis: axis, layer: layer, refuse: refuse)
+        }
+    }
+
+    /// The joined shape of the operands' shapes along `axis` (not the batch axis).
+    private func concatShape(_ inputs: [Shape], operands: [Int], axis: Int, layer: String,
+                             refuse: (String) -> KerasError) throws -> Shape {
         let shapes = try operands.map { k -> Shape in
             guard k < inputs.count else { throw KerasError(.shape, "layer '\(layer)' has \(inputs.count) input(s), its operand is input \(k)") }
             return inputs[k]
