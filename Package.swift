@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "KerasImport",
             dependencies: [
-                "KerasRuntime", "CHDF5",
+                "KerasRuntime", "KConvOps", "CHDF5",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -25,21 +25,12 @@ package struct AxisReduction: Sendable {
         }
         var group = [Int](repeating: 0, count: n)
         var position = [Int](repeating: 0, count: n)
-        var index = Array(repeating: 0, count: shape.count)
-        var gi = 0, pi = 0
-        for e in 0..<n {
-            group[e] = gi
-            position[e] = pi
-            var d = shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                gi += groupWeight[d]
-                pi += positionWeight[d]
-                if index[d] < shape[d] { break }
-                gi -= groupWeight[d] * shape[d]
-                pi -= positionWeight[d] * shape[d]
-                index[d] = 0
-                d -= 1
+        group.withUnsafeMutableBufferPointer { group in
+            position.withUnsafeMutableBufferPointer { position in
+                StridedWalk.forEach(counts: shape, strides: (groupWeight, positionWeight)) { e, g, p in
+                    group[e] = g
+                    position[e] = p
+                }
             }
         }
         self.group = group

@@ -35,24 +35,10 @@ package enum Broadcast {
             return (aShape, out)
         }
         guard let shape = Broadcast.shape(aShape, bShape) else { return nil }
-        let n = shape.reduce(1, *)
-        let sa = strides(aShape, to: shape), sb = strides(bShape, to: shape)
-        var out = [Float](repeating: 0, count: n)
-        var index = Array(repeating: 0, count: shape.count)
-        var ia = 0, ib = 0
-        for o in 0..<n {
-            out[o] = f(a[ia], b[ib])
-            // Advance the multi-index (last axis fastest), keeping both source offsets in step.
-            var d = shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                ia += sa[d]
-                ib += sb[d]
-                if index[d] < shape[d] { break }
-                ia -= sa[d] * shape[d]
-                ib -= sb[d] * shape[d]
-                index[d] = 0
-                d -= 1
+        var out = [Float](repeating: 0, count: shape.reduce(1, *))
+        out.withUnsafeMutableBufferPointer { out in
+            StridedWalk.forEach(counts: shape, strides: (strides(aShape, to: shape), strides(bShape, to: shape))) { o, ia, ib in
+                out[o] = f(a[ia], b[ib])
             }
         }
         return (shape, out)

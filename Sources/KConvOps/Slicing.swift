@@ -28,20 +28,11 @@ package enum Slicing {
         var strides = Array(repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
         let moves = (0..<rank).map { strides[$0] * steps[$0] }
-        var src = (0..<rank).reduce(0) { $0 + starts[$1] * strides[$1] }
+        let first = (0..<rank).reduce(0) { $0 + starts[$1] * strides[$1] }
         var out = [Float](repeating: 0, count: n)
-        var index = Array(repeating: 0, count: rank)
-        for o in 0..<n {
-            out[o] = x[src]
-            // Advance the result's multi-index (last axis fastest) and the source offset with it.
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                src += moves[d]
-                if index[d] < counts[d] { break }
-                src -= moves[d] * counts[d]
-                index[d] = 0
-                d -= 1
+        out.withUnsafeMutableBufferPointer { out in
+            StridedWalk.forEach(counts: counts, strides: (moves, Array(repeating: 0, count: rank)), starts: (first, 0)) { o, src, _ in
+                out[o] = x[src]
             }
         }
         return out

@@ -9,19 +9,9 @@ package enum Transpose {
         for d in stride(from: rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * shape[d + 1] }
         let strides = perm.map { inStrides[$0] }
         var out = [Float](repeating: 0, count: x.count)
-        var index = Array(repeating: 0, count: rank)
-        var src = 0
-        for o in 0..<x.count {
-            out[o] = x[src]
-            // Advance the output multi-index (last axis fastest) and the input offset with it.
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                src += strides[d]
-                if index[d] < outShape[d] { break }
-                src -= strides[d] * outShape[d]
-                index[d] = 0
-                d -= 1
+        out.withUnsafeMutableBufferPointer { out in
+            StridedWalk.forEach(counts: outShape, strides: (strides, Array(repeating: 0, count: rank))) { o, src, _ in
+                out[o] = x[src]
             }
         }
         return (outShape, out)

@@ -1,3 +1,4 @@
+import KConvOps
 import KerasRuntime
 
 /// Converts weights stored in the layouts of older Keras files to the layouts of Keras 2, which
@@ -156,24 +157,7 @@ struct StoredWeightConversion {
         guard permutation.count == t.rank, Set(permutation) == Set(0..<t.rank) else {
             throw KerasError(.shape, "layer '\(layer)': weight '\(w.name)' of shape \(t.shape) cannot be transposed by \(permutation)")
         }
-        let shape = permutation.map { t.shape[$0] }
-        var sourceStrides = [Int](repeating: 1, count: t.rank)
-        for i in stride(from: t.rank - 2, through: 0, by: -1) { sourceStrides[i] = sourceStrides[i + 1] * t.shape[i + 1] }
-        let strides = permutation.map { sourceStrides[$0] }
-        var out = [Float](repeating: 0, count: t.count)
-        var index = [Int](repeating: 0, count: t.rank)
-        for o in 0..<t.count {
-            var source = 0
-            for d in 0..<t.rank { source += index[d] * strides[d] }
-            out[o] = t.scalars[source]
-            var d = t.rank - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
-        }
+        let (shape, out) = Transpose.permute(t.scalars, shape: t.shape, permutation: permutation)
         return Stored(name: w.name, tensor: try Tensor(shape: shape, scalars: out))
     }
 
@@ -181,23 +165,11 @@ struct StoredWeightConversion {
     private func flippedSpatially(_ w: Stored, layer: String) throws -> Stored {
         let t = w.tensor
         guard t.rank >= 3 else { return w }
-        let spatial = t.rank - 2
-        let inner = t.shape[spatial...].reduce(1, *)
-        var out = [Float](repeating: 0, count: t.count)
-        var index = [Int](repeating: 0, count: spatial)
-        let positions = t.shape[..<spatial].reduce(1, *)
-        for p in 0..<positions {
-            var source = 0
-            for d in 0..<spatial { source = source * t.shape[d] + (t.shape[d] - 1 - index[d]) }
-            for j in 0..<inner { out[p * inner + j] = t.scalars[source * inner + j] }
-            var d = spatial - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < t.shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
-        }
+        // x[::-1, ..., ::-1, :, :]: the spatial axes read from their last index backwards.
+        let spatial = 0..<(t.rank - 2)
+        let out = Slicing.gather(t.scalars, shape: t.shape,
+                                 starts: t.shape.indices.map { spatial.contains($0) ? t.shape[$0] - 1 : 0 },
+                                 steps: t.shape.indices.map { spatial.contains($0) ? -1 : 1 }, counts: t.shape)
         return Stored(name: w.name, tensor: try Tensor(shape: t.shape, scalars: out))
     }
 }
