@@ -52,13 +52,16 @@ struct Import: ParsableCommand {
 
         // Test vectors.
         var vectors: StoredTestVectors?
+        /// The source model's outputs for the vectors' inputs, once computed.
+        var sourceOutputs: [Tensor]?
         if !testInput.isEmpty {
             guard testOutput.count == model.outputs.count else {
                 throw KerasError(.invalidArgument, "the model has \(model.outputs.count) output(s) (\(model.outputs.map(\.name).joined(separator: ", "))); give one --test-output for each (got \(testOutput.count))", file: source.path)
             }
-            let inputs = try testInput.map { try Npy.read(URL(fileURLWithPath: $0)) }
+            let inputs = try RunInputs.read(testInput, for: model, modelPath: source.path)
             let expected = try testOutput.map { try Npy.read(URL(fileURLWithPath: $0)) }
-            let results = try RunInputs.predict(model, inputs: testInput, modelPath: source.path)
+            let results = try RunInputs.run(model, on: inputs, modelPath: source.path)
+            sourceOutputs = results
             var passed = true
             for (i, (ours, ref)) in zip(results, expected).enumerated() {
                 let comparison: Comparison
@@ -86,6 +89,7 @@ struct Import: ParsableCommand {
             }
             let expected: [Tensor]
             do { expected = try model.predict(inputs) } catch { throw error.inFile(source.path) }
+            sourceOutputs = expected
             vectors = StoredTestVectors(inputs: inputs, expected: expected,
                                         note: "self-test: kconv's own outputs for seeded uniform [-1, 1) inputs (seed \(Self.selfTestSeed)); they prove only that this file round-trips, not that kconv matches Keras",
                                         tolerance: tolerance)
@@ -103,8 +107,7 @@ struct Import: ParsableCommand {
         let written = try KerasModel(contentsOf: url)
         if let vectors {
             let again = try written.predict(vectors.inputs)
-            let before: [Tensor]
-            do { before = try model.predict(vectors.inputs) } catch { throw error.inFile(source.path) }
+            let before = try sourceOutputs ?? RunInputs.run(model, on: vectors.inputs, modelPath: source.path)
             guard again.map(\.scalars).map({ $0.map(\.bitPattern) }) == before.map(\.scalars).map({ $0.map(\.bitPattern) }) else {
                 throw KerasError(.format, "internal: the written file does not reproduce the source model's outputs bit for bit", file: output)
             }
