@@ -43,4 +43,16 @@ package enum Broadcast {
         }
         return (shape, out)
     }
+
+    /// `a` stretched to `target`, a shape it broadcasts to.
+    package static func expand(_ a: [Float], shape aShape: [Int], to target: [Int]) -> [Float] {
+        if aShape == target { return a }
+        var out = [Float](repeating: 0, count: target.reduce(1, *))
+        out.withUnsafeMutableBufferPointer { out in
+            StridedWalk.forEach(counts: target, strides: (strides(aShape, to: target), strides(aShape, to: target))) { o, ia, _ in
+                out[o] = a[ia]
+            }
+        }
+        return out
+    }
 }

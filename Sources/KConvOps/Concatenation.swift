@@ -15,3 +15,24 @@ package enum Concatenation {
         return (out, shape)
     }
 }
+
+extension Concatenation {
+    /// `x` cut along `axis` into consecutive parts of the given sizes (which add up to its length).
+    package static func split(_ x: [Float], shape: [Int], axis a: Int, sizes: [Int]) -> [[Float]] {
+        let outer = shape[..<a].reduce(1, *)
+        let inner = shape[(a + 1)...].reduce(1, *)
+        var parts = sizes.map { s -> [Float] in
+            var p = [Float]()
+            p.reserveCapacity(outer * s * inner)
+            return p
+        }
+        for o in 0..<outer {
+            var offset = o * shape[a] * inner
+            for (k, s) in sizes.enumerated() {
+                parts[k].append(contentsOf: x[offset..<(offset + s * inner)])
+                offset += s * inner
+            }
+        }
+        return parts
+    }
+}

@@ -12,6 +12,23 @@ package enum Elementwise {
     /// 1 where `a != b`, else 0 (NaN differs from everything, itself included).
     package static func notEqual(_ a: Float, _ b: Float) -> Float { a != b ? 1 : 0 }
 
+    /// 1 where `a > b`, else 0 (false when either is NaN); `greaterEqual`, `less`, `lessEqual` alike.
+    package static func greater(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 }
+    package static func greaterEqual(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 }
+    package static func less(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 }
+    package static func lessEqual(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 }
+
+    /// `floor(a / b)` of float32 values, as TensorFlow's float `FloorDiv` (the quotient rounded to
+    /// float32 first; ±∞ and NaN where `b` is 0).
+    package static func floorDivide(_ a: Float, _ b: Float) -> Float { (a / b).rounded(.down) }
+
+    /// The floor of the exact quotient of two whole numbers of magnitude at most 2^24 (integer
+    /// `FloorDiv`): their float64 quotient is within 2^-48 relative of the exact one, so it never
+    /// rounds across a whole number. `b` must not be 0.
+    package static func integerFloorDivide(_ a: Float, _ b: Float) -> Float {
+        Float((Double(a) / Double(b)).rounded(.down))
+    }
+
     /// 1 where both are non-zero, else 0.
     package static func and(_ a: Float, _ b: Float) -> Float { a != 0 && b != 0 ? 1 : 0 }
 

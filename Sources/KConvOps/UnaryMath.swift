@@ -18,6 +18,10 @@ package enum UnaryMath: String, Sendable, CaseIterable {
     case sigmoid
     /// `max(x, 0)`, NaN kept.
     case relu
+    /// The error function, from the C library's `erff` (within an ulp or two of TensorFlow's float32 `Erf`).
+    case erf
+    /// `-x`.
+    case negative
 
     /// `f(x[i])` for every element, in place.
     package func apply(_ x: inout [Float]) {
@@ -30,6 +34,8 @@ package enum UnaryMath: String, Sendable, CaseIterable {
         case .tanh: x.withUnsafeMutableBufferPointer { Activation.tanh.apply($0, rowLength: Swift.max($0.count, 1)) }
         case .sigmoid: x.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0, rowLength: Swift.max($0.count, 1)) }
         case .relu: x.withUnsafeMutableBufferPointer { Activation.plainReLU.apply($0, rowLength: Swift.max($0.count, 1)) }
+        case .erf: for i in x.indices { x[i] = Foundation.erf(x[i]) }
+        case .negative: for i in x.indices { x[i] = -x[i] }
         }
     }
 
