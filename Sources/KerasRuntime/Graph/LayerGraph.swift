@@ -30,6 +30,8 @@ package struct LayerGraph: Sendable {
 
     private var steps: [Step] = []
     private var inputValues: [Int] = []
+    /// The model inputs' types, which the inputs are cast to.
+    private var inputDtypes: [LogicalDtype] = []
     private var outputValues: [Int] = []
     private var valueCount = 0
     /// For each value, the last step that reads it (values are freed after it).
@@ -102,6 +104,7 @@ package struct LayerGraph: Sendable {
             let v = newValue(TensorRef(ref.layer, 0, 0), input.batchShape)
             inputValues.append(v)
             inputShapes.append(input.batchShape)
+            inputDtypes.append(input.dtype)
             inputNames.append(ref.layer)
             callShapes[li] = [[input.batchShape]]
             built[li] = true
@@ -244,7 +247,9 @@ package struct LayerGraph: Sendable {
         }
         var values = [Tensor?](repeating: nil, count: valueCount)
         var masks = [Tensor?](repeating: nil, count: valueCount)
-        for (v, t) in zip(inputValues, inputs) { values[v] = t }
+        for (i, t) in inputs.enumerated() {
+            values[inputValues[i]] = inputDtypes[i] == .float32 ? t : Tensor(uncheckedShape: t.shape, scalars: inputDtypes[i].cast(t.scalars))
+        }
         var callCounts = observer == nil ? [] : Array(repeating: 0, count: layers.count)
         for (si, step) in steps.enumerated() {
             var args: [Tensor] = []

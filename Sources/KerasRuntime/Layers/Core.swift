@@ -6,6 +6,8 @@ struct InputLayer: WeightlessLayer {
     var className: String { "InputLayer" }
     /// `batch_input_shape`, batch first.
     let batchShape: Shape
+    /// The input's type: Keras casts what it is given to it (integers toward zero).
+    let dtype: LogicalDtype
 
     init(config: LayerConfig) throws {
         name = config.name
@@ -16,6 +18,7 @@ struct InputLayer: WeightlessLayer {
             throw KerasError(.format, "input layer '\(name)' has an invalid shape \(shape.kerasDescription)")
         }
         batchShape = shape
+        dtype = LogicalDtype(keras: config["dtype"]) ?? .float32
     }
 
     func outputShape(for inputShape: Shape) throws -> Shape { batchShape }

@@ -2,11 +2,11 @@ import KConvOps
 
 /// The operations of `OperationLayer` that reduce, rearrange or join tensors: `tf.reduce_sum`/
 /// `keras.ops.sum` and the mean, max and min, `reshape`, `transpose`, `expand_dims`, `squeeze`,
-/// `concat`. The batch axis always stays where it is: an operation that would reduce, move or
+/// `concat`, `stack`. The batch axis always stays where it is: an operation that would reduce, move or
 /// reshape it is refused.
 ///
 /// Canonical config keys: `axis` (reductions: null, an integer or a list; `expand_dims`,
-/// `squeeze`, `concat`: an integer or a list), `keepdims`, `initial` (must be null), `shape`
+/// `squeeze`, `concat`, `stack`: an integer or a list), `keepdims`, `initial` (must be null), `shape`
 /// (`reshape`: every dimension, the batch's first, which must be -1), `axes` (`transpose`: the
 /// permutation, batch first), `conjugate` (`transpose`: false).
 enum ShapeFunction: Sendable {
@@ -21,8 +21,10 @@ enum ShapeFunction: Sendable {
     case squeeze([Int])
     /// The operands (call inputs) in order and the axis.
     case concat([Int], axis: Int)
+    /// The operands (call inputs) in order and the new axis (of the result).
+    case stack([Int], axis: Int)
 
-    static let names = ["mean", "sum", "max", "min", "reshape", "transpose", "expand_dims", "squeeze", "concat"]
+    static let names = ["mean", "sum", "max", "min", "reshape", "transpose", "expand_dims", "squeeze", "concat", "stack"]
 
     /// The function `name` from the canonical config; nil for a name this type does not know.
     init?(_ name: String, config: LayerConfig, source: String) throws {
@@ -53,7 +55,7 @@ enum ShapeFunction: Sendable {
             self = .expandDims(axes[0])
         case "squeeze":
             self = .squeeze(try required("axis"))
-        case "concat":
+        case "concat", "stack":
             let list = config["arguments"]?.arrayValue?.first?.arrayValue ?? []
             let operands = list.compactMap { $0["tensor"]?.intValue }
             guard config["arguments"]?.arrayValue?.count == 1, !operands.isEmpty, operands.count == list.count else {
@@ -61,7 +63,7 @@ enum ShapeFunction: Sendable {
             }
             let axis = try required("axis")
             guard axis.count == 1 else { throw config.unsupported("\(source) over several axes") }
-            self = .concat(operands, axis: axis[0])
+            self = name == "concat" ? .concat(operands, axis: axis[0]) : .stack(operands, axis: axis[0])
         default:
             return nil
         }
@@ -69,8 +71,10 @@ enum ShapeFunction: Sendable {
 
     /// Whether the function takes the call's one input (its first argument).
     var isUnary: Bool {
-        if case .concat = self { return false }
-        return true
+        switch self {
+        case .concat, .stack: return false
+        default: return true
+        }
     }
 
     func outputShape(_ inputs: [Shape], layer: String, className: String) throws -> Shape {
@@ -106,7 +110,7 @@ enum ShapeFunction: Sendable {
             return axes.map { shape[$0] }
         case .expandDims(let axis):
             var shape = try single()
-            let a = try resolvedAxis(axis < 0 ? axis + shape.count + 1 : axis, rank: shape.count + 1, layer: layer)
+            let a = try ShapeFunction.newAxis(axis, rank: shape.count, layer: layer)
             guard a > 0 else { throw refuse("expand_dims before the batch axis") }
             shape.insert(1, at: a)
             return shape
@@ -120,6 +124,16 @@ enum ShapeFunction: Sendable {
             return shape.indices.filter { !resolved.contains($0) }.map { shape[$0] }
         case let .concat(operands, axis):
             return try concatShape(inputs, operands: operands, axis: axis, layer: layer, refuse: refuse)
+        case let .stack(operands, axis):
+            // As a concatenation of the operands, each with a new axis of 1 at `axis`.
+            let rank = try operands.map { k -> Int in
+                guard k < inputs.count else { throw KerasError(.shape, "layer '\(layer)' has \(inputs.count) input(s), its operand is input \(k)") }
+                return inputs[k].count
+            }.first ?? 0
+            let a = try ShapeFunction.newAxis(axis, rank: rank, layer: layer)
+            guard a > 0 else { throw refuse("stack along the batch axis") }
+            let widened = inputs.map { s -> Shape in var s = s; if s.count == rank { s.insert(1, at: a) }; return s }
+            return try concatShape(widened, operands: operands, axis: a, layer: layer, refuse: refuse)
         }
     }
 
@@ -167,7 +181,21 @@ enum ShapeFunction: Sendable {
             let parts = operands.map { (scalars: inputs[$0].scalars, shape: inputs[$0].shape) }
             let joined = Concatenation.join(parts, axis: try resolvedAxis(axis, rank: inputs[operands[0]].rank, layer: layer))
             return Tensor(uncheckedShape: joined.shape, scalars: joined.scalars)
+        case let .stack(operands, axis):
+            let a = try ShapeFunction.newAxis(axis, rank: inputs[operands[0]].rank, layer: layer)
+            let parts = operands.map { k -> (scalars: [Float], shape: [Int]) in
+                var s = inputs[k].shape
+                s.insert(1, at: a)
+                return (inputs[k].scalars, s)
+            }
+            let joined = Concatenation.join(parts, axis: a)
+            return Tensor(uncheckedShape: joined.shape, scalars: joined.scalars)
         }
+    }
+
+    /// A new axis's position in a result of rank `rank + 1` (negative counts from its end).
+    static func newAxis(_ axis: Int, rank: Int, layer: String) throws -> Int {
+        try resolvedAxis(axis < 0 ? axis + rank + 1 : axis, rank: rank + 1, layer: layer)
     }
 
     /// The axes a reduction reduces; the batch axis must stay.
@@ -180,5 +208,74 @@ enum ShapeFunction: Sendable {
             throw KerasError(.unsupported, "layer '\(layer)' (\(className)): a \(kind) over the batch axis is not supported")
         }
         return resolved
+    }
+}
+
+/// `split(x, …, axis)`: consecutive parts along an axis other than the batch's. tf_keras writes
+/// `num_or_size_splits` (canonical `split_sizes`: a count of equal parts, or the parts' sizes with
+/// at most one -1), Keras 3 `indices_or_sections` (canonical `split_indices`: a count of equal
+/// parts, or the indices where parts start, as numpy's `split`).
+struct SplitPlan: Sendable {
+    enum Parts: Sendable {
+        case equal(Int)
+        case sizes([Int])
+        case indices([Int])
+    }
+
+    let parts: Parts
+    let axis: Int
+
+    init(config: LayerConfig, source: String) throws {
+        axis = try config.int("axis", default: 0)
+        if let count = config["split_sizes"]?.intValue ?? config["split_indices"]?.intValue {
+            guard count > 0 else { throw config.unsupported("\(source) into \(count) parts") }
+            parts = .equal(count)
+        } else if let sizes = try config.intList("split_sizes") {
+            guard sizes.filter({ $0 == -1 }).count <= 1, !sizes.contains(where: { $0 < -1 }) else {
+                throw config.unsupported("\(source) into sizes \(sizes)")
+            }
+            parts = .sizes(sizes)
+        } else if let indices = try config.intList("split_indices") {
+            parts = .indices(indices)
+        } else {
+            throw config.unsupported("\(source) without the number or sizes of its parts")
+        }
+    }
+
+    /// The parts' sizes along an axis of `length`.
+    private func sizes(_ length: Int, layer: String) throws -> [Int] {
+        switch parts {
+        case .equal(let n):
+            guard length % n == 0 else { throw KerasError(.shape, "layer '\(layer)': an axis of \(length) does not split into \(n) equal parts") }
+            return Array(repeating: length / n, count: n)
+        case .sizes(let s):
+            let known = s.filter { $0 != -1 }.reduce(0, +)
+            let sizes = s.map { $0 == -1 ? length - known : $0 }
+            guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == length else {
+                throw KerasError(.shape, "layer '\(layer)': sizes \(s) do not split an axis of \(length)")
+            }
+            return sizes
+        case .indices(let starts):
+            // numpy: parts x[i_k : i_(k+1)], the indices clamped to the axis (negative from its end).
+            let bounds = [0] + starts.map { min(max($0 < 0 ? $0 + length : $0, 0), length) } + [length]
+            return zip(bounds, bounds.dropFirst()).map { max($1 - $0, 0) }
+        }
+    }
+
+    func outputShapes(_ shape: Shape, layer: String) throws -> [Shape] {
+        let a = try resolvedAxis(axis, rank: shape.count, layer: layer)
+        guard a > 0 else { throw KerasError(.unsupported, "layer '\(layer)': a split along the batch axis is not supported") }
+        guard let length = shape[a] else { throw KerasError(.unsupported, "layer '\(layer)': a split of an axis of unknown length") }
+        return try sizes(length, layer: layer).map { var s = shape; s[a] = $0; return s }
+    }
+
+    func run(_ x: Tensor, layer: String) throws -> [Tensor] {
+        let a = try resolvedAxis(axis, rank: x.rank, layer: layer)
+        let sizes = try sizes(x.shape[a], layer: layer)
+        return zip(Concatenation.split(x.scalars, shape: x.shape, axis: a, sizes: sizes), sizes).map { scalars, size in
+            var shape = x.shape
+            shape[a] = size
+            return Tensor(uncheckedShape: shape, scalars: scalars)
+        }
     }
 }
