@@ -61,6 +61,32 @@ struct OperationDecoderTests {
         }
     }
 
+    @Test("tf_keras: operand types follow the model's tensors: an int32 input, a comparison's booleans, casts")
+    func tfKerasOperandTypes() throws {
+        let g = try ConfigDecoder(version: KerasVersion("2.21.0")).decodeModel(JSON(parsing: """
+            {"class_name": "Functional", "config": {"name": "m", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 6], "dtype": "int32", "name": "ids"}, "name": "ids", "inbound_nodes": []},
+              {"class_name": "TFOpLambda", "config": {"name": "tf.compat.v1.floor_div", "function": "compat.v1.floor_div"},
+               "name": "tf.compat.v1.floor_div", "inbound_nodes": [["ids", 0, 0, {"y": 2, "name": null}]]},
+              {"class_name": "TFOpLambda", "config": {"name": "tf.math.greater", "function": "math.greater"},
+               "name": "tf.math.greater", "inbound_nodes": [["tf.compat.v1.floor_div", 0, 0, {"y": 0, "name": null}]]},
+              {"class_name": "TFOpLambda", "config": {"name": "tf.where", "function": "where"},
+               "name": "tf.where", "inbound_nodes": [["tf.math.greater", 0, 0, {"x": ["ids", 0, 0], "y": ["tf.compat.v1.floor_div", 0, 0]}]]},
+              {"class_name": "TFOpLambda", "config": {"name": "tf.cast", "function": "cast"},
+               "name": "tf.cast", "inbound_nodes": [["tf.where", 0, 0, {"dtype": "float32"}]]},
+              {"class_name": "TFOpLambda", "config": {"name": "tf.math.multiply", "function": "math.multiply"},
+               "name": "tf.math.multiply", "inbound_nodes": [["tf.cast", 0, 0, {"y": 0.5, "name": null}]]}
+              ], "input_layers": [["ids", 0, 0]], "output_layers": [["tf.math.multiply", 0, 0]]}}
+            """))
+        #expect(try layer(g, "tf.compat.v1.floor_div").config["operand_dtypes"] == .array([.string("int32")]))
+        #expect(try layer(g, "tf.math.greater").config["operand_dtypes"] == .array([.string("int32")]))
+        let select = try layer(g, "tf.where")
+        #expect(select.config["operand_dtypes"] == .array([.string("bool"), .string("int32"), .string("int32")]))
+        #expect(select.config["arguments"] == .array([.object(["tensor": .number(0)]), .object(["tensor": .number(1)]), .object(["tensor": .number(2)])]))
+        #expect(try layer(g, "tf.cast").config["operand_dtypes"] == .array([.string("int32")]))
+        #expect(try layer(g, "tf.math.multiply").config["operand_dtypes"] == nil)
+    }
+
     @Test("Keras 3: args with tensors and constants, GetItem keys, Mean options; shapes as Keras infers them")
     func keras3() throws {
         func tensor(_ name: String) -> String {

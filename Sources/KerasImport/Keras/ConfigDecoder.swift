@@ -119,9 +119,12 @@ struct ConfigDecoder {
             guard ref.node >= first else { throw KerasError(.format, "reference \(ref) to nested model '\(ref.layer)' has node index \(ref.node), below its first call's \(first)") }
             return TensorRef(ref.layer, ref.node - first, ref.tensor)
         }
+        var tensorDtypes: [String: LogicalDtype] = [:]
         var layers = try entries.map { e, nodes -> LayerSpec in
+            if e.className == "InputLayer" { tensorDtypes[e.name] = LogicalDtype(keras: e.config["dtype"]) ?? .float32 }
             if ConfigDecoder.isOperation(e) {
-                let op = try operationLayer(e, nodes: nodes)
+                let op = try operationLayer(e, nodes: nodes, tensorDtypes: tensorDtypes)
+                tensorDtypes[e.name] = op.resultDtype
                 return LayerSpec(className: e.className, name: e.name, config: op.config, calls: try op.calls.map { try $0.map(canonical) })
             }
             let decoded = try inboundCalls(nodes, layer: e.name)

@@ -3,7 +3,7 @@ import KerasRuntime
 /// Recorded operations: tf_keras' `TFOpLambda` / `SlicingOpLambda` layers and Keras 3 op nodes,
 /// decoded into the canonical operation config that the `OperationLayer` reads (its documentation
 /// gives the keys): `keras_operation`, `function`, `arguments`, `slices`, `axis`, `keepdims`...;
-/// `operand_dtypes` when a Keras 3 operand is boolean.
+/// `operand_dtypes` when an operand is not float32.
 ///
 /// Every tensor operand becomes an input of the layer's call (`{"tensor": k}` in `arguments`);
 /// constants stay as they are. An operation kconv does not know keeps `keras_operation` and its
@@ -22,6 +22,10 @@ extension ConfigDecoder {
         "reshape": "reshape", "compat.v1.transpose": "transpose", "expand_dims": "expand_dims",
         "compat.v1.squeeze": "squeeze", "concat": "concat", "math.reduce_sum": "sum", "math.reduce_max": "max",
         "math.reduce_min": "min", "nn.softmax": "softmax", "linalg.matmul": "matmul",
+        "compat.v1.floor_div": "floor_divide", "math.greater": "greater",
+        "math.greater_equal": "greater_equal", "math.less": "less", "math.less_equal": "less_equal",
+        "where": "where", "one_hot": "one_hot", "stack": "stack", "split": "split", "math.erf": "erf",
+        "math.negative": "negative",
     ]
     /// Keras 3 op classes of `keras.src.ops.numpy` / `.nn` / `.core` → canonical functions.
     static let keras3Functions: [String: String] = [
@@ -32,11 +36,15 @@ extension ConfigDecoder {
         "Square": "square", "Absolute": "abs", "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu", "Clip": "clip",
         "Reshape": "reshape", "Transpose": "transpose", "ExpandDims": "expand_dims", "Squeeze": "squeeze",
         "Concatenate": "concat", "Sum": "sum", "Max": "max", "Min": "min", "Softmax": "softmax", "Matmul": "matmul",
+        "FloorDivide": "floor_divide", "Greater": "greater", "GreaterEqual": "greater_equal", "Less": "less",
+        "LessEqual": "less_equal", "Where": "where", "OneHot": "one_hot", "Stack": "stack", "Split": "split",
+        "Erf": "erf", "Negative": "negative",
     ]
     /// The modules of the Keras 3 op classes in `keras3Functions`.
-    static let keras3OperationModules = ["keras.src.ops.numpy.", "keras.src.ops.nn.", "keras.src.ops.core."]
+    static let keras3OperationModules = ["keras.src.ops.numpy.", "keras.src.ops.nn.", "keras.src.ops.core.", "keras.src.ops.math."]
 
-    /// A canonical function's options: canonical key, tf_keras keyword, Keras 3 op config key.
+    /// A canonical function's options: canonical key, tf_keras keyword, Keras 3 op config key
+    /// (empty where the generation has no such option).
     static let functionOptions: [String: [(key: String, tf: String, keras3: String)]] = [
         "mean": [("axis", "axis", "axis"), ("keepdims", "keepdims", "keepdims")],
         "cast": [("dtype", "dtype", "dtype")],
@@ -48,9 +56,14 @@ extension ConfigDecoder {
         "transpose": [("axes", "perm", "axes"), ("conjugate", "conjugate", "conjugate")],
         "expand_dims": [("axis", "axis", "axis")], "squeeze": [("axis", "axis", "axis")],
         "concat": [("axis", "axis", "axis")], "softmax": [("axis", "axis", "axis")],
+        "stack": [("axis", "axis", "axis")],
+        "split": [("split_sizes", "num_or_size_splits", ""), ("split_indices", "", "indices_or_sections"), ("axis", "axis", "axis")],
+        "one_hot": [("depth", "depth", "num_classes"), ("on_value", "on_value", ""), ("off_value", "off_value", ""),
+                    ("axis", "axis", "axis"), ("dtype", "dtype", "dtype"), ("sparse", "", "sparse")],
     ]
-    /// A binary function's second operand as tf_keras writes it (a keyword).
-    static let tfSecondOperand = ["y", "b"]
+    /// The operands after the first as tf_keras writes them (keywords), in call order: a binary
+    /// function's `y` (matmul's `b`), `where`'s `x` and `y`.
+    static let tfOtherOperands = ["x", "y", "b"]
 
     /// Keras 3's legacy `.h5` writes op nodes without their `module`. Every Keras 3 layer's config
     /// holds `trainable` and `dtype`; an op's holds only its name and a few options (`axis`,
@@ -65,20 +78,25 @@ extension ConfigDecoder {
     }
 
     /// The keys a Keras 3 op node's config can hold (see `legacyOperationKey`).
-    static let legacyOperationOptions: Set<String> = ["name", "axis", "keepdims", "newshape", "axes", "x_min", "x_max", "initial", "dtype"]
+    static let legacyOperationOptions: Set<String> = ["name", "axis", "keepdims", "newshape", "axes", "x_min", "x_max", "initial", "dtype",
+                                                      "num_classes", "sparse", "indices_or_sections"]
 
     static func isOperation(_ e: LayerEntry) -> Bool {
         e.config[LayerSpec.operationKey] != nil || e.className == "TFOpLambda" || e.className == "SlicingOpLambda"
     }
 
-    /// The canonical config and the call's tensors of an operation layer.
-    func operationLayer(_ e: LayerEntry, nodes: JSON?) throws -> (config: [String: JSON], calls: [[TensorRef]]) {
+    /// The canonical config and the call's tensors of an operation layer, and the type of its
+    /// results. Keras 3 records each operand's dtype; tf_keras does not, so `tensorDtypes` gives
+    /// the types of the model's earlier tensors by the layer that makes them (InputLayers and
+    /// operations; every other layer gives float32).
+    func operationLayer(_ e: LayerEntry, nodes: JSON?, tensorDtypes: [String: LogicalDtype]) throws
+        -> (config: [String: JSON], calls: [[TensorRef]], resultDtype: LogicalDtype) {
         let list = nodes?.arrayValue ?? []
         guard list.count <= 1 else {
             throw KerasError(.unsupported, "operation layer '\(e.name)' is called \(list.count) times; kconv reads operations called once")
         }
         var config: [String: JSON] = ["name": .string(e.name)]
-        guard let node = list.first else { return (config, []) }
+        guard let node = list.first else { return (config, [], .float32) }
         var operands = Operands()
         var arguments: [JSON]
         var keywords: [String: JSON] = [:]
@@ -95,7 +113,9 @@ extension ConfigDecoder {
                 config["slices"] = .array(try sliceItems(arguments.removeLast()))
             }
             for option in ConfigDecoder.functionOptions[function ?? ""] ?? [] { config[option.key] = e.config[option.keras3] }
-            if operands.dtypes.contains(.string("bool")) { config["operand_dtypes"] = .array(operands.dtypes) }
+            if operands.dtypes.contains(where: { $0 != .string("float32") && $0 != .null }) {
+                config["operand_dtypes"] = .array(operands.dtypes)
+            }
         } else {
             // tf_keras: the first argument with the other arguments as kwargs on each of its items.
             let name = e.config["function"]?.stringValue ?? "?"
@@ -109,8 +129,12 @@ extension ConfigDecoder {
             for option in ConfigDecoder.functionOptions[function ?? ""] ?? [] {
                 config[option.key] = keywords.removeValue(forKey: option.tf)
             }
-            for key in ConfigDecoder.tfSecondOperand where function != nil {
+            for key in ConfigDecoder.tfOtherOperands where function != nil {
                 if let y = keywords.removeValue(forKey: key) { arguments.append(y) }
+            }
+            let types = operands.refs.map { tensorDtypes[$0.layer] ?? .float32 }
+            if types.contains(where: { $0 != .float32 }) {
+                config["operand_dtypes"] = .array(types.map { .string($0.description) })
             }
         }
         if let function, keywords.isEmpty {
@@ -118,7 +142,9 @@ extension ConfigDecoder {
         }
         config["arguments"] = .array(arguments)
         if !keywords.isEmpty { config["keywords"] = .object(keywords) }
-        return (config, [operands.refs])
+        let types = (config["operand_dtypes"]?.arrayValue ?? []).map { LogicalDtype(keras: $0) ?? .float32 }
+        let result = function.flatMap { LogicalDtype.result(of: $0, config: config, operands: types) } ?? .float32
+        return (config, [operands.refs], result)
     }
 
     /// A subscript in canonical items: Keras 3 `__slice__` / `__ellipsis__` objects, tf_keras slice
