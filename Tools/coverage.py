@@ -35,7 +35,7 @@ OPERATION_TABLES = [
     ("tf_keras (TFOpLambda, SlicingOpLambda)", "tfFunctions",
      lambda key: {f"TFOpLambda.function={key}", f"SlicingOpLambda.function={key}"}),
     ("Keras 3 (op nodes)", "keras3Functions",
-     lambda key: {f"ops.numpy.{key}", f"ops.nn.{key}", f"ops.core.{key}"}),
+     lambda key: {f"ops.numpy.{key}", f"ops.nn.{key}", f"ops.core.{key}", f"ops.math.{key}"}),
 ]
 
 # Registered names that are another name for an implementation a case covers, and that the pinned

@@ -43,7 +43,7 @@ struct CoverageTests {
     static let operations: [(generation: String, table: [String: String], entries: @Sendable (String) -> Set<String>)] = [
         ("tf_keras (TFOpLambda, SlicingOpLambda)", ConfigDecoder.tfFunctions,
          { ["TFOpLambda.function=\($0)", "SlicingOpLambda.function=\($0)"] }),
-        ("Keras 3 (op nodes)", ConfigDecoder.keras3Functions, { ["ops.numpy.\($0)", "ops.nn.\($0)", "ops.core.\($0)"] }),
+        ("Keras 3 (op nodes)", ConfigDecoder.keras3Functions, { ["ops.numpy.\($0)", "ops.nn.\($0)", "ops.core.\($0)", "ops.math.\($0)"] }),
     ]
 
     /// The cases that run `name` of an operation table.

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..case import CASES_DIR, Case
 from ..env import L, keras, keras3, tf
-from ..helpers import Built, simple_case
+from ..helpers import Built, fit_random, simple_case
 from ..keras3_pipeline import K3_DEPS, Built3, reload3, simple3, generate_keras3
 
 
@@ -168,6 +168,68 @@ def build_ops_transformer_classifier(seed):
     return simple_case(keras_io_classifier(keras, "ops_transformer_classifier"), seed)
 
 
+def build_ops_select(seed):
+    a = keras.Input((5, 3), name="a")
+    b = keras.Input((5, 3), name="b")
+    h = L.Dense(3)(a)
+    divisor = b * b + 0.5
+    outputs = [tf.where(h > 0.1, h, -h), tf.where(tf.greater_equal(h, b), h, 0.0),
+               tf.cast(h < b, "float32"), tf.cast(tf.math.less_equal(h, 0.2), "float32"),
+               h // 0.3, tf.math.floordiv(h * 4.0, divisor), tf.math.erf(h * 2.0)]
+    return simple_case(keras.Model([a, b], outputs, name="ops_select"), seed)
+
+
+def integer_ids(rng, steps=6):
+    """Token ids -1..5 as float32 for an int32 input (-1 and 5 fall outside one_hot's depth of 5;
+    each sequence holds one of them)."""
+    ids = rng.integers(-1, 6, size=(2, steps)).astype(np.float32)
+    ids[0, 0], ids[1, 1] = -1, 5
+    return ids
+
+
+def build_ops_integers(seed):
+    ids = keras.Input((6,), name="ids", dtype="int32")
+    x = keras.Input((6, 3), name="x")
+    h = L.Dense(3)(x)
+    codes = tf.one_hot(ids, 5)
+    outputs = [codes, tf.one_hot(ids, 4, on_value=2.0, off_value=-1.0, axis=1),
+               tf.cast((ids - 3) // 2, "float32"), tf.cast(ids * 3 - 4, "float32"),
+               tf.cast(tf.cast(h * 10.0, "int32"), "float32"), tf.cast(tf.cast(h - h[:, :1, :], "bool"), "float32"),
+               L.Dense(2)(tf.concat([codes, h], axis=-1))]
+    model = keras.Model([ids, x], outputs, name="ops_integers")
+    built = simple_case(model, seed)
+    rng = np.random.default_rng(seed + 1)
+    return Built(model, [integer_ids(rng), built.inputs[1]])
+
+
+def build_ops_stack_split(seed):
+    inputs = keras.Input((4, 6), name="series")
+    h = L.Dense(6)(inputs)
+    first, _, third = tf.split(h, 3, axis=-1)
+    head, tail = tf.split(h, [1, -1], axis=1)
+    stacked = tf.stack([first, third * 2.0], axis=1)
+    outputs = [stacked, tf.stack([h, h], axis=-1), head, tail, L.Dense(2)(tf.reshape(stacked, (-1, 16)))]
+    return simple_case(keras.Model(inputs, outputs, name="ops_stack_split"), seed)
+
+
+def build_ops_stream(seed):
+    """Stateful LSTMs with operations between them (x * 0.5 + 1, where, a residual sum), predicted on a
+    whole sequence and, from reset states, on three consecutive chunks of it."""
+    x = keras.Input(batch_shape=(2, None, 3), name="x")
+    seq = L.LSTM(5, return_sequences=True, stateful=True, name="lstm_seq")(x)
+    scaled = seq * 0.5 + 1.0
+    gated = tf.where(seq > 0.0, scaled, seq * 0.1)
+    top = L.LSTM(5, return_sequences=True, stateful=True, name="lstm_top")(gated)
+    outputs = [L.Dense(2, name="per_step")(top + seq), tf.reduce_mean(top, axis=-1)]
+    model = keras.Model(x, outputs, name="ops_stream")
+    rng = np.random.default_rng(seed)
+    fit_random(model, rng, x=[rng.uniform(-1, 1, size=(8, 7, 3)).astype(np.float32)],
+               y=[rng.uniform(-1, 1, size=(8, 7, 2)).astype(np.float32), rng.uniform(-1, 1, size=(8, 7)).astype(np.float32)],
+               batch_size=2)
+    full = rng.uniform(-1, 1, size=(2, 9, 3)).astype(np.float32)
+    return Built(model, [full], chunks=[[full[:, :4]], [full[:, 4:6]], [full[:, 6:]]])
+
+
 # ---------------------------------------------------------------------------
 # Keras 3 (op nodes).
 # ---------------------------------------------------------------------------
@@ -271,6 +333,43 @@ def k3_ops_attention_scores(K, seed):
     over_time = O.softmax(v, axis=1)
     outputs = [L3.Dense(2)(O.mean(attended, axis=1)), weights, over_time]
     return simple3(K, K.Model(inputs, outputs, name="k3_ops_attention_scores"), seed)
+
+
+def k3_ops_select(K, seed):
+    L3, O = K.layers, K.ops
+    a = K.Input((5, 3), name="a")
+    b = K.Input((5, 3), name="b")
+    h = L3.Dense(3)(a)
+    divisor = b * b + 0.5
+    outputs = [O.where(h > 0.1, h, -h), O.where(O.greater_equal(h, b), h, 0.0), O.cast(h < b, "float32"),
+               O.cast(O.less_equal(h, 0.2), "float32"), h // 0.3, O.floor_divide(h * 4.0, divisor), O.erf(h * 2.0)]
+    return simple3(K, K.Model([a, b], outputs, name="k3_ops_select"), seed)
+
+
+def k3_ops_integers(K, seed):
+    L3, O = K.layers, K.ops
+    ids = K.Input((6,), name="ids", dtype="int32")
+    x = K.Input((6, 3), name="x")
+    h = L3.Dense(3)(x)
+    codes = O.one_hot(ids, 5)
+    outputs = [codes, O.one_hot(ids, 4, axis=1), O.cast((ids - 3) // 2, "float32"), O.cast(ids * 3 - 4, "float32"),
+               O.cast(O.cast(h * 10.0, "int32"), "float32"), O.cast(O.cast(h - h[:, :1, :], "bool"), "float32"),
+               L3.Dense(2)(O.concatenate([codes, h], axis=-1))]
+    model = K.Model([ids, x], outputs, name="k3_ops_integers")
+    built = simple3(K, model, seed)
+    rng = np.random.default_rng(seed + 1)
+    return Built3(model, [integer_ids(rng), built.inputs[1]])
+
+
+def k3_ops_stack_split(K, seed):
+    L3, O = K.layers, K.ops
+    inputs = K.Input((4, 6), name="series")
+    h = L3.Dense(6)(inputs)
+    first, _, third = O.split(h, 3, axis=-1)
+    head, tail = O.split(h, [1], axis=1)
+    stacked = O.stack([first, third * 2.0], axis=1)
+    outputs = [stacked, O.stack([h, h], axis=-1), head, tail, L3.Dense(2)(O.reshape(stacked, (-1, 16)))]
+    return simple3(K, K.Model(inputs, outputs, name="k3_ops_stack_split"), seed)
 
 
 def summary3_operations(model):
@@ -381,6 +480,45 @@ def cases():
              ["TFOpLambda.function=__operators__.add", "MultiHeadAttention", "Conv1D.kernel_size=1",
               "LayerNormalization", "GlobalAveragePooling1D"],
              deps=[keras_io_encoder, keras_io_classifier]),
+        Case("ops_select", build_ops_select, {"seed": 2121},
+             "Dense -> tf.where(h > 0.1, h, -h), tf.where(tf.greater_equal(h, b), h, 0.0), tf.cast(h < b), "
+             "tf.cast(tf.math.less_equal(h, 0.2)), h // 0.3, tf.math.floordiv(4h, b² + 0.5), tf.math.erf(2h).",
+             ["TFOpLambda.function=where", "TFOpLambda.function=math.greater", "TFOpLambda.function=math.greater_equal",
+              "TFOpLambda.function=math.less", "TFOpLambda.function=math.less_equal", "TFOpLambda.function=math.negative",
+              "TFOpLambda.function=compat.v1.floor_div", "TFOpLambda.function=math.erf", "TFOpLambda.function=cast"]),
+        Case("ops_integers", build_ops_integers, {"seed": 2122},
+             "An int32 input of ids -1..5 and features: tf.one_hot(ids, 5), tf.one_hot(ids, 4, on_value=2, off_value=-1, "
+             "axis=1), integer (ids - 3) // 2 and ids * 3 - 4, tf.cast(tf.cast(10h, 'int32')) (toward zero), "
+             "tf.cast(tf.cast(h - h[:, :1], 'bool')), Dense(concat(one_hot, h)).",
+             ["TFOpLambda.function=one_hot", "TFOpLambda.function=compat.v1.floor_div", "TFOpLambda.function=cast",
+              "TFOpLambda.function=math.subtract", "TFOpLambda.function=math.multiply", "TFOpLambda.function=concat",
+              "InputLayer.dtype=int32"],
+             deps=[integer_ids]),
+        Case("ops_stack_split", build_ops_stack_split, {"seed": 2123},
+             "Dense -> tf.split(h, 3, axis=-1), tf.split(h, [1, -1], axis=1), tf.stack([first, 2 * third], axis=1), "
+             "tf.stack([h, h], axis=-1), reshape -> Dense.",
+             ["TFOpLambda.function=split", "TFOpLambda.function=stack", "TFOpLambda.function=reshape"]),
+        Case("ops_stream", build_ops_stream, {"seed": 2124},
+             "Stateful LSTM(return_sequences) -> seq * 0.5 + 1.0, tf.where(seq > 0, scaled, 0.1 seq) -> stateful LSTM -> "
+             "Dense(top + seq), tf.reduce_mean(top, axis=-1); predicted whole and in three chunks with carried states.",
+             ["TFOpLambda.function=where", "TFOpLambda.function=math.greater", "LSTM.stateful=True",
+              "TFOpLambda.function=__operators__.add", "TFOpLambda.function=math.multiply"]),
+        k3("k3_ops_select", k3_ops_select, 2125,
+           "Keras 3 Dense -> where(h > 0.1, h, -h), where(greater_equal(h, b), h, 0.0), cast(h < b), cast(less_equal(h, 0.2)), "
+           "h // 0.3, floor_divide(4h, b² + 0.5), erf(2h) (op nodes numpy.Where, Greater, GreaterEqual, Less, LessEqual, "
+           "Negative, FloorDivide, math.Erf); .keras archive.",
+           ["ops.numpy.Where", "ops.numpy.Greater", "ops.numpy.GreaterEqual", "ops.numpy.Less", "ops.numpy.LessEqual",
+            "ops.numpy.Negative", "ops.numpy.FloorDivide", "ops.math.Erf", "ops.core.Cast"]),
+        k3("k3_ops_integers", k3_ops_integers, 2126,
+           "Keras 3 int32 ids -1..5 and features: one_hot(ids, 5), one_hot(ids, 4, axis=1), integer (ids - 3) // 2 and "
+           "ids * 3 - 4, cast(cast(10h, 'int32')), cast(cast(h - h[:, :1], 'bool')), Dense(concatenate(one_hot, h)) "
+           "(op nodes nn.OneHot, numpy.FloorDivide, core.Cast); .keras archive.",
+           ["ops.nn.OneHot", "ops.numpy.FloorDivide", "ops.core.Cast", "ops.numpy.Subtract", "ops.numpy.Multiply",
+            "ops.numpy.Concatenate", "InputLayer.dtype=int32"], deps=[integer_ids]),
+        k3("k3_ops_stack_split", k3_ops_stack_split, 2127,
+           "Keras 3 Dense -> split(h, 3, axis=-1), split(h, [1], axis=1) (numpy's split indices), stack([first, 2 * third], "
+           "axis=1), stack([h, h], axis=-1), reshape -> Dense (op nodes numpy.Split, numpy.Stack); .keras archive.",
+           ["ops.numpy.Split", "ops.numpy.Stack", "ops.numpy.Reshape"]),
         k3("k3_ops_transformer_classifier", k3_ops_transformer_classifier, 2120,
            "keras.io Timeseries classification with a Transformer model in Keras 3, as written there (sizes scaled "
            "down): two encoder blocks with MultiHeadAttention (sublayer groups in the .keras weights) and "
