@@ -105,7 +105,7 @@ extension ConfigDecoder {
             // Keras 3: {"args": [...], "kwargs": {...}}; options (Mean's axis) are in the op's config.
             config[LayerSpec.operationKey] = .string(key)
             arguments = try (node["args"]?.arrayValue ?? []).map { try operands.keras3($0) }
-            for (k, v) in node["kwargs"]?.objectValue ?? [:] { keywords[k] = try operands.keras3(v) }
+            for (k, v) in (node["kwargs"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { keywords[k] = try operands.keras3(v) }
             let cls = String(key.split(separator: ".").last ?? "")
             let known = ConfigDecoder.keras3OperationModules.contains { key == $0 + cls }
             function = known ? ConfigDecoder.keras3Functions[cls] : nil
@@ -121,7 +121,10 @@ extension ConfigDecoder {
             let name = e.config["function"]?.stringValue ?? "?"
             config[LayerSpec.operationKey] = .string("tf.\(name)")
             arguments = [try operands.tfKerasFirst(node)]
-            for (k, v) in operands.tfKwargs where k != "name" && v != .null { keywords[k] = try operands.tfKeras(v) }
+            // In key order, so that the tensors are numbered the same way every time (`.kconv` bytes stay reproducible).
+            for (k, v) in operands.tfKwargs.sorted(by: { $0.key < $1.key }) where k != "name" && v != .null {
+                keywords[k] = try operands.tfKeras(v)
+            }
             function = ConfigDecoder.tfFunctions[name]
             if function == "getitem", let spec = keywords.removeValue(forKey: "slice_spec") {
                 config["slices"] = .array(try sliceItems(spec))

@@ -108,7 +108,7 @@ package enum LayerRegistry {
         case "Lambda":
             return "\(layer) is a Lambda: its Python code cannot be run outside Python"
         case "TFOpLambda":
-            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (of TensorFlow functions it runs +, -, *, /, x[...], tf.math.reduce_mean, tf.maximum, tf.minimum, tf.equal, tf.not_equal, tf.cast to float32, tf.exp, tf.math.log, tf.sqrt, tf.square, tf.abs, tf.tanh, tf.sigmoid, tf.nn.relu, tf.clip_by_value, tf.reshape, tf.transpose, tf.expand_dims, tf.squeeze, tf.concat, tf.reduce_sum, tf.reduce_max, tf.reduce_min, tf.nn.softmax and tf.matmul)"
+            return "\(layer) is a TFOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (of TensorFlow functions it runs +, -, *, /, //, comparisons, tf.where, x[...], tf.reduce_mean/sum/max/min, tf.maximum, tf.minimum, tf.cast, tf.exp, tf.math.log, tf.sqrt, tf.square, tf.abs, tf.negative, tf.tanh, tf.sigmoid, tf.nn.relu, tf.math.erf, tf.clip_by_value, tf.reshape, tf.transpose, tf.expand_dims, tf.squeeze, tf.concat, tf.stack, tf.split, tf.one_hot, tf.nn.softmax and tf.matmul)"
         case "SlicingOpLambda":
             return "\(layer) is a SlicingOpLambda calling \(function ?? "a TensorFlow function"), which kconv does not run (it runs x[...] subscripts)"
         case let cls where cls.contains(">"):
