@@ -130,6 +130,24 @@ public final class KerasModel: Sendable {
         try graph.predict(inputs, carrying: &state)
     }
 
+    /// Runs the model on a batch from Swift concurrency: ``predict(_:)-([Tensor])`` on the
+    /// cooperative thread pool, off the caller's actor (the main actor stays free while it runs).
+    public func prediction(for inputs: [Tensor]) async throws -> [Tensor] {
+        try predict(inputs)
+    }
+
+    /// Runs the model with named inputs and outputs (``predict(_:)-([String:Tensor])``) from Swift
+    /// concurrency, off the caller's actor.
+    public func prediction(for inputs: [String: Tensor]) async throws -> [String: Tensor] {
+        try predict(inputs)
+    }
+
+    /// Whether ``predict(_:carrying:)`` can run the model chunk by chunk: it has recurrent layers,
+    /// and none that reads backwards or recurs inside another layer.
+    public var supportsStreaming: Bool {
+        graph.layers.contains { $0 is any RecurrentLayer } && graph.layers.allSatisfy { LayerGraph.streamingObstacle($0) == nil }
+    }
+
     /// Runs the model with inputs and outputs keyed by their names (``TensorDescription/name``).
     ///
     /// Every input must be given, and no other key.
