@@ -8,11 +8,15 @@ let package = Package(
         .library(name: "KerasRuntime", targets: ["KerasRuntime"]),
         .library(name: "KerasImport", targets: ["KerasImport"]),
         .executable(name: "kconv", targets: ["kconv"]),
+        // Generates a typed Swift class for every `.kconv` file of an app target, and bundles the file.
+        .plugin(name: "KConvModelPlugin", targets: ["KConvModelPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `swift package generate-documentation` for the DocC catalogue of KerasRuntime (the test command builds it).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -33,10 +37,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The typed Swift wrapper of a converted model (`kconv import --swift`, the plugin).
+        .target(name: "TypedModelGenerator", dependencies: ["KerasRuntime"]),
+        // The plugin's tool: KerasRuntime only, so that no app build links HDF5.
+        .executableTarget(name: "KConvModelGenerator", dependencies: ["TypedModelGenerator", "KerasRuntime"]),
+        .plugin(name: "KConvModelPlugin", capability: .buildTool(), dependencies: ["KConvModelGenerator"]),
         .executableTarget(
             name: "kconv",
             dependencies: [
-                "KerasRuntime", "KerasImport",
+                "KerasRuntime", "KerasImport", "TypedModelGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +62,7 @@ let package = Package(
             name: "KConvTests",
             dependencies: ["kconv", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "TypedModelGeneratorTests", dependencies: ["TypedModelGenerator"]),
         // An app's view: KerasRuntime next to swift-crypto, with no name clash between them.
         .testTarget(
             name: "AppEmbeddingTests",
