@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KerasImport
 import KerasRuntime
+import TypedModelGenerator
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +35,12 @@ struct Import: ParsableCommand {
     @Option(name: .long, help: "The tolerance T the given test vectors must meet, and that is stored with them.")
     var tolerance: Float = 1e-5
 
+    @Option(name: .long, help: ArgumentHelp("Also write a typed Swift wrapper of the model to this .swift file.", valueName: "file.swift"))
+    var swift: String?
+
+    @Option(name: .customLong("type-name"), help: "The Swift type's name with --swift (default: the Keras model's name, made a Swift identifier).")
+    var typeName: String?
+
     func validate() throws {
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a finite number ≥ 0") }
         if selfTest && !(testInput.isEmpty && testOutput.isEmpty) {
@@ -42,12 +49,16 @@ struct Import: ParsableCommand {
         if testInput.isEmpty != testOutput.isEmpty {
             throw ValidationError("--test-input and --test-output go together: give the inputs and the outputs Keras computed for them")
         }
+        if typeName != nil && swift == nil {
+            throw ValidationError("--type-name names the type that --swift writes; give --swift too")
+        }
     }
 
     /// The seed of `--self-test` inputs.
     static let selfTestSeed: UInt64 = 20_240_601
 
     func run() throws {
+        try checkSwiftPath()
         let model = try source.load(recordingProvenance: true)
 
         // Test vectors.
@@ -123,6 +134,30 @@ struct Import: ParsableCommand {
         } else {
             print("no test vectors stored (add --test-input/--test-output, or --self-test)")
         }
+        if let swift {
+            try writeSwiftWrapper(of: written, to: swift)
+        }
+    }
+
+    /// Refuses a `--swift` path that is one of the command's other files, before anything is written.
+    private func checkSwiftPath() throws {
+        guard let swift else { return }
+        let given = [source.path, source.weights, output].compactMap { $0 } + testInput + testOutput
+        guard !given.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }).contains(URL(fileURLWithPath: swift).standardizedFileURL.path) else {
+            throw KerasError(.invalidArgument, "--swift would write over an input or the .kconv output", file: swift)
+        }
+    }
+
+    /// The typed wrapper of the written model (`TypedModelGenerator`), loading `OUT.kconv` by name.
+    private func writeSwiftWrapper(of model: KerasModel, to path: String) throws {
+        let resource = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
+        let generator = TypedModelGenerator(typeName: typeName ?? model.summary.modelName, resourceName: resource, usesModuleBundle: false)
+        do {
+            try Data(generator.source(for: model).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw KerasError(.io, "cannot write it: \(error.localizedDescription)", file: path)
+        }
+        print("wrote \(path): struct \(generator.typeName), loading \(resource).kconv")
     }
 
     static func fileName(_ path: String) -> String {

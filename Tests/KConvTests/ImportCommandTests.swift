@@ -25,6 +25,34 @@ struct ImportCommandTests {
         return (out, try KConvRun(args + extra))
     }
 
+    @Test("import --swift writes the typed wrapper named after the model or --type-name, and refuses to write over an input")
+    func swiftWrapper() throws {
+        let swift = temporaryFile("Wrapper.swift")
+        defer { try? FileManager.default.removeItem(atPath: swift) }
+        let (kconv, run) = try Self.importCase("ops_padding_mask", extra: ["--swift", swift])
+        defer { try? FileManager.default.removeItem(atPath: kconv) }
+        #expect(run.status == 0, "\(run.stderr)")
+        let resource = URL(fileURLWithPath: kconv).deletingPathExtension().lastPathComponent
+        #expect(run.stdout.contains("wrote \(swift): struct OpsPaddingMask, loading \(resource).kconv"))
+        let source = try String(contentsOfFile: swift, encoding: .utf8)
+        #expect(source.contains("public struct OpsPaddingMask: Sendable {"))
+        #expect(source.contains("public init(ids: Tensor, features: Tensor) {"))
+        #expect(source.contains("public var tfMathMultiply: Tensor"))
+        #expect(source.contains("bundle.url(forResource: \"\(resource)\", withExtension: \"kconv\")"))
+        #expect(!source.contains("Bundle.module"))  // only the plugin's targets bundle the model as a module resource
+
+        let named = try KConvRun(["import", KConvRun.caseFile("ops_padding_mask/model.h5"), "-o", kconv, "--swift", swift, "--type-name", "padding mask"])
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(try String(contentsOfFile: swift, encoding: .utf8).contains("public struct PaddingMask: Sendable {"))
+
+        let model = KConvRun.caseFile("ops_padding_mask/model.h5")
+        let before = try Data(contentsOf: URL(fileURLWithPath: model))
+        let over = try KConvRun(["import", model, "-o", kconv, "--swift", model])
+        #expect(over.status == 2)
+        #expect(over.stderr.contains("--swift would write over an input or the .kconv output"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == before)
+    }
+
     @Test("import with Keras' vectors; verify runs them; summary, predict and verify read .kconv like .h5")
     func importThenUse() throws {
         let (kconv, run) = try Self.importCase("cnn_lstm")
