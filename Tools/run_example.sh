@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs Examples/EMGClassifier (an app that embeds a .kconv model through KerasRuntime
 # only), and checks that it passes its stored test vectors, prints one prediction per block,
-# and does not link libhdf5.
+# and does not link libhdf5. Then builds and tests Examples/TypedModels, whose typed model classes
+# KConvModelPlugin generates at build time (compiled with warnings as errors), against Keras' outputs.
 #
 #   Tools/run_example.sh            # debug build
 #   Tools/run_example.sh release    # release build
@@ -33,5 +34,10 @@ if command -v ldd >/dev/null; then
     else
         echo "run_example: $binary does not link libhdf5"
     fi
+fi
+typed=Examples/TypedModels
+if ! swift test --package-path "$typed" --scratch-path "$typed/.build" -c "$config"; then
+    echo "run_example: the tests of $typed failed" >&2
+    status=1
 fi
 exit "$status"
