@@ -42,6 +42,8 @@ public final class KerasModel: Sendable {
     public let provenance: Provenance?
     /// The test vectors stored with the model, if any (see ``verifyStoredTestVectors(tolerance:)``).
     public let storedTestVectors: StoredTestVectors?
+    /// The class labels, input scaler and anomaly threshold kept with the model (empty when none).
+    public let annotations: ModelAnnotations
 
     /// Loads a `.kconv` file (read into memory; weights are copied once into the layers).
     ///
@@ -49,17 +51,22 @@ public final class KerasModel: Sendable {
     /// written by a newer kconv, or uses a layer this version does not run.
     public convenience init(contentsOf url: URL) throws {
         let contents = try KConvFile.read(contentsOf: url)
-        try self.init(graph: contents.graph, provenance: contents.provenance, testVectors: contents.testVectors)
+        try self.init(graph: contents.graph, provenance: contents.provenance, testVectors: contents.testVectors,
+                      annotations: contents.annotations)
     }
 
     /// Wraps a built graph with where it came from and the test vectors to store with it.
     ///
-    /// Throws when `testVectors` do not have one tensor per model input and output.
-    package init(graph: LayerGraph, provenance: Provenance?, testVectors: StoredTestVectors? = nil) throws {
+    /// Throws when `testVectors` do not have one tensor per model input and output, or the
+    /// annotations do not fit the model (see ``ModelAnnotations``).
+    package init(graph: LayerGraph, provenance: Provenance?, testVectors: StoredTestVectors? = nil,
+                 annotations: ModelAnnotations = ModelAnnotations()) throws {
         try testVectors?.check(against: graph)
+        try annotations.check(inputs: graph.inputShapes, outputs: graph.outputShapes)
         self.graph = graph
         self.provenance = provenance
         self.storedTestVectors = testVectors
+        self.annotations = annotations
         inputs = zip(graph.inputNames, graph.inputShapes).map { TensorDescription(name: $0, shape: $1) }
         var used = Set<String>(), counters: [String: Int] = [:]
         var outputs: [TensorDescription] = []
@@ -78,8 +85,20 @@ public final class KerasModel: Sendable {
 
     /// The same model with other stored test vectors (checked against its inputs and outputs).
     package func storing(_ testVectors: StoredTestVectors?) throws -> KerasModel {
-        try KerasModel(graph: graph, provenance: provenance, testVectors: testVectors)
+        try KerasModel(graph: graph, provenance: provenance, testVectors: testVectors, annotations: annotations)
     }
+
+    /// The same model with other annotations (checked against its inputs and outputs).
+    package func annotated(_ annotations: ModelAnnotations) throws -> KerasModel {
+        try KerasModel(graph: graph, provenance: provenance, testVectors: storedTestVectors, annotations: annotations)
+    }
+
+    /// The class labels kept with the model, in class-index order.
+    public var labels: [String]? { annotations.labels }
+    /// The input scaler kept with the model (``CSVSampleReader`` applies it to CSV rows).
+    public var scaler: InputScaler? { annotations.scaler }
+    /// The reconstruction error above which a sample is an anomaly, kept with the model.
+    public var anomalyThreshold: Float? { annotations.anomalyThreshold }
 
     /// The layers, output shapes and parameter counts, as Keras' `model.summary()` prints them.
     public var summary: ModelSummary { ModelSummary(graph) }
@@ -188,13 +207,13 @@ public final class KerasModel: Sendable {
 
     /// The `.kconv` bytes of this model (with its provenance and stored test vectors).
     public func kconvBytes() throws -> [UInt8] {
-        try KConvFile.encode(graph, provenance: provenanceToWrite, testVectors: storedTestVectors)
+        try KConvFile.encode(graph, provenance: provenanceToWrite, testVectors: storedTestVectors, annotations: annotations)
     }
 
     /// Writes this model as a `.kconv` file, replacing any file at `url` atomically (a failed write
     /// leaves the old file whole).
     public func write(to url: URL) throws {
-        try KConvFile.write(graph, provenance: provenanceToWrite, testVectors: storedTestVectors, to: url)
+        try KConvFile.write(graph, provenance: provenanceToWrite, testVectors: storedTestVectors, annotations: annotations, to: url)
     }
 
     private var provenanceToWrite: Provenance {

@@ -30,27 +30,126 @@ enum FileBytes {
         return data
     }
 
-    /// Writes `bytes` to `url`, replacing any file there atomically.
+    /// Writes `bytes` to `url` (see ``OutputFile``): a regular file is replaced atomically, a special
+    /// file (a terminal, a pipe, `/dev/stdout`) is written directly, a directory is refused.
     static func write(_ bytes: [UInt8], to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
+        let file = try OutputFile(path: url.path)
+        try file.write(bytes)
+        try file.commit()
+    }
+
+    /// Foundation's description of a file error, or the error itself when it gives none.
+    static func reason(_ error: any Error) -> String {
+        let text = (error as NSError).localizedDescription
+        return text.isEmpty ? "\(error)" : text
+    }
+}
+
+/// A file being written, so that nothing is lost: a regular file (or a new one) is written to a
+/// temporary file beside it and renamed over it at ``commit()``, so a failed write leaves the old
+/// file whole; a special file — a character device, a pipe, a socket, anything under `/dev` or
+/// `/proc` such as `/dev/stdout` — is written directly, never renamed over; a directory is refused.
+/// `-` is standard output. A file that is not committed is removed when the value goes away.
+package final class OutputFile {
+    /// The path written to, as given.
+    package let path: String
+    private let handle: FileHandle
+    /// The temporary file and the file it replaces at commit, when written atomically.
+    private let replacement: (temporary: String, target: String)?
+    private var done = false
+
+    /// Whether the bytes go to a temporary file, which may be rewritten before ``commit()``.
+    package var isReplacingAtomically: Bool { replacement != nil }
+
+    /// Opens `path` for writing as described above.
+    package init(path: String) throws {
+        self.path = path
+        let standardOutputs = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        if standardOutputs.contains(path) {
+            handle = FileHandle.standardOutput
+            replacement = nil
+            return
+        }
+        // Through symbolic links to the file they name, as `cp` and `numpy.save` write.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var info = stat()
+        let exists = stat(target, &info) == 0
+        let kind = info.st_mode & S_IFMT
+        if exists, kind == S_IFDIR {
+            throw KerasError(.io, "cannot write: is a directory", file: path)
+        }
+        let special = ["/dev/", "/proc/"].contains { target.hasPrefix($0) || path.hasPrefix($0) }
+        if (exists && kind != S_IFREG) || special {
+            guard let h = FileHandle(forWritingAtPath: target) else {
+                throw KerasError(.io, "cannot write: \(String(cString: strerror(errno)))", file: path)
+            }
+            handle = h
+            replacement = nil
+            return
+        }
+        let directory = URL(fileURLWithPath: target).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw KerasError(.io, "cannot write: no such directory '\(directory)'", file: path)
         }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw KerasError(.io, "cannot write: is a directory", file: path)
+        let name = URL(fileURLWithPath: target).lastPathComponent
+        let temporary = "\(directory)/.\(name).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
+        // The new file gets the old one's permissions, as writing over it in place would keep them.
+        let mode = exists ? mode_t(info.st_mode & 0o7777) : 0o666
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else {
+            throw KerasError(.io, "cannot write: \(String(cString: strerror(errno)))", file: path)
         }
-        do {
-            try Data(bytes).write(to: url, options: .atomic)
-        } catch {
-            throw KerasError(.io, "cannot write: \(reason(error))", file: path)
+        if exists { fchmod(fd, mode) }
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        replacement = (temporary, target)
+    }
+
+    /// Appends `bytes`.
+    package func write(_ bytes: [UInt8]) throws {
+        do { try handle.write(contentsOf: bytes) } catch {
+            throw KerasError(.io, "cannot write: \(FileBytes.reason(error))", file: path)
         }
     }
 
-    /// Foundation's description of a file error, or the error itself when it gives none.
-    private static func reason(_ error: any Error) -> String {
-        let text = (error as NSError).localizedDescription
-        return text.isEmpty ? "\(error)" : text
+    /// Writes `bytes` over the file's first bytes (only when ``isReplacingAtomically``), then goes
+    /// back to the end.
+    package func rewriteStart(_ bytes: [UInt8]) throws {
+        do {
+            let end = try handle.offset()
+            try handle.seek(toOffset: 0)
+            try handle.write(contentsOf: bytes)
+            try handle.seek(toOffset: end)
+        } catch {
+            throw KerasError(.io, "cannot write: \(FileBytes.reason(error))", file: path)
+        }
     }
+
+    /// Finishes the file: renames the temporary file over the target, or flushes a special file.
+    package func commit() throws {
+        guard !done else { return }
+        done = true
+        guard let replacement else { return }
+        do { try handle.close() } catch {
+            unlink(replacement.temporary)
+            throw KerasError(.io, "cannot write: \(FileBytes.reason(error))", file: path)
+        }
+        guard rename(replacement.temporary, replacement.target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(replacement.temporary)
+            throw KerasError(.io, "cannot write: \(reason)", file: path)
+        }
+    }
+
+    /// Removes the temporary file of an unfinished write (the target is left as it was).
+    package func discard() {
+        guard !done else { return }
+        done = true
+        if let replacement {
+            try? handle.close()
+            unlink(replacement.temporary)
+        }
+    }
+
+    deinit { discard() }
 }

@@ -25,6 +25,9 @@ import Foundation
 /// | `source_weights_name`, `source_weights_sha256` | the same for a separate weights file (a JSON architecture's `--weights`), when there was one |
 /// | `test_note` | where the stored test vectors come from (only with test vectors) |
 /// | `test_tolerance` | the tolerance the stored test vectors were checked at (only with test vectors) |
+/// | `labels` | the class labels, a JSON array of strings in class-index order (optional) |
+/// | `scaler` | the input scaler, JSON as ``InputScaler/json`` (optional) |
+/// | `anomaly_threshold` | the reconstruction error above which a sample is an anomaly (optional) |
 ///
 /// Tensors: layer weights are named `"<layer name>/<index>"`, `index` being the weight's position in
 /// the layer's ``Layer/weights`` (Keras' order); stored test vectors are `"__test__/input_<i>"` and
@@ -57,6 +60,8 @@ package enum KConvFile {
         package let provenance: Provenance
         /// The stored test vectors, if the file has any.
         package let testVectors: StoredTestVectors?
+        /// The labels, scaler and anomaly threshold kept with the model.
+        package let annotations: ModelAnnotations
         /// The header's whole `__metadata__` map.
         package let metadata: [String: String]
     }
@@ -68,7 +73,8 @@ package enum KConvFile {
     /// Throws when the model has a layer that was never built (its weights are unknown), when a
     /// layer's name would collide with the test-vector prefix, or when the test vectors do not
     /// match the model's inputs and outputs in number.
-    package static func encode(_ model: LayerGraph, provenance: Provenance, testVectors: StoredTestVectors? = nil) throws -> [UInt8] {
+    package static func encode(_ model: LayerGraph, provenance: Provenance, testVectors: StoredTestVectors? = nil,
+                               annotations: ModelAnnotations = ModelAnnotations()) throws -> [UInt8] {
         var tensors: [(name: String, tensor: Tensor)] = []
         for (i, layer) in model.layers.enumerated() where !model.spec.layers[i].calls.isEmpty {
             if layer.name == "__test__" || layer.name == "__metadata__" {
@@ -89,6 +95,7 @@ package enum KConvFile {
         if let backend = provenance.backend { metadata["backend"] = backend }
         if let name = provenance.weightsName { metadata["source_weights_name"] = name }
         if let hash = provenance.weightsSHA256 { metadata["source_weights_sha256"] = hash }
+        metadata.merge(annotations.metadata) { _, new in new }
         if let testVectors {
             try testVectors.check(against: model)
             for (i, t) in testVectors.inputs.enumerated() { tensors.append(("\(testPrefix)input_\(i)", t)) }
@@ -100,9 +107,10 @@ package enum KConvFile {
     }
 
     /// Writes `model` to `url` as a `.kconv` file, replacing any file there atomically.
-    package static func write(_ model: LayerGraph, provenance: Provenance, testVectors: StoredTestVectors? = nil, to url: URL) throws {
+    package static func write(_ model: LayerGraph, provenance: Provenance, testVectors: StoredTestVectors? = nil,
+                              annotations: ModelAnnotations = ModelAnnotations(), to url: URL) throws {
         let bytes: [UInt8]
-        do { bytes = try encode(model, provenance: provenance, testVectors: testVectors) } catch {
+        do { bytes = try encode(model, provenance: provenance, testVectors: testVectors, annotations: annotations) } catch {
             throw error.inFile(url.path)
         }
         try FileBytes.write(bytes, to: url)
@@ -193,7 +201,8 @@ package enum KConvFile {
         }
 
         let vectors = try testVectors(file, metadata: meta, model: model)
-        return Contents(graph: model, provenance: provenance, testVectors: vectors, metadata: meta)
+        let annotations = try ModelAnnotations(metadata: meta)
+        return Contents(graph: model, provenance: provenance, testVectors: vectors, annotations: annotations, metadata: meta)
     }
 
     /// The stored test vectors: all `__test__/` tensors, which must be exactly

@@ -206,7 +206,7 @@ package enum Npy {
     }
 
     /// The magic, version, header length and header of a C-order `<f4` array of `shape`.
-    static func header(shape: [Int]) -> [UInt8] {
+    package static func header(shape: [Int]) -> [UInt8] {
         var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText(shape)), }"
         if let first = shape.first {
             // np.save's spare room for growing the first axis in place.
