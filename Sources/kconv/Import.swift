@@ -41,11 +41,21 @@ struct Import: ParsableCommand {
     @Option(name: .customLong("type-name"), help: "The Swift type's name with --swift (default: the Keras model's name, made a Swift identifier).")
     var typeName: String?
 
+    @Option(name: .long, help: "A text file of class labels, one per line in class-index order, to keep with the model.")
+    var labels: String?
+
+    @Option(name: .long, help: "A scaler JSON (scikit-learn's fitted StandardScaler or MinMaxScaler; see Tools/scaler_json.py) that 'predict --csv' and 'score' apply to the rows.")
+    var scaler: String?
+
+    @Option(name: .long, help: "The anomaly threshold 'kconv score' flags reconstruction errors above.")
+    var threshold: Float?
+
     func validate() throws {
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a finite number ≥ 0") }
         if selfTest && !(testInput.isEmpty && testOutput.isEmpty) {
             throw ValidationError("use either --test-input/--test-output or --self-test, not both")
         }
+        if let threshold, !threshold.isFinite { throw ValidationError("--threshold must be a finite number") }
         if testInput.isEmpty != testOutput.isEmpty {
             throw ValidationError("--test-input and --test-output go together: give the inputs and the outputs Keras computed for them")
         }
@@ -59,7 +69,25 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try checkSwiftPath()
-        let model = try source.load(recordingProvenance: true)
+        let inputs = [(self.source.path, "source model")] + (self.source.weights.map { [($0, "weights file")] } ?? [])
+            + testInput.map { ($0, "test input") } + testOutput.map { ($0, "test output") }
+            + (labels.map { [($0, "labels file")] } ?? []) + (scaler.map { [($0, "scaler JSON")] } ?? [])
+        try OutputGuard.check(outputs: [output] + (swift.map { [$0] } ?? []), inputs: inputs)
+        var model = try self.source.load(recordingProvenance: true)
+        // A .kconv keeps its annotations unless new ones are given; each is checked against the model.
+        var annotations = model.annotations
+        if let labels {
+            annotations.labels = try ModelAnnotations.readLabels(URL(fileURLWithPath: labels))
+            do { model = try model.annotated(annotations) } catch { throw error.inFile(labels) }
+        }
+        if let scaler {
+            annotations.scaler = try InputScaler(contentsOf: URL(fileURLWithPath: scaler))
+            do { model = try model.annotated(annotations) } catch { throw error.inFile(scaler) }
+        }
+        if let threshold {
+            annotations.anomalyThreshold = threshold
+            model = try model.annotated(annotations)
+        }
 
         // Test vectors.
         var vectors: StoredTestVectors?
@@ -67,11 +95,11 @@ struct Import: ParsableCommand {
         var sourceOutputs: [Tensor]?
         if !testInput.isEmpty {
             guard testOutput.count == model.outputs.count else {
-                throw KerasError(.invalidArgument, "the model has \(model.outputs.count) output(s) (\(model.outputs.map(\.name).joined(separator: ", "))); give one --test-output for each (got \(testOutput.count))", file: source.path)
+                throw KerasError(.invalidArgument, "the model has \(model.outputs.count) output(s) (\(model.outputs.map(\.name).joined(separator: ", "))); give one --test-output for each (got \(testOutput.count))", file: self.source.path)
             }
-            let inputs = try RunInputs.read(testInput, for: model, modelPath: source.path)
+            let inputs = try RunInputs.read(testInput, for: model, modelPath: self.source.path)
             let expected = try testOutput.map { try Npy.read(URL(fileURLWithPath: $0)) }
-            let results = try RunInputs.run(model, on: inputs, modelPath: source.path)
+            let results = try RunInputs.run(model, on: inputs, modelPath: self.source.path)
             sourceOutputs = results
             var passed = true
             for (i, (ours, ref)) in zip(results, expected).enumerated() {
@@ -83,7 +111,7 @@ struct Import: ParsableCommand {
                 print("test output \(i) '\(model.outputs[i].name)' \(ours.shape): \(comparison.passed ? "PASS" : "FAIL") — \(comparison.report)")
             }
             guard passed else {
-                FileHandle.standardError.write(Data("error: \(source.path): the model does not reproduce the given test outputs at tolerance \(tolerance); nothing written\n".utf8))
+                FileHandle.standardError.write(Data("error: \(self.source.path): the model does not reproduce the given test outputs at tolerance \(tolerance); nothing written\n".utf8))
                 throw ExitCode(Exit.mismatch)
             }
             let files = zip(testInput.indices, testInput).map { "input_\($0) from \(Self.fileName($1))" }
@@ -99,7 +127,7 @@ struct Import: ParsableCommand {
                 return Tensor(shape: dims, uniformFrom: &rng, count: count)
             }
             let expected: [Tensor]
-            do { expected = try model.predict(inputs) } catch { throw error.inFile(source.path) }
+            do { expected = try model.predict(inputs) } catch { throw error.inFile(self.source.path) }
             sourceOutputs = expected
             vectors = StoredTestVectors(inputs: inputs, expected: expected,
                                         note: "self-test: kconv's own outputs for seeded uniform [-1, 1) inputs (seed \(Self.selfTestSeed)); they prove only that this file round-trips, not that kconv matches Keras",
@@ -118,7 +146,7 @@ struct Import: ParsableCommand {
         let written = try KerasModel(contentsOf: url)
         if let vectors {
             let again = try written.predict(vectors.inputs)
-            let before = try sourceOutputs ?? RunInputs.run(model, on: vectors.inputs, modelPath: source.path)
+            let before = try sourceOutputs ?? RunInputs.run(model, on: vectors.inputs, modelPath: self.source.path)
             guard again.map(\.scalars).map({ $0.map(\.bitPattern) }) == before.map(\.scalars).map({ $0.map(\.bitPattern) }) else {
                 throw KerasError(.format, "internal: the written file does not reproduce the source model's outputs bit for bit", file: output)
             }
@@ -126,6 +154,9 @@ struct Import: ParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         let origin = model.provenance.map { " from \($0.sourceName) (sha256 \($0.sourceSHA256.prefix(16))…, Keras \($0.kerasVersion))" } ?? ""
         print("wrote \(output): \(size) bytes, \(model.summary.totalParameters) parameters, \(model.graph.layers.count) layers,\(origin)")
+        if let labels = model.labels { print("labels: \(labels.joined(separator: ", "))") }
+        if let scaler = model.scaler { print("scaler: \(scaler.kind.rawValue) on \(scaler.featureCount) features") }
+        if let threshold = model.anomalyThreshold { print("anomaly threshold: \(threshold)") }
         if let vectors {
             print("stored test vectors: \(vectors.inputs.count) input(s), \(vectors.expected.count) output(s), tolerance \(vectors.tolerance ?? tolerance); reloaded outputs are bit-identical")
             if selfTest {

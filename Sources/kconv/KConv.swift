@@ -9,8 +9,14 @@ struct KConv: ParsableCommand {
         commandName: "kconv",
         abstract: "Bring trained Keras models into Swift: inspect, run and verify them without Python.",
         discussion: "MODEL is a full-model .h5 file, a model .json with --weights W.h5, or a .kconv file made by 'kconv import'.",
-        subcommands: [Import.self, Summary.self, Predict.self, Verify.self, Bench.self]
+        version: KConv.version,
+        subcommands: [Import.self, Summary.self, Predict.self, Score.self, Verify.self, Bench.self]
     )
+}
+
+extension KConv {
+    /// What `kconv --version` prints.
+    static let version = "kconv 0.1.0 (writes .kconv format version 1)"
 }
 
 /// The model file arguments every subcommand takes.
@@ -92,7 +98,9 @@ enum Isolation {
     }
 }
 
-/// Exit statuses: 0 success, 1 a verification mismatch, 2 could not run.
+/// Exit statuses: 0 success, 1 a verification mismatch, 2 could not run (a file that cannot be
+/// used), 64 a usage error (unknown option, missing or malformed argument; argument-parser's
+/// `EX_USAGE`, printed with the subcommand's usage).
 enum Exit {
     static let mismatch: Int32 = 1
     static let failure: Int32 = 2
@@ -109,12 +117,9 @@ enum KConvMain {
         } catch let code as ExitCode {
             exit(code.rawValue)
         } catch {
-            let status = KConv.exitCode(for: error)
-            if status == .success {
-                print(KConv.fullMessage(for: error))
-                exit(0)
-            }
-            fail(KConv.message(for: error) + " (see 'kconv --help')")
+            // Help, --version, and usage errors (exit 64 with the subcommand's usage), as
+            // argument-parser reports them.
+            KConv.exit(withError: error)
         }
     }
 

@@ -37,6 +37,7 @@ struct Predict: ParsableCommand {
 
     func validate() throws {
         if samples.csv == nil, input.isEmpty { throw ValidationError("give the inputs: --input X.npy (one per model input) or --csv FILE") }
+        if samples.csv != nil, !input.isEmpty { throw ValidationError("give either --csv or --input, not both") }
     }
 
     func run() throws {

@@ -115,7 +115,6 @@ enum SampleSource {
     /// Opens the samples `--csv` or the `--input` files give, with the batch-size check of the inputs.
     static func open(_ options: CSVInputOptions, inputs: [String], model: KerasModel, modelPath: String) throws -> SampleSource {
         if let csv = options.csv {
-            guard inputs.isEmpty else { throw ValidationError("give either --csv or --input, not both") }
             let size = csv == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: csv)[.size] as? Int) ?? nil
             return .csv(try options.samples(for: model, modelPath: modelPath), fileSize: size)
         }

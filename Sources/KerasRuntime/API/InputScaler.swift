@@ -66,6 +66,12 @@ public struct InputScaler: Sendable, Equatable {
         }
     }
 
+    /// Reads the scaler JSON file at `url`.
+    public init(contentsOf url: URL) throws {
+        let data = try FileBytes.read(url, format: "scaler JSON")
+        try self.init(json: String(decoding: data, as: UTF8.self), name: url.path)
+    }
+
     /// A scaler from its attributes (see the properties); all given vectors must have one length.
     public init(kind: Kind, mean: [Double]?, scale: [Double]?, minimum: [Double]?, name: String? = nil) throws {
         let lengths = Set([mean, scale, minimum].compactMap { $0?.count })
