@@ -48,15 +48,15 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
+        var inputs = [(path: source.path, role: "model")] + (source.weights.map { [($0, "weights file")] } ?? [])
+        inputs += (input.map { [($0, "input")] } ?? []) + (samples.csv.map { [($0, "CSV input")] } ?? [])
+        try OutputGuard.check(outputs: [output], inputs: inputs)
         let model = try source.load()
         guard model.inputs.count == 1, model.outputs.count == 1,
               model.inputs[0].shape.dropFirst() == model.outputs[0].shape.dropFirst() else {
             throw KerasError(.invalidArgument, "score needs a model whose output has its input's shape (an autoencoder); this one maps \(model.inputs.map(\.description).joined(separator: ", ")) to \(model.outputs.map(\.description).joined(separator: ", "))", file: source.path)
         }
         let chosen = format ?? OutputFormat.guess(output, fallback: .csv)
-        var inputs = [(path: source.path, role: "model")] + (source.weights.map { [($0, "weights file")] } ?? [])
-        inputs += (input.map { [($0, "input")] } ?? []) + (samples.csv.map { [($0, "CSV input")] } ?? [])
-        try OutputGuard.check(outputs: [output], inputs: inputs)
         var source = try SampleSource.open(samples, inputs: input.map { [$0] } ?? [], model: model, modelPath: self.source.path)
         let rowsPerSample: Int? = if case .csv(let reader, _) = source { reader.windowing.rowsPerSample } else { nil }
         let limit = threshold ?? model.anomalyThreshold

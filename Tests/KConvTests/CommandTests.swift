@@ -8,6 +8,8 @@ struct KConvRun {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// Standard output's bytes (for a .npy written there).
+    let stdoutData: Data
 
     static let binary: URL = {
         // The test runner sits in the build products directory, next to the kconv executable.
@@ -16,18 +18,30 @@ struct KConvRun {
 
     static func caseFile(_ relative: String) -> String { Repository.caseFile(relative) }
 
-    init(_ arguments: [String]) throws {
+    /// Runs kconv with `arguments`; `stdin`, when given, is piped to its standard input.
+    init(_ arguments: [String], stdin: Data? = nil) throws {
         let process = Process()
         process.executableURL = KConvRun.binary
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
+        if let stdin {
+            // Written from another thread: a large input would otherwise block on a full pipe.
+            let writer = input.fileHandleForWriting
+            Thread.detachNewThread {
+                writer.write(stdin)
+                try? writer.close()
+            }
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        stdoutData = outData
         stdout = String(decoding: outData, as: UTF8.self)
         stderr = String(decoding: errData, as: UTF8.self)
     }
@@ -183,16 +197,13 @@ struct CommandTests {
         #expect(fail.stdout.contains("[0, 1, 1]"), "\(fail.stdout)")   // element 3 of shape (2, 10, 2)
     }
 
-    @Test("bad files and arguments: one error line on stderr, exit 2", arguments: [
+    @Test("bad files: one error line on stderr, exit 2", arguments: [
         ["summary", "/nonexistent.h5"],
         ["summary", KConvRun.caseFile("conv1d_lstm_json/weights.h5")],
         ["summary", KConvRun.caseFile("conv1d_lstm/input_0.npy")],
         ["summary", KConvRun.caseFile("conv1d_lstm/model.h5"), "--weights", "w.h5"],
         ["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", KConvRun.caseFile("td_lstm/input_0.npy"), "--output", "/tmp/kconv-unused.npy"],
-        ["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--output", "/tmp/kconv-unused.npy"],
         ["verify", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", "/nonexistent.npy", "--expected", KConvRun.caseFile("conv1d_lstm/expected_0.npy")],
-        ["verify", KConvRun.caseFile("conv1d_lstm/model.h5"), "--tolerance", "abc"],
-        ["frobnicate"],
     ])
     func cleanFailures(_ arguments: [String]) throws {
         let run = try KConvRun(arguments)
@@ -200,6 +211,33 @@ struct CommandTests {
         #expect(run.stderrLines.count == 1, "\(arguments): \(run.stderr)")
         #expect(!run.stderr.contains("HDF5-DIAG"))
         #expect(run.stderr.hasPrefix("error: "))
+    }
+
+    @Test("usage errors (unknown option or command, missing or malformed argument): exit 64 with the subcommand's usage", arguments: [
+        (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--output", "/tmp/kconv-unused.npy"], "Error: give the inputs: --input X.npy (one per model input) or --csv FILE", "Usage: kconv predict"),
+        (["verify", KConvRun.caseFile("conv1d_lstm/model.h5"), "--tolerance", "abc"], "Error: The value 'abc' is invalid for '--tolerance <tolerance>'", "Usage: kconv verify"),
+        (["frobnicate"], "Error: Unexpected argument 'frobnicate'", "Usage: kconv <subcommand>"),
+        (["summary", KConvRun.caseFile("conv1d_lstm/model.h5"), "--frobnicate"], "Error: Unknown option '--frobnicate'", "Usage: kconv summary"),
+        (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--csv", "x.csv", "--batch-size", "0"], "Error: --batch-size must be at least 1", "Usage: kconv predict"),
+        (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--csv", "x.csv", "--columns", "3-1"], "Error: --columns: '3-1' is not a column selection: the range 3-1 runs backwards", "Usage: kconv predict"),
+        (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--csv", "x.csv", "--delimiter", "ab"], "Error: --delimiter must be one character or 'tab' (got 'ab')", "Usage: kconv predict"),
+        (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", "x.npy", "--window", "3"], "Error: --columns, --window, --hop, --header/--no-header and --delimiter go with --csv", "Usage: kconv predict"),
+        (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--input", "x.npy", "--csv", "x.csv"], "Error: give either --csv or --input, not both", "Usage: kconv predict"),
+        (["score", KConvRun.caseFile("conv1d_lstm/model.h5")], "Error: give the samples: --csv FILE or --input X.npy", "Usage: kconv score"),
+        (["import", KConvRun.caseFile("conv1d_lstm/model.h5")], "Error: Missing expected argument '--output <output>'", "Usage: kconv import"),
+    ])
+    func usageErrors(_ arguments: [String], message: String, usage: String) throws {
+        let run = try KConvRun(arguments)
+        #expect(run.status == 64, "\(arguments): status \(run.status), stderr \(run.stderr)")
+        #expect(run.stderr.hasPrefix(message), "\(arguments): \(run.stderr)")
+        #expect(run.stderr.contains(usage), "\(arguments): \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/kconv-unused.npy"))
+    }
+
+    @Test("--version prints the version and exits 0")
+    func version() throws {
+        let run = try KConvRun(["--version"])
+        #expect(run.status == 0 && run.stdout == "kconv 0.1.0 (writes .kconv format version 1)\n")
     }
 
     @Test("a truncated .h5 fails cleanly")

@@ -170,19 +170,29 @@ struct ImportCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
-    @Test("bad import arguments and damaged .kconv files: one error line, exit 2", arguments: [
+    @Test("bad import arguments: exit 64 with import's usage", arguments: [
         ["import", KConvRun.caseFile("conv1d_lstm/model.h5")],
-        ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/nonexistent/dir/x.kconv"],
         ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--self-test",
          "--test-input", KConvRun.caseFile("conv1d_lstm/input_0.npy"), "--test-output", KConvRun.caseFile("conv1d_lstm/expected_0.npy")],
         ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv",
          "--test-input", KConvRun.caseFile("conv1d_lstm/input_0.npy")],
+        ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--tolerance", "-1"],
+        ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--threshold", "nan"],
+    ])
+    func usageErrors(_ arguments: [String]) throws {
+        let run = try KConvRun(arguments)
+        #expect(run.status == 64, "\(arguments): status \(run.status), stderr \(run.stderr)")
+        #expect(run.stderr.hasPrefix("Error: ") && run.stderr.contains("Usage: kconv import"), "\(arguments): \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/kconv-unused.kconv"))
+    }
+
+    @Test("bad import files and damaged .kconv files: one error line, exit 2", arguments: [
+        ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/nonexistent/dir/x.kconv"],
         ["import", KConvRun.caseFile("functional_two_inputs/model.h5"), "-o", "/tmp/kconv-unused.kconv",
          "--test-input", KConvRun.caseFile("functional_two_inputs/input_0.npy"), "--test-output", KConvRun.caseFile("functional_two_inputs/expected_0.npy")],
         ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv",
          "--test-input", KConvRun.caseFile("td_lstm/input_0.npy"), "--test-output", KConvRun.caseFile("conv1d_lstm/expected_0.npy")],
         ["import", KConvRun.caseFile("conv1d_lstm_json/model.json"), "-o", "/tmp/kconv-unused.kconv"],
-        ["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--tolerance", "-1"],
     ])
     func cleanFailures(_ arguments: [String]) throws {
         let run = try KConvRun(arguments)
