@@ -17,9 +17,6 @@ public struct ModelAnnotations: Sendable, Equatable {
         self.anomalyThreshold = anomalyThreshold
     }
 
-    /// Whether there is nothing to keep.
-    public var isEmpty: Bool { labels == nil && scaler == nil && anomalyThreshold == nil }
-
     /// The `.kconv` metadata keys (`labels`, `scaler`, `anomaly_threshold`) holding these annotations.
     package var metadata: [String: String] {
         var out: [String: String] = [:]
