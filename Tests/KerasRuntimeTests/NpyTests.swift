@@ -123,7 +123,7 @@ struct NpyReadTests {
     @Test(
         "unsupported dtypes are a clear error naming the file",
         arguments: [
-            ("be_f4.npy", ">f4"), ("unicode_u3.npy", "<U3"), ("bool_b1.npy", "|b1"), ("f2_2.npy", "<f2"),
+            ("be_f4.npy", ">f4"), ("unicode_u3.npy", "<U3"), ("be_i2.npy", ">i2"),
         ]
     )
     func unsupportedDtype(file: String, descr: String) throws {
@@ -131,7 +131,16 @@ struct NpyReadTests {
         let error = try #require(npyError { try Npy.read(fixture(file)) })
         #expect(error.kind == .unsupported)
         #expect(error.file == path)
-        #expect(error.message.contains("dtype '\(descr)' is not supported (kconv reads little-endian float32/float64/int32/int64)"))
+        #expect(error.message.contains("dtype '\(descr)' is not supported (kconv reads little-endian float16/float32/float64, int8/int16/int32/int64, uint8/uint16 and bool)"))
+    }
+
+    @Test("int8, uint8, int16, uint16, float16 and bool arrays read as numpy's astype(np.float32), bit for bit",
+          arguments: ["i1", "u1", "i2", "u2", "f2", "b1"])
+    func narrowDtypes(name: String) throws {
+        let ours = try Npy.read(fixture("narrow_\(name).npy"))
+        let numpy = try Npy.read(fixture("narrow_\(name)_as_f4.npy"))
+        #expect(ours.shape == numpy.shape)
+        #expect(ours.scalars.map(\.bitPattern) == numpy.scalars.map(\.bitPattern))
     }
 
     @Test("big-endian files get a conversion hint")

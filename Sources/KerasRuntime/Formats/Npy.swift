@@ -2,10 +2,11 @@ import Foundation
 
 /// Reads and writes numpy's `.npy` files.
 ///
-/// Reading accepts format versions 1.0, 2.0 and 3.0, C order, and the little-endian dtypes
-/// `<f4`, `<f8`, `<i4` and `<i8`, converted to `Float` (rounding to nearest; `<f8` values beyond
-/// `Float`'s range become ±infinity, as `astype(np.float32)` does). Anything else — big-endian,
-/// Fortran order, strings, objects, bools, structured dtypes — is a `KerasError` naming the file.
+/// Reading accepts format versions 1.0, 2.0 and 3.0, C order, and the dtypes float16/32/64
+/// (`<f2`, `<f4`, `<f8`), int8/16/32/64 (`|i1`, `<i2`, `<i4`, `<i8`), uint8/16 (`|u1`, `<u2`) and
+/// bool (`|b1`), converted to `Float` as `astype(np.float32)` does (rounding to nearest; `<f8`
+/// values beyond `Float`'s range become ±infinity; `True` is 1). Anything else — big-endian,
+/// Fortran order, strings, objects, structured dtypes — is a `KerasError` naming the file.
 /// Every length and count in the file is checked before use, so a damaged file never traps.
 ///
 /// Writing produces what `np.save` writes for a C-order `float32` array: version 1.0, `<f4`,
@@ -42,10 +43,26 @@ package enum Npy {
 
     /// A dtype kconv reads.
     enum DType: String {
-        case float32 = "<f4", float64 = "<f8", int32 = "<i4", int64 = "<i8"
+        case float16 = "<f2", float32 = "<f4", float64 = "<f8"
+        case int8 = "|i1", int16 = "<i2", int32 = "<i4", int64 = "<i8"
+        case uint8 = "|u1", uint16 = "<u2", bool = "|b1"
+
+        /// The dtype of a header's `descr`; a one-byte type may be written with `<`, `>`, `=` or `|`.
+        init?(descr: String) {
+            if let d = DType(rawValue: descr) {
+                self = d
+            } else if let order = descr.first, "<>=|".contains(order), ["i1", "u1", "b1"].contains(String(descr.dropFirst())),
+                      let d = DType(rawValue: "|" + descr.dropFirst()) {
+                self = d
+            } else {
+                return nil
+            }
+        }
 
         var itemSize: Int {
             switch self {
+            case .int8, .uint8, .bool: 1
+            case .float16, .int16, .uint16: 2
             case .float32, .int32: 4
             case .float64, .int64: 8
             }
@@ -110,7 +127,7 @@ package enum Npy {
         }
 
         // Dtype and layout.
-        guard let dtype = DType(rawValue: header.descr) else {
+        guard let dtype = DType(descr: header.descr) else {
             throw fail(unsupportedDtypeMessage(header.descr), .unsupported)
         }
         guard !header.fortranOrder else {
@@ -165,13 +182,43 @@ package enum Npy {
             return (0..<count).map { Float(Int32(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }
         case .int64:
             return (0..<count).map { Float(Int64(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))) }
+        case .float16:
+            return (0..<count).map { halfToFloat(UInt16(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+        case .int16:
+            return (0..<count).map { Float(Int16(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))) }
+        case .uint16:
+            return (0..<count).map { Float(UInt16(littleEndian: body.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+        case .int8:
+            return (0..<count).map { Float(Int8(bitPattern: body[$0])) }
+        case .uint8:
+            return (0..<count).map { Float(body[$0]) }
+        case .bool:
+            return (0..<count).map { body[$0] == 0 ? 0 : 1 }
+        }
+    }
+
+    /// An IEEE half-precision value, exactly as a `Float` (every half is a float), NaN payloads kept.
+    /// Written out rather than through `Float16`, which some Swift platforms (macOS on Intel) lack.
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h >> 15) << 31
+        let exponent = Int((h >> 10) & 0x1F)
+        let fraction = UInt32(h & 0x3FF)
+        switch exponent {
+        case 0:
+            // Zero or subnormal: fraction · 2^-24, exact in Float.
+            let magnitude = Float(fraction) * 0x1p-24
+            return sign == 0 ? magnitude : -magnitude
+        case 0x1F:
+            return Float(bitPattern: sign | 0x7F80_0000 | (fraction << 13))
+        default:
+            return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (fraction << 13))
         }
     }
 
     private static func unsupportedDtypeMessage(_ descr: String) -> String {
-        let supported = "kconv reads little-endian float32/float64/int32/int64"
+        let supported = "kconv reads little-endian float16/float32/float64, int8/int16/int32/int64, uint8/uint16 and bool"
         var hint = ""
-        if descr.hasPrefix(">"), ["f4", "f8", "i4", "i8"].contains(String(descr.dropFirst())) {
+        if descr.hasPrefix(">"), ["f2", "f4", "f8", "i2", "i4", "i8", "u2"].contains(String(descr.dropFirst())) {
             hint = "; convert with a.astype('<\(descr.dropFirst())')"
         } else if descr.hasPrefix("[") {
             hint = "; structured arrays are not supported"
