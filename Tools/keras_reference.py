@@ -9,9 +9,10 @@ then prints the `kconv verify` command that checks them. With --layers it also w
 layer's first output (of its first call) as DIR/layers/<layer name>.npy, for
 `kconv verify --layers DIR/layers`, which names the first layer whose outputs leave Keras'.
 
---keras 2 (default for .h5/.json) loads with tf_keras (Keras 2 semantics, TF_USE_LEGACY_KERAS=1);
---keras 3 (default for .keras) loads with Keras 3. Use the generation that wrote the file:
-hard_sigmoid and other defaults differ between them.
+--keras 2 loads with tf_keras (Keras 2 semantics, TF_USE_LEGACY_KERAS=1), --keras 3 with Keras 3.
+By default the generation that wrote the file: a .keras archive's metadata.json names it (tf_keras
+writes .keras archives too), .h5 and .json files are Keras 2. hard_sigmoid and other defaults
+differ between the generations.
 """
 import argparse
 import os
@@ -28,7 +29,7 @@ def main():
     p.add_argument('--keras', choices=['2', '3'])
     p.add_argument('--layers', action='store_true', help="also write every layer's output")
     a = p.parse_args()
-    generation = a.keras or ('3' if a.model.endswith('.keras') else '2')
+    generation = a.keras or writer_generation(a.model)
     if generation == '2':
         os.environ['TF_USE_LEGACY_KERAS'] = '1'
         import tf_keras as keras
@@ -72,6 +73,20 @@ def main():
             np.save(os.path.join(directory, name + '.npy'), np.asarray(value, dtype=np.float32))
         cmd += ['--layers', directory]
     print(' '.join(cmd))
+
+
+def writer_generation(path):
+    """'3' for a .keras archive written by Keras 3, '2' for one written by tf_keras and for .h5/.json."""
+    if not path.endswith('.keras'):
+        return '2'
+    import json
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as archive:
+            version = str(json.loads(archive.read('metadata.json')).get('keras_version', '3'))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return '3'
+    return '2' if version.startswith('2.') else '3'
 
 
 def layer_outputs(keras, model, inputs):

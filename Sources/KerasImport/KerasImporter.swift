@@ -97,12 +97,21 @@ public enum KerasImporter {
         (try? kind(of: path)) == .json
     }
 
+    /// What to do with the TensorFlow SavedModel folder `path`, which holds a TensorFlow graph, not a Keras config.
+    static func savedModelAdvice(_ path: String) -> String {
+        "is a TensorFlow SavedModel folder, which kconv does not read (it holds a TensorFlow graph, not a Keras model config): re-save it as .keras with the Keras that wrote it, e.g. TF_USE_LEGACY_KERAS=1 python -c \"import tf_keras; tf_keras.models.load_model('\(path)').save('model.keras')\" (a SavedModel from tf.keras in TensorFlow ≤ 2.15), then give kconv model.keras"
+    }
+
     static func kind(of path: String) throws -> FileKind {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-                throw KerasError(.io, isDir.boolValue ? "is a directory, not a model file" : "cannot be read", file: path)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("saved_model.pb")) {
+                throw KerasError(.unsupported, Self.savedModelAdvice(path), file: path)
             }
+            throw KerasError(.io, "is a directory, not a model file", file: path)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            if FileManager.default.fileExists(atPath: path) { throw KerasError(.io, "cannot be read", file: path) }
             throw KerasError(.io, "no such file", file: path)
         }
         defer { try? handle.close() }

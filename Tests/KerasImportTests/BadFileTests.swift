@@ -37,6 +37,19 @@ struct BadFileTests {
         #expect(e.description == "/nonexistent/model.h5: no such file")
     }
 
+    @Test("a TensorFlow SavedModel folder: the error says how to re-save it as .keras; another folder is just a folder")
+    func savedModelFolder() throws {
+        let folder = scratch.appendingPathComponent("exported")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("variables"), withIntermediateDirectories: true)
+        let e = try #require(loadError(folder.path))
+        #expect(e.kind == .io)
+        try Data([0x08, 0x01]).write(to: folder.appendingPathComponent("saved_model.pb"))
+        let saved = try #require(loadError(folder.path))
+        #expect(saved.kind == .unsupported)
+        #expect(saved.description.hasPrefix("\(folder.path): is a TensorFlow SavedModel folder, which kconv does not read"))
+        #expect(saved.message.contains("tf_keras.models.load_model('\(folder.path)').save('model.keras')"))
+    }
+
     @Test("a file that is neither HDF5 nor JSON")
     func notHDF5() throws {
         let path = try write("pointer.h5", Data("version https://git-lfs.github.com/spec/v1\noid sha256:0\n".utf8))
