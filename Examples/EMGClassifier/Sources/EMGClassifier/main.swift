@@ -2,28 +2,13 @@
 //
 // The model (`cnn_lstm.kconv`, made with `kconv import model.h5 -o cnn_lstm.kconv --test-input ...
 // --test-output ...`) takes blocks of 4 windows of 50 samples x 8 channels, shape (blocks, 4, 50, 8, 1),
-// and gives one value per block. The app reads `emg.csv` (one row per sample, one column per channel),
-// cuts it into 50-row windows, groups them 4 at a time and prints one prediction per block.
+// and gives one value per block. The app reads `emg.csv` (a header, then one row per sample, one
+// column per channel) with KerasRuntime's CSV reader, which cuts it into blocks of 4 windows of 50
+// rows as the model's input shape says, and prints one prediction per block — what
+// `kconv predict cnn_lstm.kconv --csv emg.csv --window 50` prints, with the same code.
 
 import Foundation
 import KerasRuntime
-
-let windowLength = 50, windowsPerBlock = 4, channels = 8
-
-/// Reads a CSV of numbers with a header row: one array per row.
-func readCSV(_ url: URL) throws -> [[Float]] {
-    let text = try String(contentsOf: url, encoding: .utf8)
-    var rows: [[Float]] = []
-    for (number, line) in text.split(whereSeparator: \.isNewline).enumerated().dropFirst() {
-        let fields = line.split(separator: ",")
-        let values = fields.compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == fields.count, values.count == channels else {
-            throw KerasError(.format, "line \(number + 1): expected \(channels) numbers, got '\(line)'", file: url.lastPathComponent)
-        }
-        rows.append(values)
-    }
-    return rows
-}
 
 do {
     guard let modelURL = Bundle.module.url(forResource: "cnn_lstm", withExtension: "kconv"),
@@ -44,24 +29,21 @@ do {
     let worst = checks.map(\.maxAbsoluteError).max() ?? 0
     print("stored test vectors: \(checks.allSatisfy(\.passed) ? "PASS" : "FAIL") (max abs error \(worst))")
 
-    // Samples → windows of 50 rows → blocks of 4 windows: (blocks, 4, 50, 8, 1).
-    let samples = try readCSV(csvURL)
-    let blockRows = windowLength * windowsPerBlock
-    let blocks = samples.count / blockRows
-    guard blocks > 0 else { throw KerasError(.format, "needs at least \(blockRows) rows, has \(samples.count)", file: "emg.csv") }
-    var scalars: [Float] = []
-    scalars.reserveCapacity(blocks * blockRows * channels)
-    for row in samples.prefix(blocks * blockRows) { scalars += row }
-    let input = try Tensor(shape: [blocks, windowsPerBlock, windowLength, channels, 1], scalars: scalars)
-    if samples.count % blockRows != 0 {
-        print("(ignoring the last \(samples.count % blockRows) rows: not a whole block)")
+    // Channels 0-7 → windows of 50 rows → blocks of 4 windows: (blocks, 4, 50, 8, 1), 32 blocks per call.
+    let csv = try CSVReader(contentsOf: csvURL, options: CSVOptions(columns: ColumnSelection(parsing: "0-7")))
+    var blocks = try CSVSampleReader(csv, inputShape: model.inputs[0].shape, window: 50, scaler: model.scaler)
+    let blockRows = blocks.windowing.rowsPerSample
+    var index = 0
+    while let batch = try blocks.nextBatch(maxSamples: 32) {
+        let output = try model.predict(batch.input)
+        for (row, first) in zip(try output.rows(), batch.firstRows) {
+            let values = row.map { String(format: "%.6f", $0) }.joined(separator: ", ")
+            print("block \(index) (rows \(first)..<\(first + blockRows)): \(values)")
+            index += 1
+        }
     }
-
-    let output = try model.predict(input)
-    for (i, row) in try output.rows().enumerated() {
-        let first = i * blockRows
-        let values = row.map { String(format: "%.6f", $0) }.joined(separator: ", ")
-        print("block \(i) (rows \(first)..<\(first + blockRows)): \(values)")
+    if blocks.rowsLeftOut > 0 {
+        print("(ignoring the last \(blocks.rowsLeftOut) rows: not a whole block)")
     }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
