@@ -154,18 +154,20 @@ public struct CSVReader {
         }
     }
 
-    /// A reader of the file at `url` (not read whole: see ``init(fileHandle:options:name:)``).
+    /// A reader of the file at `url` (not read whole: see ``init(fileHandle:options:name:)``);
+    /// errors name the path as given.
     public init(contentsOf url: URL, options: CSVOptions) throws {
+        let name = url.relativePath
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw KerasError(.io, "no such file", file: url.path)
+            throw KerasError(.io, "no such file", file: name)
         }
-        guard !isDirectory.boolValue else { throw KerasError(.io, "is a directory, not a CSV file", file: url.path) }
+        guard !isDirectory.boolValue else { throw KerasError(.io, "is a directory, not a CSV file", file: name) }
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw KerasError(.io, "cannot be read: \((error as NSError).localizedDescription)", file: url.path)
+            throw KerasError(.io, "cannot be read: \((error as NSError).localizedDescription)", file: name)
         }
-        self.init(fileHandle: handle, options: options, name: url.path)
+        self.init(fileHandle: handle, options: options, name: name)
     }
 
     /// A reader taking its bytes from `nextChunk` until it returns `nil`.
