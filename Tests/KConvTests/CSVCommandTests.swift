@@ -170,6 +170,19 @@ struct CSVCommandTests {
         }
     }
 
+    @Test("score on a .npy: one row per sample, the same errors as from the CSV")
+    func scoreArrays() throws {
+        let model = KConvRun.caseFile("lstm_autoencoder/model.h5")
+        let fromNpy = try KConvRun(["score", model, "--input", fixture("series_windows.npy"), "--threshold", "0.01"])
+        let fromCSV = try KConvRun(["score", model, "--csv", fixture("series.csv"), "--columns", "1-2", "--hop", "1", "--threshold", "0.01"])
+        #expect(fromNpy.status == 0 && fromCSV.status == 0)
+        let (header, rows) = table(fromNpy.stdout), csvRows = table(fromCSV.stdout).rows
+        #expect(header == ["sample", "mse", "mae", "anomaly"])
+        #expect(rows.map { Array($0.dropFirst()) } == csvRows.map { Array($0.dropFirst(2)) })
+        #expect(rows.map(\.first) == (0..<10).map { "\($0)" })
+        #expect(fromNpy.stderr.replacingOccurrences(of: "sample 9", with: "rows 9-11") == fromCSV.stderr)
+    }
+
     @Test("--batch-size does not change the predictions")
     func batchSizes() throws {
         let model = KConvRun.caseFile("lstm_autoencoder/model.h5")
@@ -201,9 +214,9 @@ struct CSVCommandTests {
         (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--csv", "/nonexistent.csv"], "error: /nonexistent.csv: no such file"),
         (["predict", KConvRun.caseFile("conv1d_lstm/model.h5"), "--csv", fixture("signal.csv"), "--output", "/tmp"], "error: /tmp: cannot write: is a directory"),
         (["import", KConvRun.caseFile("conv1d_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--labels", fixture("series.csv")],
-         "error: \(fixture("series.csv")): the labels file has 13 labels; the model's output (None, 8) has 8 classes"),
+         "error: \(fixture("series.csv")): 13 labels for the model's output (None, 8), which has 8 classes"),
         (["import", KConvRun.caseFile("cnn_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--scaler", fixture("series_minmax.json")],
-         "error: \(fixture("series_minmax.json")): the scaler was fitted on 2 features; the model's input (None, 4, 50, 8, 1) takes 8 per row"),
+         "error: \(fixture("series_minmax.json")): a scaler fitted on 2 features for the model's input (None, 4, 50, 8, 1), which takes 8 per row"),
         (["import", KConvRun.caseFile("cnn_lstm/model.h5"), "-o", "/tmp/kconv-unused.kconv", "--scaler", fixture("signal_labels.txt")],
          "error: \(fixture("signal_labels.txt")): is not a scaler JSON: "),
     ])

@@ -160,6 +160,8 @@ struct CSVTests {
         let short = Array("a,b\n1,2\n3,4\n".utf8)
         var reader = try CSVSampleReader(CSVReader(bytes: short, options: CSVOptions(), name: "short.csv"), inputShape: [nil, 3, 2])
         #expect(csvError { try reader.nextBatch(maxSamples: 4) }?.description == "short.csv: has 2 data rows of 2 values; model input (None, 3, 2) needs 3 rows for one sample (3 rows × 2 values)")
+        let headerOnly = CSVReader(bytes: Array("a,b\n".utf8), options: try CSVOptions(), name: "h.csv")
+        #expect(csvError { try CSVSampleReader(headerOnly, inputShape: [nil, 2]) }?.description == "h.csv: has a header but no data rows")
         let emg = try CSVReader(contentsOf: emgCSV, options: CSVOptions())
         #expect(csvError { try CSVSampleReader(emg, inputShape: [nil, 4, 50, 8, 1], scaler: try InputScaler(contentsOf: fixture("series_minmax.json"))) }?.message
                 == "the model's input scaler was fitted on 2 features; the CSV rows give 8 values")

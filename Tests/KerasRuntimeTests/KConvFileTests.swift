@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KerasRuntime
+import TestSupport
 
 @Suite(".kconv files")
 struct KConvFileTests {
@@ -145,6 +146,41 @@ struct KConvFileTests {
             }
             #expect(e.message.contains("input shape"), "\(shape): \(e)")
         }
+    }
+
+    @Test("labels, scaler and anomaly threshold round-trip through the file; damaged or unfitting ones are errors")
+    func annotations() throws {
+        let scaler = try InputScaler(kind: .standard, mean: [0.5, -1, 2], scale: [2, 0.25, 1e-3], minimum: nil)
+        let annotations = ModelAnnotations(labels: ["no", "yes, sure"], scaler: scaler, anomalyThreshold: 0.125)
+        let model = try KerasModel(graph: KConvFixtures.mlp(), provenance: KConvFixtures.provenance, annotations: annotations)
+        let read = try KerasModel(contentsOf: {
+            let url = Repository.scratchDirectory().appendingPathComponent("a.kconv")
+            try model.write(to: url)
+            return url
+        }())
+        #expect(read.annotations == annotations)
+        #expect(read.labels == ["no", "yes, sure"] && read.scaler == scaler && read.anomalyThreshold == 0.125)
+
+        // They must fit the model: 2 output classes, 3 input features.
+        func refusal(_ a: ModelAnnotations) -> String? {
+            do { _ = try model.annotated(a); return nil } catch { return (error as? KerasError)?.message }
+        }
+        #expect(refusal(ModelAnnotations(labels: ["a", "b", "c"])) == "3 labels for the model's output (None, 2), which has 2 classes")
+        #expect(refusal(ModelAnnotations(scaler: try InputScaler(kind: .minMax, mean: nil, scale: [1], minimum: [0])))
+                == "a scaler fitted on 1 feature for the model's input (None, 3), which takes 3 per row")
+
+        let original = try KConvFixtures.Parts(model.kconvBytes())
+        func failure(_ key: String, _ value: String) throws -> KerasError {
+            var parts = original
+            var meta = parts.metadata
+            meta[key] = .string(value)
+            parts.metadata = meta
+            return try #require(KConvFixtures.error(parts.bytes))
+        }
+        #expect(try failure("labels", "[1, 2]").message == "the header's labels are not a JSON array of strings")
+        #expect(try failure("scaler", "{}").message.hasPrefix("the header's scaler is not a scaler JSON: \"class\" must be"))
+        #expect(try failure("anomaly_threshold", "inf").message == "the header's anomaly_threshold 'inf' is not a finite number")
+        #expect(try failure("labels", "[\"a\", \"b\", \"c\"]").message == "the header's annotations do not fit the model: 3 labels for the model's output (None, 2), which has 2 classes")
     }
 
     @Test("stored test vectors with unknown names or wrong counts")

@@ -72,7 +72,7 @@ public struct ModelAnnotations: Sendable, Equatable {
                 throw KerasError(.invalidArgument, "labels need a model with one output of a known last axis (its outputs: \(outputs.map(\.kerasDescription).joined(separator: ", ")))")
             }
             guard n == labels.count else {
-                throw KerasError(.invalidArgument, "the labels file has \(labels.count) label\(labels.count == 1 ? "" : "s"); the model's output \(outputs[0].kerasDescription) has \(n) classes")
+                throw KerasError(.invalidArgument, "\(labels.count) label\(labels.count == 1 ? "" : "s") for the model's output \(outputs[0].kerasDescription), which has \(n) classes")
             }
         }
         if let scaler {
@@ -82,7 +82,7 @@ public struct ModelAnnotations: Sendable, Equatable {
             let shape = inputs[0]
             let features = shape.count >= 3 && shape.last == 1 && scaler.featureCount != 1 ? shape[shape.count - 2] : shape.last ?? nil
             if let features, features != scaler.featureCount {
-                throw KerasError(.invalidArgument, "the scaler was fitted on \(scaler.featureCount) features; the model's input \(shape.kerasDescription) takes \(features) per row")
+                throw KerasError(.invalidArgument, "a scaler fitted on \(scaler.featureCount) feature\(scaler.featureCount == 1 ? "" : "s") for the model's input \(shape.kerasDescription), which takes \(features) per row")
             }
         }
     }

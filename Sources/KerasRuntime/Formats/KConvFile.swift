@@ -202,6 +202,9 @@ package enum KConvFile {
 
         let vectors = try testVectors(file, metadata: meta, model: model)
         let annotations = try ModelAnnotations(metadata: meta)
+        do { try annotations.check(inputs: model.inputShapes, outputs: model.outputShapes) } catch let error as KerasError {
+            throw KerasError(.format, "the header's annotations do not fit the model: \(error.message)")
+        }
         return Contents(graph: model, provenance: provenance, testVectors: vectors, annotations: annotations, metadata: meta)
     }
 
