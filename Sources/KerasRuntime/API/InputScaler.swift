@@ -40,7 +40,8 @@ public struct InputScaler: Sendable, Equatable {
         do { json = try JSON(parsing: text, what: "the scaler JSON") } catch { throw fail("\(error)") }
         guard let object = json.objectValue else { throw fail("it is not a JSON object") }
         guard let className = object["class"]?.stringValue, let kind = Kind(rawValue: className) else {
-            throw fail("\"class\" must be \"StandardScaler\" or \"MinMaxScaler\" (got \(object["class"]?.serialized ?? "nothing"))")
+            let given = object["class"].map(\.serialized) ?? "nothing"
+            throw fail("\"class\" must be \"StandardScaler\" or \"MinMaxScaler\" (got \(given))")
         }
         func vector(_ key: String, required: Bool) throws -> [Double]? {
             guard let value = object[key], !value.isNull else {
@@ -56,7 +57,8 @@ public struct InputScaler: Sendable, Equatable {
         }
         let allowed: Set<String> = kind == .standard ? ["class", "mean_", "scale_"] : ["class", "scale_", "min_"]
         if let extra = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw fail("unknown key \"\(extra)\" for \(className) (it takes \(allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")))")
+            let keys = allowed.sorted().map(JSON.string).map(\.serialized).joined(separator: ", ")
+            throw fail("unknown key \"\(extra)\" for \(className) (it takes \(keys))")
         }
         switch kind {
         case .standard:
