@@ -77,6 +77,7 @@ enum Isolation {
         } catch {
             return  // cannot isolate: read in this process
         }
+        Interruption.child.pid = child.processIdentifier
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
         if child.terminationReason == .uncaughtSignal {
@@ -98,6 +99,50 @@ enum Isolation {
     }
 }
 
+/// On SIGINT, SIGTERM or SIGHUP: passes the signal on to the child `kconv` reading HDF5 (see
+/// `Isolation`) and waits for it, removes the temporary files of unfinished outputs (the files they
+/// would replace stay whole), then exits with 128 + the signal, as the default action reports it.
+enum Interruption {
+    /// The child `kconv` running the command, when there is one.
+    static let child = ChildProcess()
+
+    static func removeUnfinishedOutputs() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if let pid = child.pid {
+                    kill(pid, sig)
+                    var status: Int32 = 0
+                    waitpid(pid, &status, 0)
+                }
+                OutputFile.discardAllUnfinished()
+                exit(128 + sig)
+            }
+            source.resume()
+            handlers.append(source)
+        }
+    }
+
+    /// The signal sources, kept for the life of the process.
+    private static let handlers = SignalSources()
+
+    final class ChildProcess: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: pid_t?
+        var pid: pid_t? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
+    }
+
+    final class SignalSources: @unchecked Sendable {
+        private let lock = NSLock()
+        private var sources: [any DispatchSourceSignal] = []
+        func append(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+    }
+}
+
 /// Exit statuses: 0 success, 1 a verification mismatch, 2 could not run (a file that cannot be
 /// used), 64 a usage error (unknown option, missing or malformed argument; argument-parser's
 /// `EX_USAGE`, printed with the subcommand's usage).
@@ -109,6 +154,7 @@ enum Exit {
 @main
 enum KConvMain {
     static func main() {
+        Interruption.removeUnfinishedOutputs()
         do {
             var command = try KConv.parseAsRoot()
             try command.run()

@@ -291,4 +291,33 @@ struct SafeWriteTests {
         #expect(try String(contentsOfFile: out, encoding: .utf8) == viaDevice.stdout)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["bad.csv", "out.csv"])
     }
+
+    @Test("a command stopped by SIGTERM removes its unfinished output and leaves the old file whole")
+    func interrupted() throws {
+        let dir = Repository.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 100 samples of the CNN+LSTM: seconds of work, stopped as soon as the output is opened.
+        let rows = try String(contentsOfFile: emgCSV, encoding: .utf8).split(separator: "\n").dropFirst()
+        let csv = dir.appendingPathComponent("long.csv").path
+        try (Array(repeating: rows.joined(separator: "\n"), count: 50).joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out.csv").path
+        try "old\n".write(toFile: out, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = KConvRun.binary
+        process.arguments = ["predict", KConvRun.caseFile("cnn_lstm/model.h5"), "--csv", csv, "--batch-size", "1", "--output", out]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var waited = 0
+        func temporaryFiles() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".tmp") } }
+        while temporaryFiles().isEmpty && process.isRunning && waited < 600 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 1
+        }
+        #expect(temporaryFiles().count == 1 && process.isRunning, "the output is written to a temporary file")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 128 + SIGTERM)
+        #expect(temporaryFiles().isEmpty)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "old\n")
+    }
 }

@@ -49,8 +49,12 @@ enum FileBytes {
 /// temporary file beside it and renamed over it at ``commit()``, so a failed write leaves the old
 /// file whole; a special file — a character device, a pipe, a socket, anything under `/dev` or
 /// `/proc` such as `/dev/stdout` — is written directly, never renamed over; a directory is refused.
-/// `-` is standard output. A file that is not committed is removed when the value goes away.
+/// `-` is standard output. A file that is not committed is removed when the value goes away, or by
+/// ``discardAllUnfinished()`` (which an interrupted command calls).
 package final class OutputFile {
+    /// The temporary files of the writes under way, for ``discardAllUnfinished()``.
+    private static let unfinished = TemporaryFiles()
+
     /// The path written to, as given.
     package let path: String
     private let handle: FileHandle
@@ -103,6 +107,13 @@ package final class OutputFile {
         if exists { fchmod(fd, mode) }
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         replacement = (temporary, target)
+        Self.unfinished.insert(temporary)
+    }
+
+    /// Removes the temporary files of every unfinished write (for a command stopped by a signal:
+    /// the targets stay as they were).
+    package static func discardAllUnfinished() {
+        for path in unfinished.removeAll() { unlink(path) }
     }
 
     /// Appends `bytes`.
@@ -130,6 +141,7 @@ package final class OutputFile {
         guard !done else { return }
         done = true
         guard let replacement else { return }
+        Self.unfinished.remove(replacement.temporary)
         do { try handle.close() } catch {
             unlink(replacement.temporary)
             throw KerasError(.io, "cannot write: \(FileBytes.reason(error))", file: path)
@@ -146,10 +158,26 @@ package final class OutputFile {
         guard !done else { return }
         done = true
         if let replacement {
+            Self.unfinished.remove(replacement.temporary)
             try? handle.close()
             unlink(replacement.temporary)
         }
     }
 
     deinit { discard() }
+}
+
+/// A set of paths shared between threads (a signal handler runs on its own).
+private final class TemporaryFiles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var paths = Set<String>()
+
+    func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+    func removeAll() -> Set<String> {
+        lock.withLock {
+            defer { paths.removeAll() }
+            return paths
+        }
+    }
 }
