@@ -53,7 +53,8 @@ struct Predict: ParsableCommand {
         } catch let error as KerasError where error.file == nil {
             throw error.inFile(self.source.path)
         }
-        var progress = Progress(quiet: samples.quiet)
+        let toStandardOutput = outputs.contains(where: OutputFile.standardOutputPaths.contains)
+        var progress = Progress(quiet: samples.quiet, toStandardOutput: toStandardOutput)
         do {
             while let batch = try source.next(maxSamples: samples.batchSize) {
                 let results = try RunInputs.run(model, on: batch.inputs, modelPath: self.source.path)

@@ -132,7 +132,11 @@ struct Progress {
     let enabled: Bool
     private var lastDraw = Date.distantPast
 
-    init(quiet: Bool) { enabled = !quiet && isatty(STDERR_FILENO) == 1 }
+    /// A progress line unless `quiet`, stderr is not a terminal, or the results go to the same
+    /// terminal on stdout (`toStandardOutput`), where the line would mix with them.
+    init(quiet: Bool, toStandardOutput: Bool) {
+        enabled = !quiet && isatty(STDERR_FILENO) == 1 && !(toStandardOutput && isatty(STDOUT_FILENO) == 1)
+    }
 
     mutating func update(_ text: @autoclosure () -> String) {
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }

@@ -61,7 +61,7 @@ struct Score: ParsableCommand {
         let rowsPerSample: Int? = if case .csv(let reader, _) = source { reader.windowing.rowsPerSample } else { nil }
         let limit = threshold ?? model.anomalyThreshold
         let file = try OutputFile(path: output)
-        var progress = Progress(quiet: samples.quiet)
+        var progress = Progress(quiet: samples.quiet, toStandardOutput: OutputFile.standardOutputPaths.contains(output))
         var count = 0, anomalies = 0
         var worst: (error: Double, row: String)?
         do {

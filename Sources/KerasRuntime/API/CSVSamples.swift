@@ -13,6 +13,8 @@ import Foundation
 public struct SampleWindowing: Sendable, Equatable {
     /// The most values one sample may hold.
     public static let maxSampleValues = 1 << 26
+    /// The largest hop.
+    public static let maxHop = 1 << 40
 
     /// The model input's shape, batch first, as given.
     public let inputShape: [Int?]
@@ -36,7 +38,9 @@ public struct SampleWindowing: Sendable, Equatable {
         guard !dims.isEmpty else { throw fail("has no axis besides the batch: it cannot take CSV rows") }
         guard valuesPerRow >= 1 else { throw fail("needs values; the CSV rows give none") }
         if let window, window < 1 { throw KerasError(.invalidArgument, "--window must be at least 1 (got \(window))") }
-        if let hop, hop < 1 { throw KerasError(.invalidArgument, "--hop must be at least 1 (got \(hop))") }
+        if let hop, hop < 1 || hop > Self.maxHop {
+            throw KerasError(.invalidArgument, "--hop must be between 1 and \(Self.maxHop) (got \(hop))")
+        }
 
         // The features axis: the last, or the one before a trailing channel axis of 1.
         var featureAxis = dims.count - 1

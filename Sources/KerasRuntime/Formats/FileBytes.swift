@@ -65,11 +65,13 @@ package final class OutputFile {
     /// Whether the bytes go to a temporary file, which may be rewritten before ``commit()``.
     package var isReplacingAtomically: Bool { replacement != nil }
 
+    /// The paths that name standard output.
+    package static let standardOutputPaths: Set<String> = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+
     /// Opens `path` for writing as described above.
     package init(path: String) throws {
         self.path = path
-        let standardOutputs = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
-        if standardOutputs.contains(path) {
+        if Self.standardOutputPaths.contains(path) {
             handle = FileHandle.standardOutput
             replacement = nil
             return
