@@ -92,14 +92,6 @@ enum SampleSource {
         }
     }
 
-    /// The sample index of the next batch's first sample.
-    var samplesDone: Int {
-        switch self {
-        case .csv(let reader, _): reader.samplesRead
-        case .arrays(_, let next): next
-        }
-    }
-
     /// "1,234 samples, 40%" for the progress bar.
     var progress: String {
         switch self {
