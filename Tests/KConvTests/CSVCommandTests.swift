@@ -270,6 +270,10 @@ struct SafeWriteTests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/dev/stdout") == "/proc/self/fd/1")
         let viaDash = try KConvRun(["predict", model] + args)
         #expect(viaDevice.stdout == viaDash.stdout)
+        // A character device is written to, never replaced.
+        let toNull = try KConvRun(["predict", model, "--output", "/dev/null", "--format", "npy"] + args)
+        #expect(toNull.status == 0 && toNull.stdout.isEmpty)
+        #expect(try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType == .typeCharacterSpecial)
 
         let dir = Repository.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
