@@ -181,6 +181,13 @@ struct CSVCommandTests {
         #expect(rows.map { Array($0.dropFirst()) } == csvRows.map { Array($0.dropFirst(2)) })
         #expect(rows.map(\.first) == (0..<10).map { "\($0)" })
         #expect(fromNpy.stderr.replacingOccurrences(of: "sample 9", with: "rows 9-11") == fromCSV.stderr)
+        // --metric mae: the threshold applies to the MAE.
+        let reference = try read(fixture("series_errors.npy"))
+        let byMAE = try KConvRun(["score", model, "--input", fixture("series_windows.npy"), "--threshold", "0.1", "--metric", "mae"])
+        let expected = (0..<10).filter { Double(reference.scalars[$0 * 2 + 1]) > 0.1 }.count
+        #expect(byMAE.stderr.hasPrefix("scored 10 samples: \(expected) anomal"), "\(byMAE.stderr)")
+        #expect(byMAE.stderr.contains("(MAE > 0.1); highest MAE"))
+        #expect(table(byMAE.stdout).rows.filter { $0.last == "1" }.count == expected)
     }
 
     @Test("--batch-size does not change the predictions")
