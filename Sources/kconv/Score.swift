@@ -72,6 +72,9 @@ struct Score: ParsableCommand {
             while let batch = try source.next(maxSamples: samples.batchSize) {
                 let x = batch.inputs[0]
                 let y = try RunInputs.run(model, on: batch.inputs, modelPath: self.source.path)[0]
+                guard y.shape == x.shape else {
+                    throw KerasError(.shape, "the model's output \(y.shape) does not have its input's shape \(x.shape): no reconstruction error", file: self.source.path)
+                }
                 let errors = ReconstructionError.perSample(input: x, output: y)
                 var text = ""
                 for (s, e) in errors.enumerated() {
@@ -116,10 +119,11 @@ struct Score: ParsableCommand {
 
 /// Reconstruction errors: how far an autoencoder's output is from its input, sample by sample.
 enum ReconstructionError {
-    /// Each sample's mean squared and mean absolute error over all its elements, summed in `Double`.
+    /// Each sample's mean squared and mean absolute error over all its elements, summed in `Double`
+    /// (`y` has `x`'s shape).
     static func perSample(input x: Tensor, output y: Tensor) -> [(mse: Double, mae: Double)] {
         let samples = x.shape.first ?? 0
-        guard samples > 0, x.scalars.count == y.scalars.count else { return [] }
+        guard samples > 0, x.scalars.count == y.scalars.count, x.scalars.count % samples == 0 else { return [] }
         let width = x.scalars.count / samples
         return (0..<samples).map { s in
             var squares = 0.0, absolutes = 0.0
