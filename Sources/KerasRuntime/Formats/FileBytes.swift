@@ -86,10 +86,12 @@ package final class OutputFile {
         }
         let special = ["/dev/", "/proc/"].contains { target.hasPrefix($0) || path.hasPrefix($0) }
         if (exists && kind != S_IFREG) || special {
-            guard let h = FileHandle(forWritingAtPath: target) else {
+            // Never created here; a regular file under /dev or /proc is emptied first, as `>` does.
+            let fd = open(target, O_WRONLY | (exists && kind == S_IFREG ? O_TRUNC : 0))
+            guard fd >= 0 else {
                 throw KerasError(.io, "cannot write: \(String(cString: strerror(errno)))", file: path)
             }
-            handle = h
+            handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             replacement = nil
             return
         }
