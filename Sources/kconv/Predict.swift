@@ -92,11 +92,6 @@ enum CSVReport {
 
 /// Reads the `--input` files and runs the model on them.
 enum RunInputs {
-    /// Reads the `--input` files, checks them against the model's inputs and runs the model.
-    static func predict(_ model: KerasModel, inputs: [String], modelPath: String) throws -> [Tensor] {
-        try run(model, on: try read(inputs, for: model, modelPath: modelPath), modelPath: modelPath)
-    }
-
     /// Runs the model, handing every layer call's outputs to `observer` when one is given; errors
     /// name the model file.
     static func run(_ model: KerasModel, on tensors: [Tensor], modelPath: String,
