@@ -22,6 +22,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// inode, whatever the path says), naming both; and an output given twice.
 enum OutputGuard {
     static func check(outputs: [String], inputs: [(path: String, role: String)]) throws {
+        var paths = Set<String>()
+        for output in outputs where output != "-" {
+            guard paths.insert(URL(fileURLWithPath: output).standardizedFileURL.path).inserted else {
+                throw KerasError(.invalidArgument, "is given as more than one output: give each output its own file", file: output)
+            }
+        }
         var seen: [(id: FileID, path: String)] = []
         for output in outputs where output != "-" {
             guard let id = FileID(output) else { continue }  // new file: nothing to lose

@@ -258,6 +258,10 @@ struct SafeWriteTests {
             (["predict", model, "--input", input, "--output", model], "error: \(model): is the model '\(model)': refusing"),
             (["predict", model, "--csv", csv, "--output", csv], "error: \(csv): is the CSV input '\(csv)': refusing"),
             (["score", model, "--csv", csv, "--output", csv], "error: \(csv): is the CSV input '\(csv)': refusing"),
+            (["predict", KConvRun.caseFile("functional_two_inputs/model.h5"), "--input", KConvRun.caseFile("functional_two_inputs/input_0.npy"),
+              "--input", KConvRun.caseFile("functional_two_inputs/input_1.npy"), "--output", dir.appendingPathComponent("y.npy").path,
+              "--output", dir.appendingPathComponent("./y.npy").path],
+             "error: \(dir.appendingPathComponent("./y.npy").path): is given as more than one output: give each output its own file"),
         ]
         for (arguments, message) in cases {
             let run = try KConvRun(arguments)
