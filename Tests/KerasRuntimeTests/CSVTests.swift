@@ -179,4 +179,51 @@ struct CSVTests {
         #expect(message(#"{"class": "StandardScaler", "mean_": ["a"]}"#) == #"s.json: is not a scaler JSON: "mean_" must be a non-empty array of finite numbers"#)
         #expect(message(#"{"class": "StandardScaler", "mean_": [1], "var_": [1]}"#) == #"s.json: is not a scaler JSON: unknown key "var_" for StandardScaler (it takes "class", "mean_", "scale_")"#)
     }
+
+    @Test("damaged CSVs (seeded byte edits of small tables): rows or one KerasError, never a trap, whole and in 1-byte chunks")
+    func randomBytes() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        var batches = 0
+        let alphabet = Array("0123456789.,,,;\"\"\n\n\r#-+eEnaif x\t".utf8) + [0xEF, 0xBB, 0xBF, 0x00, 0xFF]
+        for round in 0..<4_000 {
+            // A CSV of 2 or 3 columns and up to 12 rows, then up to 3 random byte edits.
+            let delimiter: Character = round % 5 == 0 ? ";" : ","
+            let width = 2 + Int(next() % 2)
+            let lines = (0..<Int(next() % 13)).map { _ in (0..<width).map { _ in "\(Int(next() % 2000) - 1000)e-3" }.joined(separator: String(delimiter)) }
+            var bytes = Array(((round % 3 == 1 ? "a\(delimiter)b\(delimiter)c\n" : "") + lines.joined(separator: "\n")).utf8)
+            for _ in 0..<Int(next() % 4) where !bytes.isEmpty {
+                let at = Int(next() % UInt64(bytes.count)), byte = alphabet[Int(next() % UInt64(alphabet.count))]
+                switch next() % 3 {
+                case 0: bytes[at] = byte
+                case 1: bytes.insert(byte, at: at)
+                default: bytes.remove(at: at)
+                }
+            }
+            let header: CSVOptions.Header = [.detect, .present, .absent][Int(next() % 3)]
+            let columns = round % 4 == 0 ? try ColumnSelection([1, 0]) : nil
+            let options = try CSVOptions(delimiter: delimiter, header: header, columns: columns)
+            var offset = 0
+            let chunked = CSVReader(options: options, name: "r.csv") {
+                guard offset < bytes.count else { return nil }
+                defer { offset += 1 }
+                return [bytes[offset]]
+            }
+            for reader in [CSVReader(bytes: bytes, options: options, name: "r.csv"), chunked] {
+                do {
+                    var samples = try CSVSampleReader(reader, inputShape: [nil, 2, nil], window: nil, hop: 1 + round % 2)
+                    while let batch = try samples.nextBatch(maxSamples: 3) {
+                        #expect(batch.input.count == batch.firstRows.count * samples.windowing.rowsPerSample * samples.windowing.valuesPerRow)
+                        batches += 1
+                    }
+                } catch let error as KerasError {
+                    #expect(error.file == "r.csv" || error.file == nil, "\(error)")
+                }
+            }
+        }
+        #expect(batches > 100, "some inputs make samples: \(batches) batches")
+    }
 }
