@@ -92,16 +92,23 @@ enum SampleSource {
         }
     }
 
-    /// "1,234 samples, 40%" for the progress bar.
+    /// "[########            ] 40% 1234 samples from 246800 rows" for the progress line (no bar
+    /// for standard input, whose length is unknown).
     var progress: String {
         switch self {
         case .csv(let reader, let size):
-            let share = size.map { $0 > 0 ? " \(min(100, reader.bytesRead * 100 / $0))%" : "" } ?? ""
-            return "\(reader.samplesRead) samples from \(reader.rowsRead) rows\(share)"
+            let counts = "\(reader.samplesRead) samples from \(reader.rowsRead) rows"
+            guard let size, size > 0 else { return counts }
+            return Self.bar(percent: min(100, reader.bytesRead * 100 / size)) + " " + counts
         case .arrays(let tensors, let next):
             let total = tensors.first?.shape.first ?? 0
-            return "\(next)/\(total) samples \(total > 0 ? next * 100 / total : 100)%"
+            return Self.bar(percent: total > 0 ? next * 100 / total : 100) + " \(next)/\(total) samples"
         }
+    }
+
+    private static func bar(percent: Int) -> String {
+        let filled = percent / 5
+        return "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 20 - filled) + "] \(percent)%"
     }
 
     /// Opens the samples `--csv` or the `--input` files give, with the batch-size check of the inputs.
