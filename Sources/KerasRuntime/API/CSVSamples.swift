@@ -42,9 +42,7 @@ public struct SampleWindowing: Sendable, Equatable {
             throw KerasError(.invalidArgument, "--hop must be between 1 and \(Self.maxHop) (got \(hop))")
         }
 
-        // The features axis: the last, or the one before a trailing channel axis of 1.
-        var featureAxis = dims.count - 1
-        if dims.count >= 3, dims[featureAxis] == 1, valuesPerRow != 1 { featureAxis -= 1 }
+        let featureAxis = Self.featureAxis(of: dims, valuesPerRow: valuesPerRow)
         if let features = dims[featureAxis] {
             guard features == valuesPerRow else {
                 throw fail("takes \(features) value\(features == 1 ? "" : "s") per row (its feature axis); the CSV gives \(valuesPerRow) per row (choose them with --columns)")
@@ -79,6 +77,12 @@ public struct SampleWindowing: Sendable, Equatable {
         self.hop = hop ?? rowsPerSample
     }
 
+    /// The axis of `dims` (a sample's shape, no batch axis) that rows of `valuesPerRow` values fill:
+    /// the last, or the one before it when the last of three or more axes is a channel axis of 1.
+    static func featureAxis(of dims: [Int?], valuesPerRow: Int) -> Int {
+        dims.count >= 3 && dims[dims.count - 1] == 1 && valuesPerRow != 1 ? dims.count - 2 : dims.count - 1
+    }
+
     /// The samples `rows` rows make.
     public func sampleCount(rows: Int) -> Int {
         rows < rowsPerSample ? 0 : (rows - rowsPerSample) / hop + 1
@@ -103,11 +107,7 @@ public struct SampleWindowing: Sendable, Equatable {
         }
     }
 
-    private var rowAxesCount: Int {
-        var n = sampleShape.count - 1
-        if sampleShape.count >= 3, sampleShape[n] == 1, valuesPerRow != 1 { n -= 1 }
-        return n
-    }
+    private var rowAxesCount: Int { Self.featureAxis(of: sampleShape, valuesPerRow: valuesPerRow) }
 }
 
 /// A batch of samples cut from CSV rows.

@@ -79,8 +79,8 @@ public struct ModelAnnotations: Sendable, Equatable {
             guard inputs.count == 1 else {
                 throw KerasError(.invalidArgument, "a scaler needs a model with one input (it has \(inputs.count))")
             }
-            let shape = inputs[0]
-            let features = shape.count >= 3 && shape.last == 1 && scaler.featureCount != 1 ? shape[shape.count - 2] : shape.last ?? nil
+            let shape = inputs[0], dims = Array(shape.dropFirst())
+            let features = dims.isEmpty ? nil : dims[SampleWindowing.featureAxis(of: dims, valuesPerRow: scaler.featureCount)]
             if let features, features != scaler.featureCount {
                 throw KerasError(.invalidArgument, "a scaler fitted on \(scaler.featureCount) feature\(scaler.featureCount == 1 ? "" : "s") for the model's input \(shape.kerasDescription), which takes \(features) per row")
             }
