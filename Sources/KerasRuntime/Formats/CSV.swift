@@ -208,7 +208,7 @@ public struct CSVReader {
             rowCount += 1
             return values
         }
-        if firstLine { throw KerasError(.format, "has no rows (the file is empty)", file: name) }
+        if firstLine { throw KerasError(.format, "has no rows (every line is blank or a # comment)", file: name) }
         return nil
     }
 
