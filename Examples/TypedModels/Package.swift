@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Typed model classes generated at build time: every `.kconv` in Sources/TypedModels becomes a
-// Swift struct named after the file (CnnLstm, LstmAutoencoder, PaddingMask, OpsStream), with the
+// Swift struct named after the file (CnnLstm, LstmAutoencoder, Gesture, PaddingMask, OpsStream), with the
 // model bundled as a resource, by kconv's KConvModelPlugin. No manual conversion step, no HDF5.
 let package = Package(
     name: "TypedModels",

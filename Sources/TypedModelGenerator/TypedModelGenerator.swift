@@ -147,6 +147,7 @@ public struct TypedModelGenerator: Sendable {
 
                 """
         }
+        s += annotationMembers(model, inputs: inputs, outputs: outputs)
         s += """
 
                 private static func output(_ tensors: [Tensor]) throws -> Output {
@@ -171,6 +172,91 @@ public struct TypedModelGenerator: Sendable {
                 """
         }
         s += "}\n"
+        return s
+    }
+
+    /// Conveniences for what the model keeps with it and for its shape: the top class of a labelled
+    /// softmax output, the stored scaler applied to raw samples, and for an autoencoder (one input,
+    /// one output of the same shape) the reconstruction errors and, with a stored threshold, anomalies.
+    private func annotationMembers(_ model: KerasModel, inputs: [Member], outputs: [Member]) -> String {
+        var s = ""
+        if let labels = model.labels,
+           let (k, out) = zip(model.outputs, outputs).first(where: { $0.0.shape.count == 2 && $0.0.shape[1] == labels.count }).map({ ($0.0.shape[1] ?? 0, $0.1) }) {
+            s += """
+
+                    /// The most probable class of each sample in `\(Self.comment(out.name))`, with its probability,
+                    /// by the \(k) class labels kept with the model.
+                    public func topClasses(_ output: Output) throws -> [(label: String, probability: Float)] {
+                        guard let labels = model.labels, labels.count == \(k) else {
+                            throw KerasError(.format, "the model keeps no \(k) class labels")
+                        }
+                        let scores = output.\(out.declared).scalars
+                        return stride(from: 0, to: scores.count, by: \(k)).map { start in
+                            var best = start
+                            for i in start..<(start + \(k)) where scores[i] > scores[best] { best = i }
+                            return (labels[best - start], scores[best])
+                        }
+                    }
+
+                """
+        }
+        if let scaler = model.scaler, inputs.count == 1, let sample = inputs[0].sample, sample.last == scaler.featureCount {
+            s += """
+
+                    /// Raw samples (row-major, features last, as recorded) scaled by the scaler kept with the
+                    /// model, as scikit-learn scales them (in float64, then float32), made the model's input.
+                    public func input(scaling raw: [Double]) throws -> Input {
+                        guard let scaler = model.scaler, scaler.featureCount == \(scaler.featureCount) else {
+                            throw KerasError(.format, "the model keeps no scaler of \(scaler.featureCount) features")
+                        }
+                        var scaled: [Float] = []
+                        scaled.reserveCapacity(raw.count)
+                        for start in stride(from: 0, to: raw.count - raw.count % \(scaler.featureCount), by: \(scaler.featureCount)) {
+                            scaled += scaler.transform(Array(raw[start..<(start + \(scaler.featureCount))]))
+                        }
+                        guard scaled.count == raw.count else {
+                            throw KerasError(.shape, "raw samples come in rows of \(scaler.featureCount) features, got \\(raw.count) values")
+                        }
+                        return try Input(\(inputs[0].declared): scaled)
+                    }
+
+                """
+        }
+        if inputs.count == 1, outputs.count == 1, model.inputs[0].shape.dropFirst() == model.outputs[0].shape.dropFirst() {
+            let x = inputs[0].declared, y = outputs[0].declared
+            s += """
+
+                    /// For each sample, the mean squared error between the input and the model's
+                    /// reconstruction of it, over all of the sample's elements: an autoencoder's anomaly score.
+                    public func reconstructionErrors(_ input: Input) throws -> [Float] {
+                        let reconstruction = try prediction(input).\(y).scalars, original = input.\(x).scalars
+                        let size = input.\(x).shape.dropFirst().reduce(1, *)
+                        guard size > 0 else { return [] }
+                        return stride(from: 0, to: original.count, by: size).map { start in
+                            var sum = 0.0
+                            for i in start..<(start + size) {
+                                let d = Double(reconstruction[i]) - Double(original[i])
+                                sum += d * d
+                            }
+                            return Float(sum / Double(size))
+                        }
+                    }
+
+                """
+            if model.anomalyThreshold != nil {
+                s += """
+
+                        /// Whether each sample's reconstruction error is above the anomaly threshold kept with the model.
+                        public func anomalies(_ input: Input) throws -> [Bool] {
+                            guard let threshold = model.anomalyThreshold else {
+                                throw KerasError(.format, "the model keeps no anomaly threshold")
+                            }
+                            return try reconstructionErrors(input).map { $0 > threshold }
+                        }
+
+                    """
+            }
+        }
         return s
     }
 
