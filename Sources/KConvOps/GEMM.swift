@@ -21,6 +21,8 @@ package enum GEMM {
     typealias Panel = SIMD16<Float>
     /// Whether the fused AVX2 kernels run (decided once per process).
     package static let fused = kconv_cpu_has_avx2_fma() != 0 && ProcessInfo.processInfo.environment["KCONV_NO_FMA"] == nil
+    /// The kernels in use, as `kconv bench` reports them.
+    package static var path: String { fused ? "avx2+fma" : "portable" }
     /// Rows of `C` per register tile: 6 × 16 floats in twelve AVX registers, or 2 × 16 in SSE ones.
     package static let tileRows = fused ? 6 : 2
     /// Steps of `k` per pass over a tile: a `depthBlock × 16` panel block is 16 KB, L1-resident.
@@ -31,8 +33,8 @@ package enum GEMM {
     package static let packingRows = 8
     /// Multiply-adds per thread below which a product stays on fewer threads (waking one costs tens of µs).
     package static let parallelWork = 1 << 21
-    /// Threads for large products: the active processor count.
-    package static let defaultThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads for large products: the current `ThreadBudget`.
+    package static var defaultThreads: Int { ThreadBudget.threads }
 
     /// `C[m×n] = A[m×k] · B[k×n]` (+ `bias[n]` on every row when given; `C` is overwritten, or added to
     /// when `accumulate`). `threads` caps the parallelism; the result does not depend on it.

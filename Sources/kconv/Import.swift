@@ -19,6 +19,8 @@ struct Import: ParsableCommand {
 
     @OptionGroup var source: ModelFile
 
+    @OptionGroup var threadCap: ThreadCap
+
     @Option(name: [.short, .customLong("output")], help: "The .kconv file to write.")
     var output: String
 
@@ -48,7 +50,7 @@ struct Import: ParsableCommand {
     static let selfTestSeed: UInt64 = 20_240_601
 
     func run() throws {
-        let model = try source.load(recordingProvenance: true)
+        let model = try source.load(recordingProvenance: true).configured(threadCap.configuration)
 
         // Test vectors.
         var vectors: StoredTestVectors?

@@ -10,6 +10,8 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var source: ModelFile
 
+    @OptionGroup var threadCap: ThreadCap
+
     @Option(name: .long, help: "An input .npy, one per model input, in the model's input order.")
     var input: [String] = []
 
@@ -17,7 +19,7 @@ struct Predict: ParsableCommand {
     var output: [String] = []
 
     func run() throws {
-        let model = try source.load()
+        let model = try source.load().configured(threadCap.configuration)
         guard output.count == model.outputs.count else {
             throw KerasError(.invalidArgument, "the model has \(model.outputs.count) output(s) (\(model.outputs.map(\.name).joined(separator: ", "))); give one --output for each", file: source.path)
         }
