@@ -80,13 +80,13 @@ package enum RecurrentCell: Sendable, Equatable {
     /// `rec (rows, ≥2u)` and `rh (rows, u)` are scratch. `hIsZero` skips the products of a zero `h`.
     package static func gruResetBeforeStep(z: UnsafeMutablePointer<Float>, rec: UnsafeMutablePointer<Float>,
                                            rh: UnsafeMutablePointer<Float>, rows: Int, units u: Int, hIsZero: Bool,
-                                           recurrentZR: UnsafePointer<Float>, recurrentH: UnsafePointer<Float>,
+                                           recurrentZR: PackedMatrix, recurrentH: PackedMatrix,
                                            state: UnsafePointer<Float>, next: UnsafeMutablePointer<Float>,
                                            a: Activation, ra: Activation) {
         let g = 3 * u
         if !hIsZero {
             // z and r: x·W + b + h·U_zr (rows of 3u, first 2u columns).
-            GEMM.multiply(state, recurrentZR, rec, m: rows, k: u, n: 2 * u)
+            GEMM.multiply(state, recurrentZR, rec, m: rows)
             for b in 0..<rows {
                 let row = z + b * g, r = rec + b * 2 * u
                 for j in 0..<2 * u { row[j] += r[j] }
@@ -100,7 +100,7 @@ package enum RecurrentCell: Sendable, Equatable {
         }
         if !hIsZero {
             // hh: x·W_h + b_h + (r*h)·U_h.
-            GEMM.multiply(UnsafePointer(rh), recurrentH, rec, m: rows, k: u, n: u)
+            GEMM.multiply(UnsafePointer(rh), recurrentH, rec, m: rows)
             for b in 0..<rows {
                 let row = z + b * g
                 for j in 0..<u { row[2 * u + j] += rec[b * u + j] }

@@ -53,10 +53,11 @@ struct RecurrentCellTests {
     /// Reset gate before the product with a zero `h` (`hIsZero`): the recurrent products are skipped
     /// (the kernels below would change everything), update 0.5, candidate 3, h' = 0.5·0 + 0.5·3 = 1.5.
     @Test func gruResetBeforeStepSkipsAZeroState() {
-        let zr = PinnedFloats([100, 100]), h = PinnedFloats([100]), rec = PinnedFloats(zeros: 2), rh = PinnedFloats(zeros: 1)
+        let zr = PackedMatrix([100, 100], rows: 1, columns: 2), h = PackedMatrix([100], rows: 1, columns: 1)
+        let rec = PinnedFloats(zeros: 2), rh = PinnedFloats(zeros: 1)
         let r = Self.step(z: [0.5, 1, 3], state: [0], next: 1) { z, state, next in
             RecurrentCell.gruResetBeforeStep(z: z, rec: rec.pointer, rh: rh.pointer, rows: 1, units: 1, hIsZero: true,
-                                             recurrentZR: zr.pointer, recurrentH: h.pointer, state: state, next: next,
+                                             recurrentZR: zr, recurrentH: h, state: state, next: next,
                                              a: .linear, ra: .linear)
         }
         #expect(r.next == [1.5])
