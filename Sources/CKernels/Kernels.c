@@ -78,6 +78,51 @@ KCONV_AVX2 void kconv_sigmoid_avx2(float *x, ptrdiff_t n) {
     }
 }
 
+/// An activation of kconv_lstm_cell_avx2 on eight values (KCONV_ACTIVATION_ codes).
+static inline KCONV_AVX2 __m256 activate8(__m256 x, int activation) {
+    switch (activation) {
+    case KCONV_ACTIVATION_TANH: return tanh8(x);
+    case KCONV_ACTIVATION_SIGMOID: return sigmoid8(x);
+    case KCONV_ACTIVATION_RELU:
+        // x <= 0 becomes +0; NaN and x > 0 stay (as Activation.apply's relu).
+        return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ), x);
+    default: return x;
+    }
+}
+
+/// Eight columns j..j+7 of one LSTM row: rows of z are [i f c o], each u wide.
+static inline KCONV_AVX2 void lstm8(const float *row, ptrdiff_t u, const float *c, float *h_next, float *c_next,
+                                    int a, int ra) {
+    const __m256 i = activate8(_mm256_loadu_ps(row), ra);
+    const __m256 f = activate8(_mm256_loadu_ps(row + u), ra);
+    const __m256 g = activate8(_mm256_loadu_ps(row + 2 * u), a);
+    const __m256 o = activate8(_mm256_loadu_ps(row + 3 * u), ra);
+    const __m256 cell = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(c)), _mm256_mul_ps(i, g));
+    _mm256_storeu_ps(c_next, cell);
+    _mm256_storeu_ps(h_next, _mm256_mul_ps(activate8(cell, a), o));
+}
+
+KCONV_AVX2 void kconv_lstm_cell_avx2(const float *z, ptrdiff_t rows, ptrdiff_t u, const float *c, float *h_next,
+                                     float *c_next, int activation, int recurrent_activation) {
+    const ptrdiff_t full = u - u % 8;
+    for (ptrdiff_t b = 0; b < rows; b++) {
+        const float *row = z + b * 4 * u;
+        const float *cb = c + b * u;
+        float *hb = h_next + b * u, *nb = c_next + b * u;
+        for (ptrdiff_t j = 0; j < full; j += 8) lstm8(row + j, u, cb + j, hb + j, nb + j, activation, recurrent_activation);
+        if (full < u) {
+            // The last columns through padded copies (the padding's results are dropped).
+            const ptrdiff_t rest = u - full;
+            float gates[32] = {0}, cell[8] = {0}, h[8], cn[8];
+            for (int q = 0; q < 4; q++) memcpy(gates + 8 * q, row + q * u + full, (size_t)rest * sizeof(float));
+            memcpy(cell, cb + full, (size_t)rest * sizeof(float));
+            lstm8(gates, 8, cell, h, cn, activation, recurrent_activation);
+            memcpy(hb + full, h, (size_t)rest * sizeof(float));
+            memcpy(nb + full, cn, (size_t)rest * sizeof(float));
+        }
+    }
+}
+
 #else
 
 int kconv_cpu_has_avx2_fma(void) { return 0; }
@@ -85,5 +130,10 @@ int kconv_cpu_has_avx2_fma(void) { return 0; }
 void kconv_tanh_avx2(float *x, ptrdiff_t n) { (void)x; (void)n; }
 
 void kconv_sigmoid_avx2(float *x, ptrdiff_t n) { (void)x; (void)n; }
+
+void kconv_lstm_cell_avx2(const float *z, ptrdiff_t rows, ptrdiff_t u, const float *c, float *h_next,
+                          float *c_next, int activation, int recurrent_activation) {
+    (void)z; (void)rows; (void)u; (void)c; (void)h_next; (void)c_next; (void)activation; (void)recurrent_activation;
+}
 
 #endif

@@ -38,4 +38,21 @@ void kconv_tanh_avx2(float *x, ptrdiff_t n);
 /// denormals flushed), as Activation.sigmoid computes it; the same results bit for bit.
 void kconv_sigmoid_avx2(float *x, ptrdiff_t n);
 
+/// The activations kconv_lstm_cell_avx2 computes itself.
+enum {
+    KCONV_ACTIVATION_LINEAR = 0,
+    KCONV_ACTIVATION_TANH = 1,
+    KCONV_ACTIVATION_SIGMOID = 2,
+    /// The plain relu: max(x, 0), NaN kept.
+    KCONV_ACTIVATION_RELU = 3,
+};
+
+/// The LSTM cell on `rows` rows, as RecurrentCell.lstmStep computes it (the same operations, so the
+/// same bits): rows of z (4u wide) hold the gate pre-activations i, f, c, o; c is the cell state
+/// (rows × u); writes c' = ra(f)·c + ra(i)·a(g) to c_next and h' = a(c')·ra(o) to h_next, with
+/// a = activation and ra = recurrent_activation (KCONV_ACTIVATION_ codes). Multiplies and adds
+/// rounded separately. Only when kconv_cpu_has_avx2_fma() returns 1.
+void kconv_lstm_cell_avx2(const float *z, ptrdiff_t rows, ptrdiff_t u, const float *c, float *h_next,
+                          float *c_next, int activation, int recurrent_activation);
+
 #endif
