@@ -37,9 +37,9 @@ static inline ptrdiff_t min_p(ptrdiff_t x, ptrdiff_t y) { return x < y ? x : y; 
 /// `most_panels[r]` panels for row tiles of r rows, row tiles of up to `max_rows`. A group that holds
 /// the last, partial panel computes its tiles in a padded copy of C, so no column past n is touched.
 static void drive(tile_fn tile, int max_rows, const int *most_panels, const float *a, ptrdiff_t lda,
-                  const float *packed, ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows,
-                  ptrdiff_t panel_begin, ptrdiff_t panel_end) {
-    const ptrdiff_t bstride = PANEL * k;
+                  const float *packed, ptrdiff_t panel_rows, ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc,
+                  ptrdiff_t rows, ptrdiff_t panel_begin, ptrdiff_t panel_end) {
+    const ptrdiff_t bstride = PANEL * panel_rows;
     const int group = most_panels[min_p(max_rows, rows)];
     const ptrdiff_t depth_block = GROUP_BLOCK / (group * PANEL);
     for (ptrdiff_t p0 = 0; p0 < k; p0 += depth_block) {
@@ -167,12 +167,13 @@ int kconv_path_available(int path) {
     }
 }
 
-void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t k, ptrdiff_t n,
-                       float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin, ptrdiff_t panel_end) {
+void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
+                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
+                       ptrdiff_t panel_end) {
     if (path == KCONV_PATH_AVX512) {
-        drive(z_tile, MAX_ROWS, z_panels, a, lda, packed, k, n, c, ldc, rows, panel_begin, panel_end);
+        drive(z_tile, MAX_ROWS, z_panels, a, lda, packed, panel_rows, k, n, c, ldc, rows, panel_begin, panel_end);
     } else if (path == KCONV_PATH_AVX2) {
-        drive(y_tile, MAX_ROWS, y_panels, a, lda, packed, k, n, c, ldc, rows, panel_begin, panel_end);
+        drive(y_tile, MAX_ROWS, y_panels, a, lda, packed, panel_rows, k, n, c, ldc, rows, panel_begin, panel_end);
     }
 }
 
@@ -203,18 +204,20 @@ static void n_tile(int rows, int panels, TILE_ARGS) {
 
 int kconv_path_available(int path) { return path == KCONV_PATH_NEON; }
 
-void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t k, ptrdiff_t n,
-                       float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin, ptrdiff_t panel_end) {
-    if (path == KCONV_PATH_NEON) drive(n_tile, MAX_ROWS, n_panels, a, lda, packed, k, n, c, ldc, rows, panel_begin, panel_end);
+void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
+                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
+                       ptrdiff_t panel_end) {
+    if (path == KCONV_PATH_NEON) drive(n_tile, MAX_ROWS, n_panels, a, lda, packed, panel_rows, k, n, c, ldc, rows, panel_begin, panel_end);
 }
 
 #else
 
 int kconv_path_available(int path) { (void)path; return 0; }
 
-void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t k, ptrdiff_t n,
-                       float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin, ptrdiff_t panel_end) {
-    (void)path; (void)a; (void)lda; (void)packed; (void)k; (void)n; (void)c; (void)ldc; (void)rows;
+void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
+                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
+                       ptrdiff_t panel_end) {
+    (void)path; (void)a; (void)lda; (void)packed; (void)panel_rows; (void)k; (void)n; (void)c; (void)ldc; (void)rows;
     (void)panel_begin; (void)panel_end;
 }
 

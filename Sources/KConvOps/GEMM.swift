@@ -91,11 +91,23 @@ package enum GEMM {
             if splitsRows {
                 let share = share(t, of: parts, count: grains)
                 let rows = share.lowerBound * rowGrain..<min(m, share.upperBound * rowGrain)
-                product(x.a, x.b, x.c, rows: rows, panels: 0..<panels, k: k, n: n, path: path)
+                product(x.a + rows.lowerBound * k, lda: k, x.b, panelRows: k, depth: k, n: n, x.c + rows.lowerBound * n,
+                        rows: rows.count, panels: 0..<panels, path: path)
             } else {
-                product(x.a, x.b, x.c, rows: 0..<m, panels: share(t, of: parts, count: panels), k: k, n: n, path: path)
+                product(x.a, lda: k, x.b, panelRows: k, depth: k, n: n, x.c, rows: m,
+                        panels: share(t, of: parts, count: panels), path: path)
             }
         }
+    }
+
+    /// `C[m×n] += A[m×d] · B[depth, :]` on the calling thread, for the rows `depth` (d of them) of a
+    /// packed `B`; `A` has leading dimension `lda` (its rows may overlap), `C` is contiguous. The
+    /// products of consecutive row blocks of `B` into the same `C` make the operations of one product.
+    package static func multiplyAdding(_ a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, depth: Range<Int>,
+                                       _ c: UnsafeMutablePointer<Float>, m: Int, path: Path = path) {
+        guard m > 0, b.columns > 0, !depth.isEmpty else { return }
+        product(a, lda: lda, b.pointer + depth.lowerBound * PackedMatrix.panelWidth, panelRows: b.rows, depth: depth.count,
+                n: b.columns, c, rows: m, panels: 0..<b.panels, path: path)
     }
 
     /// `C[m×n] = A[m×k] · B[k×n]` with `B` row-major: packed for this call, then as above.
@@ -108,15 +120,15 @@ package enum GEMM {
         multiply(a, PackedMatrix(b, rows: k, columns: n), c, m: m, bias: bias, accumulate: accumulate, threads: threads)
     }
 
-    /// `C[rows, panels] += A[rows, :] · B[:, panels]` on one thread.
-    private static func product(_ a: UnsafePointer<Float>, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                                rows: Range<Int>, panels: Range<Int>, k: Int, n: Int, path: Path) {
-        guard !rows.isEmpty, !panels.isEmpty else { return }
+    /// `C[rows × n] += A[rows × depth] · B[depth × n]` for the columns of `panels`, on one thread; `b`
+    /// points at the first row used of panel 0, panels being `panelRows` long.
+    private static func product(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, panelRows: Int, depth: Int,
+                                n: Int, _ c: UnsafeMutablePointer<Float>, rows: Int, panels: Range<Int>, path: Path) {
+        guard rows > 0, !panels.isEmpty else { return }
         if let kernelPath = path.kernelPath {
-            kconv_gemm_packed(kernelPath, a + rows.lowerBound * k, k, packed, k, n, c + rows.lowerBound * n, n,
-                              rows.count, panels.lowerBound, panels.upperBound)
+            kconv_gemm_packed(kernelPath, a, lda, b, panelRows, depth, n, c, n, rows, panels.lowerBound, panels.upperBound)
         } else {
-            tiled(a, packed, c, rows: rows, panels: panels, k: k, n: n)
+            tiled(a, lda: lda, b, panelRows: panelRows, depth: depth, n: n, c, rows: rows, panels: panels)
         }
     }
 
@@ -135,23 +147,23 @@ package enum GEMM {
         count * t / parts..<count * (t + 1) / parts
     }
 
-    /// The Swift path: `C[rows, panels] += A[rows, :] · B[:, panels]` from the packed panels of `B`.
-    private static func tiled(_ a: UnsafePointer<Float>, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                              rows: Range<Int>, panels: Range<Int>, k: Int, n: Int) {
+    /// The Swift path of `product`.
+    private static func tiled(_ a: UnsafePointer<Float>, lda: Int, _ packed: UnsafePointer<Float>, panelRows: Int, depth k: Int,
+                              n: Int, _ c: UnsafeMutablePointer<Float>, rows: Int, panels: Range<Int>) {
         let width = Panel.scalarCount
-        var i0 = rows.lowerBound
-        while i0 < rows.upperBound {
-            let i1 = min(i0 + rowBlock, rows.upperBound)
+        var i0 = 0
+        while i0 < rows {
+            let i1 = min(i0 + rowBlock, rows)
             var p0 = 0
             while p0 < k {
                 let depth = min(depthBlock, k - p0)
                 for q in panels {
-                    let panel = packed + (q * k + p0) * width
+                    let panel = packed + (q * panelRows + p0) * width
                     let columns = min(width, n - q * width)
                     var i = i0
                     while i < i1 {
                         let tile = min(portableTileRows, i1 - i)
-                        kernel(a + i * k + p0, lda: k, panel, c + i * n + q * width, ldc: n,
+                        kernel(a + i * lda + p0, lda: lda, panel, c + i * n + q * width, ldc: n,
                                rows: tile, columns: columns, depth: depth)
                         i += tile
                     }

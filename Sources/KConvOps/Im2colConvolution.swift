@@ -54,6 +54,10 @@ package enum ConvolutionKernel {
             return
         }
         let threads = max(1, min(GEMM.defaultThreads, positions * patchLength * filters / GEMM.parallelWork))
+        if needsNoPatches(p) {
+            implicit(input, plan: p, kernel: kernel, bias: bias, output: output, threads: threads)
+            return
+        }
         // Four parts per thread, so a thread slowed by other work leaves its parts to the others.
         let parts = threads == 1 ? 1 : min(4 * threads, positions)
         guard parts > 1 else {
@@ -65,6 +69,41 @@ package enum ConvolutionKernel {
             let share = positions * t / parts..<positions * (t + 1) / parts
             run(x.input, plan: p, kernel: x.kernel, bias: x.bias, output: x.output, positions: share, parts: parts)
         }
+    }
+
+    /// Whether every window lies inside the input (no padding) with unit column dilation: then the
+    /// patches of one output row, tap row by tap row, are overlapping rows of the input.
+    private static func needsNoPatches(_ p: WindowPlan) -> Bool {
+        p.cols.dilation == 1 && p.padTop == 0 && p.padLeft == 0 && p.outHeight > 0 && p.outWidth > 0
+            && (p.outHeight - 1) * p.rows.stride + (p.rows.size - 1) * p.rows.dilation < p.height
+            && (p.outWidth - 1) * p.cols.stride + p.cols.size - 1 < p.width
+    }
+
+    /// The convolution without patches (implicit GEMM): each output row is `kh` products, one per tap
+    /// row, of `outWidth` overlapping input rows (stride `sx·C`, `kw·C` long) by that tap row's block
+    /// of the kernel, accumulated after the bias in the patch's order — the operations of the patch
+    /// product, without writing the patches. Output rows are split over `threads`.
+    private static func implicit(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: PackedMatrix,
+                                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
+        let filters = kernel.columns, outRows = p.batch * p.outHeight
+        let span = p.cols.size * p.channels, lda = p.cols.stride * p.channels
+        let x = Operands(input: input, kernel: kernel, bias: bias, output: output)
+        let parts = min(threads, outRows)
+        let body: @Sendable (Int) -> Void = { t in
+            for r in outRows * t / parts..<outRows * (t + 1) / parts {
+                let b = r / p.outHeight, oy = r % p.outHeight
+                let out = x.output + r * p.outWidth * filters
+                for i in 0..<p.outWidth {
+                    if let bias = x.bias { (out + i * filters).update(from: bias, count: filters) } else { (out + i * filters).update(repeating: 0, count: filters) }
+                }
+                for ky in 0..<p.rows.size {
+                    let iy = oy * p.rows.stride + ky * p.rows.dilation
+                    GEMM.multiplyAdding(x.input + (b * p.height + iy) * p.width * p.channels, lda: lda, x.kernel,
+                                        depth: ky * span..<(ky + 1) * span, out, m: p.outWidth)
+                }
+            }
+        }
+        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 
     /// The buffers as seen by the worker threads, which write disjoint rows of `output`.

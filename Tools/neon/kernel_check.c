@@ -67,7 +67,7 @@ int main(void) {
         for (int x = 0; x < 3; x++) {
             if (!kconv_path_available(paths[x])) continue;
             memcpy(got, c0, sizeof(float) * m * n);
-            kconv_gemm_packed(paths[x], a, k, packed, k, n, got, n, m, 0, (n + 15) / 16);
+            kconv_gemm_packed(paths[x], a, k, packed, k, k, n, got, n, m, 0, (n + 15) / 16);
             checked++;
             if (memcmp(got, want, sizeof(float) * m * n) != 0) {
                 fprintf(stderr, "MISMATCH %s m %d k %d n %d\n", names[x], m, k, n);
