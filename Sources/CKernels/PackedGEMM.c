@@ -28,7 +28,7 @@
 
 /// A path's tile dispatcher: `rows` × `panels` of C from the depth block at a and b.
 typedef void (*tile_fn)(int rows, int panels, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride,
-                        float *c, ptrdiff_t ldc, ptrdiff_t depth);
+                        const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t depth);
 
 static inline ptrdiff_t min_p(ptrdiff_t x, ptrdiff_t y) { return x < y ? x : y; }
 
@@ -37,8 +37,8 @@ static inline ptrdiff_t min_p(ptrdiff_t x, ptrdiff_t y) { return x < y ? x : y; 
 /// `most_panels[r]` panels for row tiles of r rows, row tiles of up to `max_rows`. A group that holds
 /// the last, partial panel computes its tiles in a padded copy of C, so no column past n is touched.
 static void drive(tile_fn tile, int max_rows, const int *most_panels, const float *a, ptrdiff_t lda,
-                  const float *packed, ptrdiff_t panel_rows, ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc,
-                  ptrdiff_t rows, ptrdiff_t panel_begin, ptrdiff_t panel_end) {
+                  const float *packed, ptrdiff_t panel_rows, ptrdiff_t k, ptrdiff_t n, const float *bias, float *c,
+                  ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin, ptrdiff_t panel_end) {
     const ptrdiff_t bstride = PANEL * panel_rows;
     const int group = most_panels[min_p(max_rows, rows)];
     const ptrdiff_t depth_block = GROUP_BLOCK / (group * PANEL);
@@ -51,19 +51,27 @@ static void drive(tile_fn tile, int max_rows, const int *most_panels, const floa
                 const ptrdiff_t columns = min_p((ptrdiff_t)panels * PANEL, n - q * PANEL);
                 const int padded = columns < (ptrdiff_t)panels * PANEL;
                 const float *b = packed + q * bstride + p0 * PANEL;
+                // The bias starts the accumulators of the first depth block only.
+                const float *start = p0 == 0 && bias ? bias + q * PANEL : NULL;
+                float padded_bias[MAX_PANELS * PANEL];
+                if (start && padded) {
+                    memcpy(padded_bias, start, (size_t)columns * sizeof(float));
+                    memset(padded_bias + columns, 0, (size_t)((ptrdiff_t)panels * PANEL - columns) * sizeof(float));
+                    start = padded_bias;
+                }
                 for (ptrdiff_t i = i0; i < i1;) {
                     const int r = (int)min_p(max_rows, i1 - i);
                     float *ct = c + i * ldc + q * PANEL;
                     if (!padded) {
-                        tile(r, panels, a + i * lda + p0, lda, b, bstride, ct, ldc, depth);
+                        tile(r, panels, a + i * lda + p0, lda, b, bstride, start, ct, ldc, depth);
                     } else {
                         float edge[MAX_ROWS * MAX_PANELS * PANEL];
                         const ptrdiff_t width = (ptrdiff_t)panels * PANEL;
-                        for (int x = 0; x < r; x++) {
+                        for (int x = 0; x < r && !start; x++) {
                             memcpy(edge + x * width, ct + x * ldc, (size_t)columns * sizeof(float));
                             memset(edge + x * width + columns, 0, (size_t)(width - columns) * sizeof(float));
                         }
-                        tile(r, panels, a + i * lda + p0, lda, b, bstride, edge, width, depth);
+                        tile(r, panels, a + i * lda + p0, lda, b, bstride, start, edge, width, depth);
                         for (int x = 0; x < r; x++) memcpy(ct + x * ldc, edge + x * width, (size_t)columns * sizeof(float));
                     }
                     i += r;
@@ -73,14 +81,15 @@ static void drive(tile_fn tile, int max_rows, const int *most_panels, const floa
     }
 }
 
-// A tile of R rows × P panels: R·P·L accumulators of L vectors per panel row, loaded from C, then for
+// A tile of R rows × P panels: R·P·L accumulators of L vectors per panel row, loaded from C (or from
+// the bias, then C is not read), then for
 // each p one fused multiply-add per accumulator with a[r][p] broadcast, then stored. R and P are
 // literals, so the loops unroll and the arrays live in registers.
 #define TILE_BODY(VEC, L, LOAD, STORE, BCAST, FMA, R, P)                                              \
     VEC acc[R][(P) * (L)];                                                                            \
     UNROLL for (int r = 0; r < (R); r++)                                                   \
         UNROLL for (int j = 0; j < (P) * (L); j++)                                         \
-            acc[r][j] = LOAD(c + r * ldc + j * (PANEL / (L)));                                        \
+            acc[r][j] = LOAD((bias ? bias : c + r * ldc) + j * (PANEL / (L)));                        \
     for (ptrdiff_t p = 0; p < depth; p++) {                                                           \
         VEC w[(P) * (L)];                                                                             \
         UNROLL for (int j = 0; j < (P) * (L); j++)                                         \
@@ -95,11 +104,12 @@ static void drive(tile_fn tile, int max_rows, const int *most_panels, const floa
             STORE(c + r * ldc + j * (PANEL / (L)), acc[r][j]);
 
 /// One fixed tile shape.
-typedef void (*fixed_tile_fn)(const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride, float *c,
-                              ptrdiff_t ldc, ptrdiff_t depth);
+typedef void (*fixed_tile_fn)(const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride, const float *bias,
+                              float *c, ptrdiff_t ldc, ptrdiff_t depth);
 
-#define TILE_ARGS const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride, float *c, ptrdiff_t ldc, ptrdiff_t depth
-#define TILE_CALL a, lda, b, bstride, c, ldc, depth
+#define TILE_ARGS const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride, const float *bias, float *c, \
+    ptrdiff_t ldc, ptrdiff_t depth
+#define TILE_CALL a, lda, b, bstride, bias, c, ldc, depth
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -168,12 +178,12 @@ int kconv_path_available(int path) {
 }
 
 void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
-                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
-                       ptrdiff_t panel_end) {
+                       ptrdiff_t k, ptrdiff_t n, const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t rows,
+                       ptrdiff_t panel_begin, ptrdiff_t panel_end) {
     if (path == KCONV_PATH_AVX512) {
-        drive(z_tile, MAX_ROWS, z_panels, a, lda, packed, panel_rows, k, n, c, ldc, rows, panel_begin, panel_end);
+        drive(z_tile, MAX_ROWS, z_panels, a, lda, packed, panel_rows, k, n, bias, c, ldc, rows, panel_begin, panel_end);
     } else if (path == KCONV_PATH_AVX2) {
-        drive(y_tile, MAX_ROWS, y_panels, a, lda, packed, panel_rows, k, n, c, ldc, rows, panel_begin, panel_end);
+        drive(y_tile, MAX_ROWS, y_panels, a, lda, packed, panel_rows, k, n, bias, c, ldc, rows, panel_begin, panel_end);
     }
 }
 
@@ -205,9 +215,9 @@ static void n_tile(int rows, int panels, TILE_ARGS) {
 int kconv_path_available(int path) { return path == KCONV_PATH_NEON; }
 
 void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
-                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
-                       ptrdiff_t panel_end) {
-    if (path == KCONV_PATH_NEON) drive(n_tile, MAX_ROWS, n_panels, a, lda, packed, panel_rows, k, n, c, ldc, rows, panel_begin, panel_end);
+                       ptrdiff_t k, ptrdiff_t n, const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t rows,
+                       ptrdiff_t panel_begin, ptrdiff_t panel_end) {
+    if (path == KCONV_PATH_NEON) drive(n_tile, MAX_ROWS, n_panels, a, lda, packed, panel_rows, k, n, bias, c, ldc, rows, panel_begin, panel_end);
 }
 
 #else
@@ -215,9 +225,9 @@ void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *pac
 int kconv_path_available(int path) { (void)path; return 0; }
 
 void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
-                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
-                       ptrdiff_t panel_end) {
-    (void)path; (void)a; (void)lda; (void)packed; (void)panel_rows; (void)k; (void)n; (void)c; (void)ldc; (void)rows;
+                       ptrdiff_t k, ptrdiff_t n, const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t rows,
+                       ptrdiff_t panel_begin, ptrdiff_t panel_end) {
+    (void)path; (void)a; (void)lda; (void)packed; (void)panel_rows; (void)k; (void)bias; (void)n; (void)c; (void)ldc; (void)rows;
     (void)panel_begin; (void)panel_end;
 }
 

@@ -69,12 +69,14 @@ package enum GEMM {
     ) {
         let k = b.rows, n = b.columns
         guard m > 0, n > 0 else { return }
-        if !accumulate {
+        // The C kernels start from the bias themselves (one pass less over C).
+        let kernelBias = !accumulate && k > 0 && path.kernelPath != nil ? bias : nil
+        if !accumulate, kernelBias == nil {
             for i in 0..<m {
                 let row = c + i * n
                 if let bias { row.update(from: bias, count: n) } else { row.update(repeating: 0, count: n) }
             }
-        } else if let bias {
+        } else if accumulate, let bias {
             for i in 0..<m {
                 let row = c + i * n
                 for j in 0..<n { row[j] += bias[j] }
@@ -84,17 +86,17 @@ package enum GEMM {
         let panels = b.panels
         let grains = (m + rowGrain - 1) / rowGrain
         let parts = max(1, min(threads, m * n * k / parallelWork, max(grains, panels)))
-        let x = Operands(a: a, b: b.pointer, c: c)
+        let x = Operands(a: a, b: b.pointer, bias: kernelBias, c: c)
         // Split rows when every part gets a few tiles, else column panels.
         let splitsRows = grains >= 4 * parts || panels < parts
         parallel(parts) { t in
             if splitsRows {
                 let share = share(t, of: parts, count: grains)
                 let rows = share.lowerBound * rowGrain..<min(m, share.upperBound * rowGrain)
-                product(x.a + rows.lowerBound * k, lda: k, x.b, panelRows: k, depth: k, n: n, x.c + rows.lowerBound * n,
-                        rows: rows.count, panels: 0..<panels, path: path)
+                product(x.a + rows.lowerBound * k, lda: k, x.b, panelRows: k, depth: k, n: n, bias: x.bias,
+                        x.c + rows.lowerBound * n, rows: rows.count, panels: 0..<panels, path: path)
             } else {
-                product(x.a, lda: k, x.b, panelRows: k, depth: k, n: n, x.c, rows: m,
+                product(x.a, lda: k, x.b, panelRows: k, depth: k, n: n, bias: x.bias, x.c, rows: m,
                         panels: share(t, of: parts, count: panels), path: path)
             }
         }
@@ -107,7 +109,7 @@ package enum GEMM {
                                        _ c: UnsafeMutablePointer<Float>, m: Int, path: Path = path) {
         guard m > 0, b.columns > 0, !depth.isEmpty else { return }
         product(a, lda: lda, b.pointer + depth.lowerBound * PackedMatrix.panelWidth, panelRows: b.rows, depth: depth.count,
-                n: b.columns, c, rows: m, panels: 0..<b.panels, path: path)
+                n: b.columns, bias: nil, c, rows: m, panels: 0..<b.panels, path: path)
     }
 
     /// `C[m×n] = A[m×k] · B[k×n]` with `B` row-major: packed for this call, then as above.
@@ -120,13 +122,15 @@ package enum GEMM {
         multiply(a, PackedMatrix(b, rows: k, columns: n), c, m: m, bias: bias, accumulate: accumulate, threads: threads)
     }
 
-    /// `C[rows × n] += A[rows × depth] · B[depth × n]` for the columns of `panels`, on one thread; `b`
-    /// points at the first row used of panel 0, panels being `panelRows` long.
+    /// `C[rows × n] += A[rows × depth] · B[depth × n]` (or `C = bias + A·B`, C kernels only) for the
+    /// columns of `panels`, on one thread; `b` points at the first row used of panel 0, panels being
+    /// `panelRows` long.
     private static func product(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, panelRows: Int, depth: Int,
-                                n: Int, _ c: UnsafeMutablePointer<Float>, rows: Int, panels: Range<Int>, path: Path) {
+                                n: Int, bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, rows: Int,
+                                panels: Range<Int>, path: Path) {
         guard rows > 0, !panels.isEmpty else { return }
         if let kernelPath = path.kernelPath {
-            kconv_gemm_packed(kernelPath, a, lda, b, panelRows, depth, n, c, n, rows, panels.lowerBound, panels.upperBound)
+            kconv_gemm_packed(kernelPath, a, lda, b, panelRows, depth, n, bias, c, n, rows, panels.lowerBound, panels.upperBound)
         } else {
             tiled(a, lda: lda, b, panelRows: panelRows, depth: depth, n: n, c, rows: rows, panels: panels)
         }
@@ -134,7 +138,7 @@ package enum GEMM {
 
     /// The matrices as seen by the worker threads, which write disjoint parts of `c`.
     private struct Operands: @unchecked Sendable {
-        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
     }
 
     /// Runs `body` for `0..<parts`, on the calling thread alone when `parts` is 1.

@@ -72,7 +72,8 @@ package enum ConvolutionKernel {
     }
 
     /// Whether every window lies inside the input (no padding) with unit column dilation: then the
-    /// patches of one output row, tap row by tap row, are overlapping rows of the input.
+    /// patches of one output row, tap row by tap row, are overlapping rows of the input. (Also for
+    /// one input channel: A's first 3×3 convolution measured as fast or faster than with patches.)
     private static func needsNoPatches(_ p: WindowPlan) -> Bool {
         p.cols.dilation == 1 && p.padTop == 0 && p.padLeft == 0 && p.outHeight > 0 && p.outWidth > 0
             && (p.outHeight - 1) * p.rows.stride + (p.rows.size - 1) * p.rows.dilation < p.height

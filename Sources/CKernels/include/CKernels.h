@@ -20,16 +20,17 @@ enum {
 /// Whether this CPU runs `path` (a KCONV_PATH_ value): its extensions are present and compiled in.
 int kconv_path_available(int path);
 
-/// C[rows × n] += A[rows × k] · B[k × n] for the columns of panels `panel_begin ..< panel_end`, with
+/// C[rows × n] += A[rows × k] · B[k × n] (or C = bias + A·B when bias, n floats, is given: then C's
+/// values are not read) for the columns of panels `panel_begin ..< panel_end`, with
 /// B packed in zero-padded panels of 16 columns, each `panel_rows` (≥ k) rows long: panel q at
 /// packed + 16·panel_rows·q, its row p at + 16p (a block of B's rows: `packed` at its first row).
 /// A and C are row-major with leading dimensions lda and ldc (rows of A may overlap). Each element
-/// of C gets c = fma(a[p], b[p], c) for p = 0, 1, ..., k-1 in order, on every path: the results are
+/// of C gets c = fma(a[p], b[p], c) for p = 0, 1, ..., k-1 in order from c (or its bias), on every path: the results are
 /// the same bits whatever the path, the tile shapes, the rows computed together or the panels split.
 /// Call only with a path kconv_path_available accepts.
 void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
-                       ptrdiff_t k, ptrdiff_t n, float *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t panel_begin,
-                       ptrdiff_t panel_end);
+                       ptrdiff_t k, ptrdiff_t n, const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t rows,
+                       ptrdiff_t panel_begin, ptrdiff_t panel_end);
 
 /// In place over n floats: TensorFlow's float tanh (Eigen's ptanh_float without FMA), as
 /// Activation.tanh in KConvOps computes it element by element; the same results bit for bit.
