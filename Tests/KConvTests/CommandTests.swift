@@ -214,3 +214,43 @@ struct CommandTests {
         #expect(!run.stderr.contains("HDF5-DIAG"))
     }
 }
+
+@Suite("kconv bench and --threads")
+struct BenchCommandTests {
+    @Test("bench --json --layers reports latencies, the kernel path and each layer's multiply-adds")
+    func benchJSON() throws {
+        let run = try KConvRun(["bench", KConvRun.caseFile("conv1d_lstm/model.h5"), "--batch", "2", "--iterations", "3",
+                                "--threads", "1", "--layers", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSON(parsing: run.stdout)
+        #expect(["avx512", "avx2", "neon", "portable"].contains(report["kernels"]?.stringValue ?? ""))
+        #expect(report["threads"] == .number(1))
+        #expect((report["peak_rss_mb"]?.doubleValue ?? 0) > 0 && (report["first_prediction_ms"]?.doubleValue ?? 0) > 0)
+        let batch = try #require(report["runs"]?.arrayValue?.first)
+        #expect((batch["p90_ms"]?.doubleValue ?? 0) >= (batch["median_ms"]?.doubleValue ?? .infinity))
+        // Per sample: Conv1D(32, 3) on (100, 1): 98·3·1·32 = 9408; LSTM(128) over 49 steps of 32
+        // features: 49·(32 + 128)·4·128 = 4014080; Dense(8) on 128: 1024. Two samples.
+        let layers = try #require(batch["layers"]?.arrayValue)
+        let counts: [Double] = layers.map { $0["multiply_adds"]?.doubleValue ?? -1 }
+        let conv: Double = 98 * 3 * 1 * 32, lstm: Double = 49 * (32 + 128) * 4 * 128, dense: Double = 128 * 8
+        #expect(counts == [2 * conv, 0, 2 * lstm, 2 * dense])
+        #expect(batch["multiply_adds"]?.doubleValue == 2 * (conv + lstm + dense))
+    }
+
+    @Test("predict gives the same bytes with one thread and with two; --threads 0 is refused")
+    func threadsOption() throws {
+        var outputs: [Data] = []
+        for threads in ["1", "2"] {
+            let out = temporaryFile("y\(threads).npy")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try KConvRun(["predict", KConvRun.caseFile("cnn_lstm/model.h5"), "--threads", threads,
+                                    "--input", KConvRun.caseFile("cnn_lstm/input_0.npy"), "--output", out])
+            #expect(run.status == 0, "\(run.stderr)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+        }
+        #expect(outputs[0] == outputs[1])
+        let refused = try KConvRun(["predict", KConvRun.caseFile("cnn_lstm/model.h5"), "--threads", "0",
+                                    "--input", KConvRun.caseFile("cnn_lstm/input_0.npy"), "--output", "/tmp/kconv-unused.npy"])
+        #expect(refused.status == 2 && refused.stderr.contains("--threads"), "\(refused.stderr)")
+    }
+}
