@@ -42,7 +42,10 @@ package struct DenseRecurrence: Sendable {
         -> (output: [Float], states: [[Float]])
     {
         let rows = recurrence.batch, u = units, g = cell.gates * units
-        var z = GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: recurrence.steps * rows, bias: bias)
+        // The input projection on the rows as they come (batch-major), then the projections reordered
+        // step-major: a row's projection does not depend on its position, and `G` is usually much
+        // narrower than the input (A: 112 against 11776).
+        var z = recurrence.stepMajor(GEMM.multiply(x, kernel, m: recurrence.steps * rows, bias: bias), frame: g)
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
         let rec = PinnedFloats(zeros: cell == .lstm || cell == .simple ? 0 : rows * g)
         let rh = PinnedFloats(zeros: cell == .gru(resetAfter: false) ? rows * u : 0)
