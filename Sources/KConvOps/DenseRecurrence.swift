@@ -42,10 +42,13 @@ package struct DenseRecurrence: Sendable {
         -> (output: [Float], states: [[Float]])
     {
         let rows = recurrence.batch, u = units, g = cell.gates * units
-        // The input projection on the rows as they come (batch-major), then the projections reordered
-        // step-major: a row's projection does not depend on its position, and `G` is usually much
-        // narrower than the input (A: 112 against 11776).
-        var z = recurrence.stepMajor(GEMM.multiply(x, kernel, m: recurrence.steps * rows, bias: bias), frame: g)
+        // The input projection of every step, step-major. A row's projection does not depend on its
+        // position, so the narrower side is reordered: the inputs before the product, or the
+        // projections after it (A: 112 columns against 11776 inputs).
+        let m = recurrence.steps * rows
+        var z = g < inputDim
+            ? recurrence.stepMajor(GEMM.multiply(x, kernel, m: m, bias: bias), frame: g)
+            : GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: m, bias: bias)
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
         let rec = PinnedFloats(zeros: cell == .lstm || cell == .simple ? 0 : rows * g)
         let rh = PinnedFloats(zeros: cell == .gru(resetAfter: false) ? rows * u : 0)
