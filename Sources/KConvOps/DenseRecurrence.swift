@@ -4,34 +4,35 @@
 ///
 /// Layouts (row-major, `G = gates·u`): `kernel (inputDim, G)`, `recurrentKernel (u, G)`, `bias (G)`,
 /// `recurrentBias (G)` (GRU with the reset gate after the product: added to `h·U`; nil means zeros).
-/// The weights are held once; the recurrent ones at fixed addresses for the step loop.
+/// The kernels are packed once, when the layer is built (`PackedMatrix`); no step allocates.
 package struct DenseRecurrence: Sendable {
     package let cell: RecurrentCell
     package let inputDim: Int
     package let units: Int
     package let activation: Activation
     package let recurrentActivation: Activation
-    private let kernel: [Float]
+    private let kernel: PackedMatrix
     private let bias: [Float]?
     /// `(u, G)`; for GRU with the reset gate before the product only its z and r columns, `(u, 2u)`.
-    private let recurrentKernel: PinnedFloats
+    private let recurrentKernel: PackedMatrix
     /// GRU with the reset gate before the product: the candidate columns of the recurrent kernel, `(u, u)`.
-    private let candidateKernel: PinnedFloats
+    private let candidateKernel: PackedMatrix
     private let recurrentBias: PinnedFloats?
 
     package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
                  kernel: [Float], recurrentKernel: [Float], bias: [Float]?, recurrentBias: [Float]? = nil) {
         (self.cell, self.inputDim, self.units) = (cell, inputDim, units)
         (self.activation, self.recurrentActivation) = (activation, recurrentActivation)
-        (self.kernel, self.bias) = (kernel, bias)
+        let u = units, g = cell.gates * units
+        self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
+        self.bias = bias
         self.recurrentBias = recurrentBias.map(PinnedFloats.init)
         if cell == .gru(resetAfter: false) {
-            let u = units
-            self.recurrentKernel = PinnedFloats(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 0..<2 * u))
-            candidateKernel = PinnedFloats(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 2 * u..<3 * u))
+            self.recurrentKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 0..<2 * u), rows: u, columns: 2 * u)
+            candidateKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 2 * u..<3 * u), rows: u, columns: u)
         } else {
-            self.recurrentKernel = PinnedFloats(recurrentKernel)
-            candidateKernel = PinnedFloats(zeros: 0)
+            self.recurrentKernel = PackedMatrix(recurrentKernel, rows: u, columns: g)
+            candidateKernel = PackedMatrix([], rows: 0, columns: 0)
         }
     }
 
@@ -41,8 +42,13 @@ package struct DenseRecurrence: Sendable {
         -> (output: [Float], states: [[Float]])
     {
         let rows = recurrence.batch, u = units, g = cell.gates * units
-        var z = GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel,
-                              m: recurrence.steps * rows, k: inputDim, n: g, bias: bias)
+        // The input projection of every step, step-major. A row's projection does not depend on its
+        // position, so the narrower side is reordered: the inputs before the product, or the
+        // projections after it (A: 112 columns against 11776 inputs).
+        let m = recurrence.steps * rows
+        var z = g < inputDim
+            ? recurrence.stepMajor(GEMM.multiply(x, kernel, m: m, bias: bias), frame: g)
+            : GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: m, bias: bias)
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
         let rec = PinnedFloats(zeros: cell == .lstm || cell == .simple ? 0 : rows * g)
         let rh = PinnedFloats(zeros: cell == .gru(resetAfter: false) ? rows * u : 0)
@@ -60,13 +66,13 @@ package struct DenseRecurrence: Sendable {
     private func step(z: UnsafeMutablePointer<Float>, rows: Int, hIsZero: Bool, state: UnsafePointer<Float>,
                       next: UnsafeMutablePointer<Float>, rec: UnsafeMutablePointer<Float>, rh: UnsafeMutablePointer<Float>) {
         let u = units, g = cell.gates * units, a = activation, ra = recurrentActivation
-        let recurrent = UnsafePointer(recurrentKernel.pointer)
+        let recurrent = recurrentKernel
         switch cell {
         case .lstm:
-            if !hIsZero { GEMM.multiply(state, recurrent, z, m: rows, k: u, n: g, accumulate: true) }
+            if !hIsZero { GEMM.multiply(state, recurrent, z, m: rows, accumulate: true) }
             RecurrentCell.lstmStep(z: z, rows: rows, units: u, state: state, next: next, a: a, ra: ra)
         case .simple:
-            if !hIsZero { GEMM.multiply(state, recurrent, z, m: rows, k: u, n: u, accumulate: true) }
+            if !hIsZero { GEMM.multiply(state, recurrent, z, m: rows, accumulate: true) }
             RecurrentCell.simpleStep(z: z, rows: rows, units: u, next: next, a: a)
         case .gru(resetAfter: true):
             let rb = recurrentBias.map { UnsafePointer($0.pointer) }
@@ -75,12 +81,12 @@ package struct DenseRecurrence: Sendable {
                     if let rb { (rec + b * g).update(from: rb, count: g) } else { (rec + b * g).update(repeating: 0, count: g) }
                 }
             } else {
-                GEMM.multiply(state, recurrent, rec, m: rows, k: u, n: g, bias: rb)
+                GEMM.multiply(state, recurrent, rec, m: rows, bias: rb)
             }
             RecurrentCell.gruResetAfterStep(z: z, rec: rec, rows: rows, units: u, state: state, next: next, a: a, ra: ra)
         case .gru(resetAfter: false):
             RecurrentCell.gruResetBeforeStep(z: z, rec: rec, rh: rh, rows: rows, units: u, hIsZero: hIsZero,
-                                             recurrentZR: recurrent, recurrentH: candidateKernel.pointer,
+                                             recurrentZR: recurrent, recurrentH: candidateKernel,
                                              state: state, next: next, a: a, ra: ra)
         }
     }

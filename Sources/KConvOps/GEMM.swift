@@ -4,90 +4,141 @@ import Foundation
 
 /// Single-precision matrix products, the hot path of dense layers, im2col convolutions and recurrences.
 ///
-/// All matrices are row-major. With enough rows, `B` is packed into zero-padded panels of
-/// `Panel.scalarCount` columns and `C` is computed in `tileRows × Panel.scalarCount` register tiles,
-/// `depthBlock` steps of `k` at a time, `rowBlock` rows at a time (cache blocking). With few rows
-/// (matrix-vector products such as a recurrent step at batch 1) the rows of `B` stream past rows of
-/// `C` held in L1. Large products are split over the cores by rows or by column panels.
+/// All matrices are row-major. `B` is read from a `PackedMatrix`: zero-padded panels of
+/// `PackedMatrix.panelWidth` columns, made once when a layer is built (weights), or per call for a
+/// product of two run-time tensors. `C` is computed in register tiles by the kernels of one `Path`,
+/// chosen once per process from the CPU's features: AVX-512F, AVX2 + FMA, NEON (C kernels in
+/// `CKernels`, fused multiply-adds as TensorFlow's own CPU kernels use), or elsewhere (or with the
+/// environment variable `KCONV_NO_FMA` set) Swift with the multiply and the add rounded separately.
+/// `KCONV_KERNELS=avx512|avx2|neon|portable` picks a path the CPU has (for comparisons).
 ///
 /// Every element of `C` is computed by the same sequence of operations (the bias added first, then
-/// `+= a[p]·b[p]` for `p` in increasing order), whatever the path, the tiling, the batch size or the
-/// number of threads, so results never depend on the split. On CPUs with AVX2 and FMA the products
-/// run in the C kernels of `CKernels` with fused multiply-adds (as TensorFlow's own CPU kernels do);
-/// elsewhere, or with the environment variable `KCONV_NO_FMA` set, in Swift with the multiply and
-/// the add rounded separately.
+/// `+= a[p]·b[p]` for `p` in increasing order), whatever the fused path, the tiling, the batch size or
+/// the number of threads: the fused paths agree bit for bit, and results never depend on the split.
 package enum GEMM {
-    /// One row of a column panel of `B`, and of a register tile of `C`.
-    typealias Panel = SIMD16<Float>
-    /// Whether the fused AVX2 kernels run (decided once per process).
-    package static let fused = kconv_cpu_has_avx2_fma() != 0 && ProcessInfo.processInfo.environment["KCONV_NO_FMA"] == nil
-    /// Rows of `C` per register tile: 6 × 16 floats in twelve AVX registers, or 2 × 16 in SSE ones.
-    package static let tileRows = fused ? 6 : 2
-    /// Steps of `k` per pass over a tile: a `depthBlock × 16` panel block is 16 KB, L1-resident.
-    package static let depthBlock = 256
-    /// Rows of `C` per pass over the panels, keeping that block of `A` in L2.
-    package static let rowBlock = 96
-    /// From this many rows on, `B` is packed and `C` computed in register tiles.
-    package static let packingRows = 8
+    /// A family of kernels.
+    package enum Path: String, Sendable, CaseIterable {
+        case avx512, avx2, neon, portable
+
+        /// The `CKernels` path constant (nil for the Swift path).
+        var kernelPath: Int32? {
+            switch self {
+            case .avx512: return Int32(KCONV_PATH_AVX512)
+            case .avx2: return Int32(KCONV_PATH_AVX2)
+            case .neon: return Int32(KCONV_PATH_NEON)
+            case .portable: return nil
+            }
+        }
+
+        /// Whether this CPU runs the path.
+        package var isAvailable: Bool { kernelPath.map { kconv_path_available($0) != 0 } ?? true }
+    }
+
+    /// The paths this CPU runs, widest first (always ending with `.portable`).
+    package static let availablePaths = Path.allCases.filter(\.isAvailable)
+
+    /// The path in use (decided once per process).
+    package static let path: Path = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["KCONV_NO_FMA"] != nil { return .portable }
+        if let name = environment["KCONV_KERNELS"], let chosen = Path(rawValue: name), chosen.isAvailable { return chosen }
+        return availablePaths[0]
+    }()
+
+    /// Whether the fused C kernels run.
+    package static var fused: Bool { path != .portable }
+    /// Rows of `C` per register tile of the Swift path: 2 × 16 floats in SSE registers.
+    static let portableTileRows = 2
+    /// Steps of `k` per pass over a tile (Swift path): a `depthBlock × 16` panel block is 16 KB.
+    static let depthBlock = 256
+    /// Rows of `C` per pass over the panels (Swift path), keeping that block of `A` in L2.
+    static let rowBlock = 96
+    /// Rows per part when rows are split over threads (a multiple of every path's tile rows).
+    static let rowGrain = 6
     /// Multiply-adds per thread below which a product stays on fewer threads (waking one costs tens of µs).
     package static let parallelWork = 1 << 21
-    /// Threads for large products: the active processor count.
-    package static let defaultThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads for large products: the current `ThreadBudget`.
+    package static var defaultThreads: Int { ThreadBudget.threads }
 
     /// `C[m×n] = A[m×k] · B[k×n]` (+ `bias[n]` on every row when given; `C` is overwritten, or added to
-    /// when `accumulate`). `threads` caps the parallelism; the result does not depend on it.
+    /// when `accumulate`), `B` packed. `threads` caps the parallelism; the result does not depend on it.
     package static func multiply(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-        m: Int, k: Int, n: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool = false,
-        threads: Int = defaultThreads
+        _ a: UnsafePointer<Float>, _ b: PackedMatrix, _ c: UnsafeMutablePointer<Float>,
+        m: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool = false,
+        threads: Int = defaultThreads, path: Path = path
     ) {
+        let k = b.rows, n = b.columns
         guard m > 0, n > 0 else { return }
-        if !accumulate {
+        // The C kernels start from the bias themselves (one pass less over C).
+        let kernelBias = !accumulate && k > 0 && path.kernelPath != nil ? bias : nil
+        if !accumulate, kernelBias == nil {
             for i in 0..<m {
                 let row = c + i * n
                 if let bias { row.update(from: bias, count: n) } else { row.update(repeating: 0, count: n) }
             }
-        } else if let bias {
+        } else if accumulate, let bias {
             for i in 0..<m {
                 let row = c + i * n
                 for j in 0..<n { row[j] += bias[j] }
             }
         }
         guard k > 0 else { return }
-        let width = Panel.scalarCount
-        let panels = (n + width - 1) / width
-        let tiles = (m + tileRows - 1) / tileRows
-        guard m >= packingRows else {
-            if fused { kconv_stream_fma(a, b, c, m, k, n) } else { stream(a, b, c, m: m, k: k, n: n) }
-            return
-        }
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: panels * k * width)
-        defer { packed.deallocate() }
-        let x = Operands(a: a, b: b, packed: packed, c: c)
-        let parts = max(1, min(threads, m * n * k / parallelWork))
-        let packParts = min(parts, panels)
-        parallel(packParts) { t in
-            for q in share(t, of: packParts, count: panels) {
-                pack(x.b + q * width, ld: n, columns: min(width, n - q * width), depth: k, into: x.packed + q * k * width)
-            }
-        }
+        let panels = b.panels
+        let grains = (m + rowGrain - 1) / rowGrain
+        let parts = max(1, min(threads, m * n * k / parallelWork, max(grains, panels)))
+        let x = Operands(a: a, b: b.pointer, bias: kernelBias, c: c)
         // Split rows when every part gets a few tiles, else column panels.
-        let splitsRows = tiles >= 8 * parts || panels < parts
+        let splitsRows = grains >= 4 * parts || panels < parts
         parallel(parts) { t in
             if splitsRows {
-                let share = share(t, of: parts, count: tiles)
-                let rows = share.lowerBound * tileRows..<min(m, share.upperBound * tileRows)
-                tiled(x.a, x.packed, x.c, rows: rows, panels: 0..<panels, k: k, n: n)
+                let share = share(t, of: parts, count: grains)
+                let rows = share.lowerBound * rowGrain..<min(m, share.upperBound * rowGrain)
+                product(x.a + rows.lowerBound * k, lda: k, x.b, panelRows: k, depth: k, n: n, bias: x.bias,
+                        x.c + rows.lowerBound * n, rows: rows.count, panels: 0..<panels, path: path)
             } else {
-                tiled(x.a, x.packed, x.c, rows: 0..<m, panels: share(t, of: parts, count: panels), k: k, n: n)
+                product(x.a, lda: k, x.b, panelRows: k, depth: k, n: n, bias: x.bias, x.c, rows: m,
+                        panels: share(t, of: parts, count: panels), path: path)
             }
         }
     }
 
-    /// The matrices as seen by the worker threads, which write disjoint parts of `packed` and `c`.
+    /// `C[m×n] += A[m×d] · B[depth, :]` on the calling thread, for the rows `depth` (d of them) of a
+    /// packed `B`; `A` has leading dimension `lda` (its rows may overlap), `C` is contiguous. The
+    /// products of consecutive row blocks of `B` into the same `C` make the operations of one product.
+    package static func multiplyAdding(_ a: UnsafePointer<Float>, lda: Int, _ b: PackedMatrix, depth: Range<Int>,
+                                       _ c: UnsafeMutablePointer<Float>, m: Int, path: Path = path) {
+        guard m > 0, b.columns > 0, !depth.isEmpty else { return }
+        product(a, lda: lda, b.pointer + depth.lowerBound * PackedMatrix.panelWidth, panelRows: b.rows, depth: depth.count,
+                n: b.columns, bias: nil, c, rows: m, panels: 0..<b.panels, path: path)
+    }
+
+    /// `C[m×n] = A[m×k] · B[k×n]` with `B` row-major: packed for this call, then as above.
+    package static func multiply(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        m: Int, k: Int, n: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool = false,
+        threads: Int = defaultThreads
+    ) {
+        guard m > 0, n > 0 else { return }
+        multiply(a, PackedMatrix(b, rows: k, columns: n), c, m: m, bias: bias, accumulate: accumulate, threads: threads)
+    }
+
+    /// `C[rows × n] += A[rows × depth] · B[depth × n]` (or `C = bias + A·B`, C kernels only) for the
+    /// columns of `panels`, on one thread; `b` points at the first row used of panel 0, panels being
+    /// `panelRows` long.
+    private static func product(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, panelRows: Int, depth: Int,
+                                n: Int, bias: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, rows: Int,
+                                panels: Range<Int>, path: Path) {
+        guard rows > 0, !panels.isEmpty else { return }
+        if let kernelPath = path.kernelPath {
+            kconv_gemm_packed(kernelPath, a, lda, b, panelRows, depth, n, bias, c, n, rows, panels.lowerBound, panels.upperBound)
+        } else {
+            tiled(a, lda: lda, b, panelRows: panelRows, depth: depth, n: n, c, rows: rows, panels: panels)
+        }
+    }
+
+    /// The matrices as seen by the worker threads, which write disjoint parts of `c`.
     private struct Operands: @unchecked Sendable {
-        let a: UnsafePointer<Float>, b: UnsafePointer<Float>
-        let packed: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
     }
 
     /// Runs `body` for `0..<parts`, on the calling thread alone when `parts` is 1.
@@ -100,71 +151,24 @@ package enum GEMM {
         count * t / parts..<count * (t + 1) / parts
     }
 
-    /// `C += A · B` for few rows, on one thread (they would share the cache lines of `C`): four rows of
-    /// `C` at a time take each row of `B`.
-    private static func stream(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                               m: Int, k: Int, n: Int) {
-        var i = 0
-        while i + 4 <= m {
-            let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
-            let a0 = a + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
-            for p in 0..<k {
-                let x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p]
-                let brow = b + p * n
-                for j in 0..<n {
-                    let w = brow[j]
-                    c0[j] += x0 * w
-                    c1[j] += x1 * w
-                    c2[j] += x2 * w
-                    c3[j] += x3 * w
-                }
-            }
-            i += 4
-        }
-        while i < m {
-            let c0 = c + i * n
-            let a0 = a + i * k
-            for p in 0..<k {
-                let x0 = a0[p]
-                let brow = b + p * n
-                for j in 0..<n { c0[j] += x0 * brow[j] }
-            }
-            i += 1
-        }
-    }
-
-    /// Copies `columns` (≤ 16) columns of `depth` rows of `b` into a zero-padded `depth × 16` panel.
-    private static func pack(_ b: UnsafePointer<Float>, ld: Int, columns: Int, depth: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// The Swift path of `product`.
+    private static func tiled(_ a: UnsafePointer<Float>, lda: Int, _ packed: UnsafePointer<Float>, panelRows: Int, depth k: Int,
+                              n: Int, _ c: UnsafeMutablePointer<Float>, rows: Int, panels: Range<Int>) {
         let width = Panel.scalarCount
-        for p in 0..<depth {
-            let row = dst + p * width
-            row.update(from: b + p * ld, count: columns)
-            (row + columns).update(repeating: 0, count: width - columns)
-        }
-    }
-
-    /// `C[rows, panels] += A[rows, :] · B[:, panels]` from the packed panels of `B`.
-    private static func tiled(_ a: UnsafePointer<Float>, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                              rows: Range<Int>, panels: Range<Int>, k: Int, n: Int) {
-        let width = Panel.scalarCount
-        var i0 = rows.lowerBound
-        while i0 < rows.upperBound {
-            let i1 = min(i0 + rowBlock, rows.upperBound)
+        var i0 = 0
+        while i0 < rows {
+            let i1 = min(i0 + rowBlock, rows)
             var p0 = 0
             while p0 < k {
                 let depth = min(depthBlock, k - p0)
                 for q in panels {
-                    let panel = packed + (q * k + p0) * width
+                    let panel = packed + (q * panelRows + p0) * width
                     let columns = min(width, n - q * width)
                     var i = i0
                     while i < i1 {
-                        let tile = min(tileRows, i1 - i)
-                        if fused {
-                            kconv_tile_fma(a + i * k + p0, k, panel, c + i * n + q * width, n, Int32(tile), Int32(columns), depth)
-                        } else {
-                            kernel(a + i * k + p0, lda: k, panel, c + i * n + q * width, ldc: n,
-                                   rows: tile, columns: columns, depth: depth)
-                        }
+                        let tile = min(portableTileRows, i1 - i)
+                        kernel(a + i * lda + p0, lda: lda, panel, c + i * n + q * width, ldc: n,
+                               rows: tile, columns: columns, depth: depth)
                         i += tile
                     }
                 }
@@ -174,7 +178,10 @@ package enum GEMM {
         }
     }
 
-    /// `C[rows × columns] += A[rows × depth] · B[depth × 16]` for `rows` ≤ `tileRows`, `columns` ≤ 16.
+    /// One row of a column panel of `B`, and of a register tile of `C` (Swift path).
+    typealias Panel = SIMD16<Float>
+
+    /// `C[rows × columns] += A[rows × depth] · B[depth × 16]` for `rows` ≤ `portableTileRows`, `columns` ≤ 16.
     @inline(__always)
     private static func kernel(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>,
                                _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, depth: Int) {
@@ -220,6 +227,22 @@ package enum GEMM {
 
     @inline(__always) private static func store(_ v: Panel, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Panel.self)
+    }
+
+    /// Array convenience: `A[m×k] · B[k×n] (+ bias)` with `B` packed.
+    package static func multiply(_ a: [Float], _ b: PackedMatrix, m: Int, bias: [Float]? = nil) -> [Float] {
+        let n = b.columns
+        return [Float](unsafeUninitializedCapacity: m * n) { c, initialized in
+            c.initialize(repeating: 0)
+            initialized = m * n
+            guard let pc = c.baseAddress, m > 0, n > 0 else { return }
+            a.withUnsafeBufferPointer { pa in
+                (bias ?? []).withUnsafeBufferPointer { pbias in
+                    // An empty A (k = 0) still gives C = bias: any non-nil pointer serves.
+                    multiply(pa.baseAddress ?? UnsafePointer(pc), b, pc, m: m, bias: bias == nil ? nil : pbias.baseAddress)
+                }
+            }
+        }
     }
 
     /// Array convenience: `A[m×k] · B[k×n] (+ bias)`.

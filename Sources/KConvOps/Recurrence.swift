@@ -39,15 +39,22 @@ package struct Recurrence: Sendable {
     /// `x (batch, steps, frame)` rearranged step-major in processing order: row `s·batch + b` is
     /// `x[b, inputStep(s), :]`.
     package func stepMajor(_ x: [Float], frame: Int) -> [Float] {
-        var xs = [Float](repeating: 0, count: steps * batch * frame)
-        for s in 0..<steps {
-            let t = inputStep(s)
-            for b in 0..<batch {
-                let src = (b * steps + t) * frame, dst = (s * batch + b) * frame
-                for p in 0..<frame { xs[dst + p] = x[src + p] }
+        let count = steps * batch * frame
+        return [Float](unsafeUninitializedCapacity: count) { xs, initialized in
+            x.withUnsafeBufferPointer { src in
+                guard let source = src.baseAddress, let destination = xs.baseAddress, src.count >= count else {
+                    xs.initialize(repeating: 0)
+                    return
+                }
+                for s in 0..<steps {
+                    let t = inputStep(s)
+                    for b in 0..<batch {
+                        (destination + (s * batch + b) * frame).initialize(from: source + (b * steps + t) * frame, count: frame)
+                    }
+                }
             }
+            initialized = count
         }
-        return xs
     }
 
     /// Runs the steps in processing order, from `initialStates` (one array per state, zeros when nil).

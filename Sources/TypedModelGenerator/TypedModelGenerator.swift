@@ -84,10 +84,10 @@ public struct TypedModelGenerator: Sendable {
                 /// The model that runs (its summary, provenance and stored test vectors).
                 public let model: KerasModel
 
-                /// Loads the model from a `.kconv` file; throws when the file's inputs and outputs are
-                /// not the ones this type was generated for.
-                public init(contentsOf url: URL) throws {
-                    let model = try KerasModel(contentsOf: url)
+                /// Loads the model from a `.kconv` file, to run as `configuration` says (a thread cap);
+                /// throws when the file's inputs and outputs are not the ones this type was generated for.
+                public init(contentsOf url: URL, configuration: KerasModel.Configuration = KerasModel.Configuration()) throws {
+                    let model = try KerasModel(contentsOf: url, configuration: configuration)
                     guard model.inputs == \(t).inputs, model.outputs == \(t).outputs else {
                         throw KerasError(.format, "its inputs \\(model.inputs) and outputs \\(model.outputs) are not the ones \(t) was generated for, \\(\(t).inputs) and \\(\(t).outputs)", file: url.path)
                     }
@@ -95,11 +95,11 @@ public struct TypedModelGenerator: Sendable {
                 }
 
                 /// Loads `\(Self.comment(resourceName)).kconv` from `bundle`'s resources.
-                public init(bundle: Bundle) throws {
+                public init(bundle: Bundle, configuration: KerasModel.Configuration = KerasModel.Configuration()) throws {
                     guard let url = bundle.url(forResource: \(Self.literal(resourceName)), withExtension: "kconv") else {
                         throw KerasError(.io, "the bundle \\(bundle.bundlePath) has no resource \\(\(Self.literal(resourceName + ".kconv")))")
                     }
-                    try self.init(contentsOf: url)
+                    try self.init(contentsOf: url, configuration: configuration)
                 }
 
             """
@@ -107,8 +107,8 @@ public struct TypedModelGenerator: Sendable {
             s += """
 
                     /// Loads the `\(Self.comment(resourceName)).kconv` bundled with this target.
-                    public init() throws {
-                        try self.init(bundle: .module)
+                    public init(configuration: KerasModel.Configuration = KerasModel.Configuration()) throws {
+                        try self.init(bundle: .module, configuration: configuration)
                     }
 
                 """

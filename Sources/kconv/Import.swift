@@ -20,6 +20,8 @@ struct Import: ParsableCommand {
 
     @OptionGroup var source: ModelFile
 
+    @OptionGroup var threadCap: ThreadCap
+
     @Option(name: [.short, .customLong("output")], help: "The .kconv file to write.")
     var output: String
 
@@ -73,7 +75,7 @@ struct Import: ParsableCommand {
             + testInput.map { ($0, "test input") } + testOutput.map { ($0, "test output") }
             + (labels.map { [($0, "labels file")] } ?? []) + (scaler.map { [($0, "scaler JSON")] } ?? [])
         try OutputGuard.check(outputs: [output] + (swift.map { [$0] } ?? []), inputs: inputs)
-        var model = try self.source.load(recordingProvenance: true)
+        var model = try self.source.load(recordingProvenance: true).configured(threadCap.configuration)
         // A .kconv keeps its annotations unless new ones are given; each is checked against the model.
         var annotations = model.annotations
         if let labels {

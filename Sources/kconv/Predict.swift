@@ -21,6 +21,8 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var source: ModelFile
 
+    @OptionGroup var threadCap: ThreadCap
+
     @Option(name: .long, help: "An input .npy ('-' for standard input), one per model input, in the model's input order.")
     var input: [String] = []
 
@@ -41,7 +43,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let model = try source.load()
+        let model = try source.load().configured(threadCap.configuration)
         let chosen = format ?? OutputFormat.guess(output.first, fallback: samples.csv != nil ? .csv : .npy)
         let outputs = output.isEmpty && chosen != .npy ? ["-"] : output
         try OutputGuard.check(outputs: outputs, inputs: inputFiles)
@@ -56,7 +58,7 @@ struct Predict: ParsableCommand {
         let toStandardOutput = outputs.contains(where: OutputFile.standardOutputPaths.contains)
         var progress = Progress(quiet: samples.quiet, toStandardOutput: toStandardOutput)
         do {
-            while let batch = try source.next(maxSamples: samples.batchSize) {
+            while let batch = try source.next(maxSamples: samples.batchSize(for: model)) {
                 let results = try RunInputs.run(model, on: batch.inputs, modelPath: self.source.path)
                 try writer.write(results, firstRows: batch.firstRows)
                 progress.update(source.progress)
@@ -113,9 +115,16 @@ enum RunInputs {
         let tensors = try inputs.map(readArray)
         for (i, (t, path)) in zip(tensors, inputs).enumerated() {
             let expected = model.inputs[i].shape
-            let ok = t.rank == expected.count && zip(t.shape, expected).allSatisfy { $1 == nil || $0 == $1 }
+            // A fixed batch size (a stateful model's) takes any whole number of batches: predict and
+            // score run them one at a time.
+            let ok = t.rank == expected.count && t.shape[0] > 0
+                && zip(t.shape, expected).enumerated().allSatisfy { d, pair in
+                    guard let e = pair.1 else { return true }
+                    return d == 0 ? pair.0 % e == 0 : pair.0 == e
+                }
             guard ok else {
-                throw KerasError(.shape, "has shape \(t.shape); model input \(i) ('\(model.inputs[i].name)') needs \(expected.kerasDescription)", file: path)
+                let batches = expected.first.flatMap { $0 }.map { " (a multiple of \($0) samples)" } ?? ""
+                throw KerasError(.shape, "has shape \(t.shape); model input \(i) ('\(model.inputs[i].name)') needs \(expected.kerasDescription)\(batches)", file: path)
             }
         }
         return tensors

@@ -28,6 +28,12 @@ struct CSVInputOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress bar (there is none anyway when stderr is not a terminal).")
     var quiet = false
 
+    /// Samples per model call: `--batch-size`, or the batch size the model itself fixes (a stateful
+    /// model's `batch_input_shape`), which no other batch size can run.
+    func batchSize(for model: KerasModel) -> Int {
+        model.inputs.lazy.compactMap { $0.shape.first ?? nil }.first ?? batchSize
+    }
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let window, window < 1 { throw ValidationError("--window must be at least 1") }

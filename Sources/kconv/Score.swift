@@ -27,6 +27,8 @@ struct Score: ParsableCommand {
 
     @OptionGroup var samples: CSVInputOptions
 
+    @OptionGroup var threadCap: ThreadCap
+
     @Option(name: .long, help: "Where to write the scores ('-' for standard output).")
     var output: String = "-"
 
@@ -51,7 +53,7 @@ struct Score: ParsableCommand {
         var inputs = [(path: source.path, role: "model")] + (source.weights.map { [($0, "weights file")] } ?? [])
         inputs += (input.map { [($0, "input")] } ?? []) + (samples.csv.map { [($0, "CSV input")] } ?? [])
         try OutputGuard.check(outputs: [output], inputs: inputs)
-        let model = try source.load()
+        let model = try source.load().configured(threadCap.configuration)
         guard model.inputs.count == 1, model.outputs.count == 1,
               model.inputs[0].shape.dropFirst() == model.outputs[0].shape.dropFirst() else {
             throw KerasError(.invalidArgument, "score needs a model whose output has its input's shape (an autoencoder); this one maps \(model.inputs.map(\.description).joined(separator: ", ")) to \(model.outputs.map(\.description).joined(separator: ", "))", file: source.path)
@@ -69,7 +71,7 @@ struct Score: ParsableCommand {
                 let rowNames = rowsPerSample == nil ? "sample" : "first_row,last_row"
                 try file.write(Array("\(rowNames),mse,mae\(limit == nil ? "" : ",anomaly")\n".utf8))
             }
-            while let batch = try source.next(maxSamples: samples.batchSize) {
+            while let batch = try source.next(maxSamples: samples.batchSize(for: model)) {
                 let x = batch.inputs[0]
                 let y = try RunInputs.run(model, on: batch.inputs, modelPath: self.source.path)[0]
                 guard y.shape == x.shape else {

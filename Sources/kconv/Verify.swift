@@ -19,6 +19,8 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var source: ModelFile
 
+    @OptionGroup var threadCap: ThreadCap
+
     @Option(name: .long, help: "An input .npy, one per model input, in order.")
     var input: [String] = []
 
@@ -39,7 +41,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let model = try source.load()
+        let model = try source.load().configured(threadCap.configuration)
         let inputs: [Tensor], references: [Tensor], referenceNames: [String], tolerance: Float
         if input.isEmpty, expected.isEmpty, source.isKConv {
             // A .kconv without --input/--expected: its stored test vectors.

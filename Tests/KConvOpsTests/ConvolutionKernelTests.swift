@@ -24,6 +24,34 @@ struct ConvolutionKernelTests {
                         4 * 1 + 5 * 2 + 7 * 3 + 8 * 4 + 0.5, 5 * 1 + 6 * 2 + 8 * 3 + 9 * 4 + 0.5])
     }
 
+    /// Windows inside the input run without patches (implicit GEMM); the result is the same bits as
+    /// the product of the patches, built here by hand, with the kernel.
+    @Test(arguments: [(1, 1, 1), (2, 1, 1), (1, 2, 1), (1, 1, 2), (2, 3, 2)])
+    func validWindowsMatchThePatchProductBitForBit(strideY: Int, strideX: Int, dilationY: Int) {
+        let (batch, height, width, channels, kh, kw, filters) = (2, 9, 7, 5, 3, 2, 20)
+        let plan = WindowPlan(batch: batch, height: height, width: width, channels: channels,
+                              rows: WindowAxis(size: kh, stride: strideY, dilation: dilationY),
+                              cols: WindowAxis(size: kw, stride: strideX, dilation: 1), padding: .valid)
+        let x = GEMMTests.values(batch * height * width * channels, seed: 1)
+        let kernel = GEMMTests.values(kh * kw * channels * filters, seed: 2), bias = GEMMTests.values(filters, seed: 3)
+        var patches: [Float] = []
+        for b in 0..<batch {
+            for oy in 0..<plan.outHeight {
+                for ox in 0..<plan.outWidth {
+                    for ky in 0..<kh {
+                        for kx in 0..<kw {
+                            let iy = oy * strideY + ky * dilationY, ix = ox * strideX + kx
+                            for c in 0..<channels { patches.append(x[((b * height + iy) * width + ix) * channels + c]) }
+                        }
+                    }
+                }
+            }
+        }
+        let want = GEMM.multiply(patches, kernel, m: plan.outputPositions, k: kh * kw * channels, n: filters, bias: bias)
+        let got = ConvolutionKernel.convolve(x, plan: plan, kernel: kernel, filters: filters, bias: bias)
+        #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
+    }
+
     @Test func im2colSamePadsWithZeros() {
         // 1-D, x = [1, 2, 3, 4], kernel [1, 10], same: the zero goes after x[3].
         let plan = WindowPlan(batch: 1, height: 1, width: 4, channels: 1, rows: Self.unit,

@@ -88,3 +88,39 @@ struct GEMMTests {
         }
     }
 }
+
+/// The fused kernel paths this CPU runs (AVX-512F, AVX2 + FMA, NEON) against each other.
+struct KernelPathTests {
+    static let fusedPaths = GEMM.availablePaths.filter { $0 != .portable }
+
+    @Test("every fused path gives the same bits (same fused multiply-adds per element, in the same order)",
+          .enabled(if: fusedPaths.count > 1, "this CPU runs fewer than two fused kernel paths (AVX-512 needs AVX-512F; NEON is checked by Tools/neon_check.sh under qemu)"))
+    func fusedPathsAreBitIdentical() {
+        for (m, k, n) in [(1, 7, 5), (1, 128, 512), (2, 28, 112), (3, 33, 17), (6, 300, 64), (13, 576, 64), (64, 128, 512), (100, 9, 200)] {
+            let a = GEMMTests.values(m * k, seed: m + k), b = GEMMTests.values(k * n, seed: n), bias = GEMMTests.values(n, seed: 7)
+            let packed = PackedMatrix(b, rows: k, columns: n)
+            var results: [[UInt32]] = []
+            for path in Self.fusedPaths {
+                var c = [Float](repeating: .nan, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    bias.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            GEMM.multiply(pa.baseAddress!, packed, pc.baseAddress!, m: m, bias: pb.baseAddress, threads: 1, path: path)
+                        }
+                    }
+                }
+                results.append(c.map(\.bitPattern))
+            }
+            for (path, r) in zip(Self.fusedPaths, results).dropFirst() {
+                #expect(r == results[0], "m \(m) k \(k) n \(n): \(path) differs from \(Self.fusedPaths[0])")
+            }
+        }
+    }
+
+    @Test func packedMatrixRoundTrips() {
+        for (k, n) in [(0, 3), (3, 0), (5, 16), (7, 33)] {
+            let b = GEMMTests.values(k * n, seed: k * 10 + n)
+            #expect(PackedMatrix(b, rows: k, columns: n).unpacked() == b)
+        }
+    }
+}

@@ -24,6 +24,40 @@ struct RecurrentCellTests {
         #expect(r.next == [-9.5, 10, 9.5, 5])
     }
 
+    /// The LSTM step (one pass per row in CKernels' AVX2 cell where the CPU has it, else Swift)
+    /// against the cell written out with the scalar activations, bit for bit, for widths with and
+    /// without a partial block of eight and every activation pair the fused cell takes.
+    @Test(arguments: [1, 6, 8, 12, 13, 28, 64])
+    func lstmStepMatchesScalarCellBitForBit(units u: Int) {
+        let rows = 3, relu = Activation.plainReLU
+        let scalar: [(Activation, (Float) -> Float)] = [
+            (.tanh, Activation.tanh), (.sigmoid, Activation.sigmoid), (relu, { $0 <= 0 ? 0 : $0 }), (.linear, { $0 }),
+        ]
+        var seed: UInt64 = 12345
+        func value() -> Float {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: seed) >> 40) / Float(1 << 21)   // about [-4, 4)
+        }
+        let z = (0..<rows * 4 * u).map { _ in value() }, state = (0..<2 * rows * u).map { _ in value() }
+        for (a, fa) in scalar {
+            for (ra, fra) in scalar {
+                let r = Self.step(z: z, state: state, next: 2 * rows * u) { zp, sp, np in
+                    RecurrentCell.lstmStep(z: zp, rows: rows, units: u, state: sp, next: np, a: a, ra: ra)
+                }
+                var want = [Float](repeating: 0, count: 2 * rows * u)
+                for b in 0..<rows {
+                    for j in 0..<u {
+                        let row = b * 4 * u
+                        let cell = fra(z[row + u + j]) * state[rows * u + b * u + j] + fra(z[row + j]) * fa(z[row + 2 * u + j])
+                        want[rows * u + b * u + j] = cell
+                        want[b * u + j] = fa(cell) * fra(z[row + 3 * u + j])
+                    }
+                }
+                #expect(r.next.map(\.bitPattern) == want.map(\.bitPattern), "units \(u), a \(a), ra \(ra)")
+            }
+        }
+    }
+
     /// One LSTM step for 1 unit with sigmoid and tanh, against the formula in Double:
     /// `c' = σ(z_f)·c + σ(z_i)·tanh(z_c)`, `h' = σ(z_o)·tanh(c')`.
     @Test func lstmStepMatchesTheFormula() {
@@ -53,10 +87,11 @@ struct RecurrentCellTests {
     /// Reset gate before the product with a zero `h` (`hIsZero`): the recurrent products are skipped
     /// (the kernels below would change everything), update 0.5, candidate 3, h' = 0.5·0 + 0.5·3 = 1.5.
     @Test func gruResetBeforeStepSkipsAZeroState() {
-        let zr = PinnedFloats([100, 100]), h = PinnedFloats([100]), rec = PinnedFloats(zeros: 2), rh = PinnedFloats(zeros: 1)
+        let zr = PackedMatrix([100, 100], rows: 1, columns: 2), h = PackedMatrix([100], rows: 1, columns: 1)
+        let rec = PinnedFloats(zeros: 2), rh = PinnedFloats(zeros: 1)
         let r = Self.step(z: [0.5, 1, 3], state: [0], next: 1) { z, state, next in
             RecurrentCell.gruResetBeforeStep(z: z, rec: rec.pointer, rh: rh.pointer, rows: 1, units: 1, hIsZero: true,
-                                             recurrentZR: zr.pointer, recurrentH: h.pointer, state: state, next: next,
+                                             recurrentZR: zr, recurrentH: h, state: state, next: next,
                                              a: .linear, ra: .linear)
         }
         #expect(r.next == [1.5])

@@ -252,3 +252,59 @@ struct CommandTests {
         #expect(!run.stderr.contains("HDF5-DIAG"))
     }
 }
+
+@Suite("kconv bench and --threads")
+struct BenchCommandTests {
+    @Test("bench --json --layers reports latencies, the kernel path and each layer's multiply-adds")
+    func benchJSON() throws {
+        let run = try KConvRun(["bench", KConvRun.caseFile("conv1d_lstm/model.h5"), "--batch", "2", "--iterations", "3",
+                                "--threads", "1", "--layers", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSON(parsing: run.stdout)
+        #expect(["avx512", "avx2", "neon", "portable"].contains(report["kernels"]?.stringValue ?? ""))
+        #expect(report["threads"] == .number(1))
+        #expect((report["peak_rss_mb"]?.doubleValue ?? 0) > 0 && (report["first_prediction_ms"]?.doubleValue ?? 0) > 0)
+        let batch = try #require(report["runs"]?.arrayValue?.first)
+        #expect((batch["p90_ms"]?.doubleValue ?? 0) >= (batch["median_ms"]?.doubleValue ?? .infinity))
+        // Per sample: Conv1D(32, 3) on (100, 1): 98·3·1·32 = 9408; LSTM(128) over 49 steps of 32
+        // features: 49·(32 + 128)·4·128 = 4014080; Dense(8) on 128: 1024. Two samples.
+        let layers = try #require(batch["layers"]?.arrayValue)
+        let counts: [Double] = layers.map { $0["multiply_adds"]?.doubleValue ?? -1 }
+        let conv: Double = 98 * 3 * 1 * 32, lstm: Double = 49 * (32 + 128) * 4 * 128, dense: Double = 128 * 8
+        #expect(counts == [2 * conv, 0, 2 * lstm, 2 * dense])
+        #expect(batch["multiply_adds"]?.doubleValue == 2 * (conv + lstm + dense))
+    }
+
+    @Test("a model that fixes its batch size (stateful, batch_input_shape (2, None, 3)) is predicted in batches of that size")
+    func fixedBatchSize() throws {
+        let model = KConvRun.caseFile("ops_stream/model.h5")
+        let two = try Npy.read(URL(fileURLWithPath: KConvRun.caseFile("ops_stream/input_0.npy")))
+        let four = temporaryFile("four.npy"), outTwo = temporaryFile("two-out.npy"), outFour = temporaryFile("four-out.npy")
+        defer { for p in [four, outTwo, outFour] { try? FileManager.default.removeItem(atPath: p) } }
+        try Npy.write(try Tensor(concatenatingBatches: [two, two]), to: URL(fileURLWithPath: four))
+        let single = try KConvRun(["predict", model, "--input", KConvRun.caseFile("ops_stream/input_0.npy"), "--output", outTwo, "--output", temporaryFile("unused-1.npy")])
+        #expect(single.status == 0, "\(single.stderr)")
+        let double = try KConvRun(["predict", model, "--input", four, "--output", outFour, "--output", temporaryFile("unused-2.npy")])
+        #expect(double.status == 0, "\(double.stderr)")
+        // Each batch of 2 starts from zero states, so the 4 samples give the 2 samples' outputs twice.
+        let a = try Npy.read(URL(fileURLWithPath: outTwo)), b = try Npy.read(URL(fileURLWithPath: outFour))
+        #expect(b == (try Tensor(concatenatingBatches: [a, a])))
+    }
+
+    @Test("predict gives the same bytes with one thread and with two; --threads 0 is a usage error (64)")
+    func threadsOption() throws {
+        var outputs: [Data] = []
+        for threads in ["1", "2"] {
+            let out = temporaryFile("y\(threads).npy")
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try KConvRun(["predict", KConvRun.caseFile("cnn_lstm/model.h5"), "--threads", threads,
+                                    "--input", KConvRun.caseFile("cnn_lstm/input_0.npy"), "--output", out])
+            #expect(run.status == 0, "\(run.stderr)")
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+        }
+        #expect(outputs[0] == outputs[1])
+        let refused = try KConvRun(["predict", KConvRun.caseFile("cnn_lstm/model.h5"), "--threads", "0",
+                                    "--input", KConvRun.caseFile("cnn_lstm/input_0.npy"), "--output", "/tmp/kconv-unused.npy"])
+        #expect(refused.status == 64 && refused.stderr.contains("--threads"), "\(refused.stderr)")
+    }
+}

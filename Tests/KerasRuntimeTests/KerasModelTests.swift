@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KConvOps
 @testable import KerasRuntime
 
 @Suite("KerasModel (the embedding API)")
@@ -141,5 +142,48 @@ struct KerasModelTests {
         for (i, outputs) in concurrent {
             #expect(outputs == serial[i], "input \(i)")
         }
+    }
+}
+
+@Suite("KerasModel.Configuration (thread cap)")
+struct KerasModelConfigurationTests {
+    /// `x (None, 512)` → Dense(1024, tanh) → Dense(256): 64 rows are 40 M multiply-adds, split over
+    /// threads when they may.
+    static func wide() throws -> LayerGraph {
+        let spec = GraphSpec(name: "wide", isSequential: false, layers: [
+            KConvFixtures.input("x", [512]),
+            KConvFixtures.dense("hidden", units: 1024, activation: "tanh", on: "x"),
+            KConvFixtures.dense("out", units: 256, activation: "linear", on: "hidden"),
+        ], inputs: [TensorRef("x")], outputs: [TensorRef("out")])
+        return try LayerGraph(spec: spec, version: KerasVersion("2.21.0"), weights: KConvFixtures.Weights(byLayer: [
+            "hidden": [KConvFixtures.tensor([512, 1024], seed: 1), KConvFixtures.tensor([1024], seed: 2)],
+            "out": [KConvFixtures.tensor([1024, 256], seed: 3), KConvFixtures.tensor([256], seed: 4)],
+        ]))
+    }
+
+    @Test("a row's result does not depend on the thread cap or on the rows that come with it")
+    func rowsIndependentOfThreadsAndBatch() throws {
+        let graph = try Self.wide()
+        let x = KConvFixtures.tensor([64, 512], seed: 9)
+        let reference = try KerasModel(graph: graph, provenance: nil, configuration: .init(threads: 1)).predict(x)
+        for threads in [nil, 2, 3] {
+            let model = try KerasModel(graph: graph, provenance: nil, configuration: .init(threads: threads))
+            #expect(model.configuration.threads == threads)
+            #expect(try model.predict(x).scalars.map(\.bitPattern) == reference.scalars.map(\.bitPattern), "threads \(threads ?? 0)")
+        }
+        let one = try KerasModel(graph: graph, provenance: nil)
+        for row in [0, 5, 63] {
+            let alone = try Tensor(shape: [1, 512], scalars: Array(x.scalars[row * 512..<(row + 1) * 512]))
+            #expect(try one.predict(alone).scalars.map(\.bitPattern) == reference.scalars[row * 256..<(row + 1) * 256].map(\.bitPattern))
+        }
+    }
+
+    @Test("the cap reaches the kernels for the duration of a prediction only")
+    func capIsScopedToPredictions() throws {
+        let model = try KerasModel(graph: KConvFixtures.mlp(), provenance: nil, configuration: .init(threads: 1))
+        var seen: [Int] = []
+        _ = try model.predict([KConvFixtures.tensor([2, 3], seed: 1)]) { _, _, _ in seen.append(ThreadBudget.threads) }
+        #expect(seen == [1, 1])
+        #expect(ThreadBudget.cap == nil)
     }
 }

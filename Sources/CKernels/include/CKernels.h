@@ -3,22 +3,34 @@
 
 #include <stddef.h>
 
-/// 1 when this CPU runs the AVX2 + FMA kernels below (x86-64 with both extensions), else 0.
-/// The kernels are compiled for AVX2 + FMA whatever the target's baseline, and must only be called
-/// when this returns 1.
+/// 1 when this CPU runs the AVX2 activation kernels below (x86-64 with AVX2 and FMA), else 0.
+/// They are compiled for AVX2 whatever the target's baseline, and must only be called when this returns 1.
 int kconv_cpu_has_avx2_fma(void);
 
-/// C[rows × columns] += A[rows × depth] · P[depth × 16] with fused multiply-adds, for rows ≤ 6 and
-/// columns ≤ 16. P is a packed, zero-padded panel of 16 columns (row p at P + 16p); A and C are
-/// row-major with leading dimensions lda and ldc. Each element of C gets c = fma(a[p], b[p], c)
-/// for p = 0, 1, ... in order.
-void kconv_tile_fma(const float *a, ptrdiff_t lda, const float *panel, float *c, ptrdiff_t ldc,
-                    int rows, int columns, ptrdiff_t depth);
+/// The fused kernel paths of kconv_gemm_packed.
+enum {
+    /// AVX2 + FMA (x86-64): 256-bit registers, 16 of them.
+    KCONV_PATH_AVX2 = 1,
+    /// AVX-512F (x86-64): 512-bit registers, 32 of them.
+    KCONV_PATH_AVX512 = 2,
+    /// NEON (arm64): 128-bit registers, 32 of them.
+    KCONV_PATH_NEON = 3,
+};
 
-/// C[m × n] += A[m × k] · B[k × n] with fused multiply-adds, all row-major and contiguous, for few
-/// rows (matrix-vector products): each row of B is read once per four rows of C. Each element of C
-/// gets the same operations as in kconv_tile_fma.
-void kconv_stream_fma(const float *a, const float *b, float *c, ptrdiff_t m, ptrdiff_t k, ptrdiff_t n);
+/// Whether this CPU runs `path` (a KCONV_PATH_ value): its extensions are present and compiled in.
+int kconv_path_available(int path);
+
+/// C[rows × n] += A[rows × k] · B[k × n] (or C = bias + A·B when bias, n floats, is given: then C's
+/// values are not read) for the columns of panels `panel_begin ..< panel_end`, with
+/// B packed in zero-padded panels of 16 columns, each `panel_rows` (≥ k) rows long: panel q at
+/// packed + 16·panel_rows·q, its row p at + 16p (a block of B's rows: `packed` at its first row).
+/// A and C are row-major with leading dimensions lda and ldc (rows of A may overlap). Each element
+/// of C gets c = fma(a[p], b[p], c) for p = 0, 1, ..., k-1 in order from c (or its bias), on every path: the results are
+/// the same bits whatever the path, the tile shapes, the rows computed together or the panels split.
+/// Call only with a path kconv_path_available accepts.
+void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
+                       ptrdiff_t k, ptrdiff_t n, const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t rows,
+                       ptrdiff_t panel_begin, ptrdiff_t panel_end);
 
 /// In place over n floats: TensorFlow's float tanh (Eigen's ptanh_float without FMA), as
 /// Activation.tanh in KConvOps computes it element by element; the same results bit for bit.
@@ -28,5 +40,22 @@ void kconv_tanh_avx2(float *x, ptrdiff_t n);
 /// In place over n floats: TensorFlow's float sigmoid (Eigen's logistic packet path without FMA,
 /// denormals flushed), as Activation.sigmoid computes it; the same results bit for bit.
 void kconv_sigmoid_avx2(float *x, ptrdiff_t n);
+
+/// The activations kconv_lstm_cell_avx2 computes itself.
+enum {
+    KCONV_ACTIVATION_LINEAR = 0,
+    KCONV_ACTIVATION_TANH = 1,
+    KCONV_ACTIVATION_SIGMOID = 2,
+    /// The plain relu: max(x, 0), NaN kept.
+    KCONV_ACTIVATION_RELU = 3,
+};
+
+/// The LSTM cell on `rows` rows, as RecurrentCell.lstmStep computes it (the same operations, so the
+/// same bits): rows of z (4u wide) hold the gate pre-activations i, f, c, o; c is the cell state
+/// (rows × u); writes c' = ra(f)·c + ra(i)·a(g) to c_next and h' = a(c')·ra(o) to h_next, with
+/// a = activation and ra = recurrent_activation (KCONV_ACTIVATION_ codes). Multiplies and adds
+/// rounded separately. Only when kconv_cpu_has_avx2_fma() returns 1.
+void kconv_lstm_cell_avx2(const float *z, ptrdiff_t rows, ptrdiff_t u, const float *c, float *h_next,
+                          float *c_next, int activation, int recurrent_activation);
 
 #endif

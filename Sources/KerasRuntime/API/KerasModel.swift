@@ -1,4 +1,5 @@
 import Foundation
+import KConvOps
 
 /// The name and shape of one model input or output.
 public struct TensorDescription: Sendable, Equatable, CustomStringConvertible {
@@ -44,29 +45,57 @@ public final class KerasModel: Sendable {
     public let storedTestVectors: StoredTestVectors?
     /// The class labels, input scaler and anomaly threshold kept with the model (empty when none).
     public let annotations: ModelAnnotations
+    /// How this instance runs (thread cap), fixed when it is loaded.
+    public let configuration: Configuration
+
+    /// How a loaded model runs, chosen at load time; it never changes the results.
+    public struct Configuration: Sendable, Equatable {
+        /// The most threads one prediction uses; `nil` for every active processor. A server that runs
+        /// several models side by side gives each a share of the cores. Values below 1 count as 1.
+        public var threads: Int?
+
+        /// - Parameter threads: the thread cap, `nil` for every active processor.
+        public init(threads: Int? = nil) {
+            self.threads = threads
+        }
+    }
 
     /// Loads a `.kconv` file (read into memory; weights are copied once into the layers).
     ///
     /// Throws a ``KerasError`` naming the file when it is missing, damaged, not a `.kconv` file,
     /// written by a newer kconv, or uses a layer this version does not run.
     public convenience init(contentsOf url: URL) throws {
+        try self.init(contentsOf: url, configuration: Configuration())
+    }
+
+    /// Loads a `.kconv` file like ``init(contentsOf:)``, to run as `configuration` says.
+    public convenience init(contentsOf url: URL, configuration: Configuration) throws {
         let contents = try KConvFile.read(contentsOf: url)
         try self.init(graph: contents.graph, provenance: contents.provenance, testVectors: contents.testVectors,
-                      annotations: contents.annotations)
+                      annotations: contents.annotations, configuration: configuration)
     }
 
     /// Wraps a built graph with where it came from and the test vectors to store with it.
     ///
     /// Throws when `testVectors` do not have one tensor per model input and output, or the
     /// annotations do not fit the model (see ``ModelAnnotations``).
-    package init(graph: LayerGraph, provenance: Provenance?, testVectors: StoredTestVectors? = nil,
-                 annotations: ModelAnnotations = ModelAnnotations()) throws {
+    package convenience init(graph: LayerGraph, provenance: Provenance?, testVectors: StoredTestVectors? = nil,
+                             annotations: ModelAnnotations = ModelAnnotations(),
+                             configuration: Configuration = Configuration()) throws {
         try testVectors?.check(against: graph)
         try annotations.check(inputs: graph.inputShapes, outputs: graph.outputShapes)
+        self.init(checked: graph, provenance: provenance, testVectors: testVectors, annotations: annotations,
+                  configuration: configuration)
+    }
+
+    /// The designated initializer, once `testVectors` and `annotations` are known to fit `graph`.
+    private init(checked graph: LayerGraph, provenance: Provenance?, testVectors: StoredTestVectors?,
+                 annotations: ModelAnnotations, configuration: Configuration) {
         self.graph = graph
         self.provenance = provenance
         self.storedTestVectors = testVectors
         self.annotations = annotations
+        self.configuration = configuration
         inputs = zip(graph.inputNames, graph.inputShapes).map { TensorDescription(name: $0, shape: $1) }
         var used = Set<String>(), counters: [String: Int] = [:]
         var outputs: [TensorDescription] = []
@@ -85,12 +114,25 @@ public final class KerasModel: Sendable {
 
     /// The same model with other stored test vectors (checked against its inputs and outputs).
     package func storing(_ testVectors: StoredTestVectors?) throws -> KerasModel {
-        try KerasModel(graph: graph, provenance: provenance, testVectors: testVectors, annotations: annotations)
+        try KerasModel(graph: graph, provenance: provenance, testVectors: testVectors, annotations: annotations,
+                       configuration: configuration)
+    }
+
+    /// The same model (sharing its weights) to run as `configuration` says.
+    package func configured(_ configuration: Configuration) -> KerasModel {
+        KerasModel(checked: graph, provenance: provenance, testVectors: storedTestVectors, annotations: annotations,
+                   configuration: configuration)
+    }
+
+    /// Runs `body` under this instance's thread cap.
+    private func capped<R>(_ body: () throws -> R) rethrows -> R {
+        try ThreadBudget.$cap.withValue(configuration.threads, operation: body)
     }
 
     /// The same model with other annotations (checked against its inputs and outputs).
     package func annotated(_ annotations: ModelAnnotations) throws -> KerasModel {
-        try KerasModel(graph: graph, provenance: provenance, testVectors: storedTestVectors, annotations: annotations)
+        try KerasModel(graph: graph, provenance: provenance, testVectors: storedTestVectors, annotations: annotations,
+                       configuration: configuration)
     }
 
     /// The class labels kept with the model, in class-index order.
@@ -121,7 +163,7 @@ public final class KerasModel: Sendable {
     /// Runs the model on a batch: one tensor per input, in ``inputs`` order; one result per output,
     /// in ``outputs`` order. All inputs must have the same batch size.
     public func predict(_ inputs: [Tensor]) throws -> [Tensor] {
-        try graph.predict(inputs, observing: nil)
+        try capped { try graph.predict(inputs, observing: nil) }
     }
 
     /// Runs the model like ``predict(_:)-([Tensor])`` and hands every layer call's outputs to
@@ -129,7 +171,7 @@ public final class KerasModel: Sendable {
     /// shared layer), and the outputs — for finding the first layer whose outputs leave Keras'.
     public func predict(_ inputs: [Tensor],
                         observing observer: (_ layer: String, _ call: Int, _ outputs: [Tensor]) throws -> Void) throws -> [Tensor] {
-        try withoutActuallyEscaping(observer) { try graph.predict(inputs, observing: $0) }
+        try withoutActuallyEscaping(observer) { observer in try capped { try graph.predict(inputs, observing: observer) } }
     }
 
     /// Runs the model on the next chunk of time steps of the same sequences, carrying the recurrent
@@ -146,7 +188,10 @@ public final class KerasModel: Sendable {
     /// (Bidirectional, `go_backwards`) or recur inside another layer (TimeDistributed around an RNN,
     /// ConvLSTM, nested models with RNNs) are refused.
     public func predict(_ inputs: [Tensor], carrying state: inout RecurrentState) throws -> [Tensor] {
-        try graph.predict(inputs, carrying: &state)
+        var carried = state
+        let outputs = try capped { try graph.predict(inputs, carrying: &carried) }
+        state = carried
+        return outputs
     }
 
     /// Runs the model on a batch from Swift concurrency: ``predict(_:)-([Tensor])`` on the

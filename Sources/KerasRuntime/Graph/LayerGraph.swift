@@ -28,7 +28,9 @@ package struct LayerGraph: Sendable {
     package private(set) var inputNames: [String] = []
     package private(set) var outputNames: [String] = []
 
-    private var steps: [Step] = []
+    private(set) var steps: [Step] = []
+    /// The shape of each value (batch and other run-time dimensions nil).
+    private(set) var valueShapes: [Shape] = []
     private var inputValues: [Int] = []
     /// The model inputs' types, which the inputs are cast to.
     private var inputDtypes: [LogicalDtype] = []
@@ -86,7 +88,6 @@ package struct LayerGraph: Sendable {
     private mutating func wire(supply: Supply) throws {
         let index = Dictionary(spec.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         var valueOf: [TensorRef: Int] = [:]
-        var valueShapes: [Shape] = []
         var built = Array(repeating: false, count: layers.count)
 
         func newValue(_ ref: TensorRef, _ shape: Shape) -> Int {

@@ -14,6 +14,8 @@ struct Convolution: UnaryLayer {
     let options: ConvOptions
     private(set) var kernel = Tensor(zeros: [0])
     private(set) var bias: Tensor?
+    /// Without groups: `kernel` packed once as a `(taps·channels, filters)` matrix.
+    private var packedKernel: PackedMatrix?
     /// Input channels, known once built (0 before).
     private(set) var channels = 0
 
@@ -34,6 +36,9 @@ struct Convolution: UnaryLayer {
         }
         kernel = try weights.take("kernel", shape: options.axes.map(\.size) + [channels / options.groups, options.filters])
         bias = options.useBias ? try weights.take("bias", shape: [options.filters]) : nil
+        if options.groups == 1 {
+            packedKernel = PackedMatrix(kernel.scalars, rows: kernel.count / max(options.filters, 1), columns: options.filters)
+        }
     }
 
     func outputShape(for inputShape: Shape) throws -> Shape {
@@ -42,8 +47,12 @@ struct Convolution: UnaryLayer {
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let plan = try options.window.plan(for: x, channels: channels, layer: name)
-        let out = GroupedConvolution.convolve(x.scalars, plan: plan, kernel: kernel.scalars, filters: options.filters,
-                                              groups: options.groups, bias: bias?.scalars)
+        let out = if let packedKernel {
+            ConvolutionKernel.convolve(x.scalars, plan: plan, kernel: packedKernel, bias: bias?.scalars)
+        } else {
+            GroupedConvolution.convolve(x.scalars, plan: plan, kernel: kernel.scalars, filters: options.filters,
+                                        groups: options.groups, bias: bias?.scalars)
+        }
         var y = options.window.tensor(plan, channels: options.filters, scalars: out)
         options.activation.apply(&y)
         return y

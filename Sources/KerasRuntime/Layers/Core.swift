@@ -37,6 +37,8 @@ struct Dense: UnaryLayer {
     var maskBehavior: MaskBehavior { .passThrough }
     private(set) var kernel = Tensor(zeros: [0, 0])
     private(set) var bias: Tensor?
+    /// `kernel` packed once for the matrix kernels.
+    private var packedKernel = PackedMatrix([], rows: 0, columns: 0)
 
     init(config: LayerConfig) throws {
         name = config.name
@@ -55,6 +57,7 @@ struct Dense: UnaryLayer {
         let s = try check.single([inputShape], minRank: 2)
         let inputDim = try check.known(s.last!, "last")
         kernel = try weights.take("kernel", shape: [inputDim, units])
+        packedKernel = PackedMatrix(kernel.scalars, rows: inputDim, columns: units)
         bias = useBias ? try weights.take("bias", shape: [units]) : nil
     }
 
@@ -75,7 +78,7 @@ struct Dense: UnaryLayer {
         }
         let rows = x.count / max(inputDim, 1)
         var y = Tensor(uncheckedShape: Array(x.shape.dropLast()) + [units],
-                       scalars: GEMM.multiply(x.scalars, kernel.scalars, m: rows, k: inputDim, n: units, bias: bias?.scalars))
+                       scalars: GEMM.multiply(x.scalars, packedKernel, m: rows, bias: bias?.scalars))
         activation.apply(&y)
         return y
     }

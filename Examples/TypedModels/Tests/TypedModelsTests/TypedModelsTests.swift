@@ -19,6 +19,10 @@ struct TypedModelsTests {
         let vectors = try #require(model.model.storedTestVectors)
         let output = try model.prediction(CnnLstm.Input(conv2D1Input: vectors.inputs[0]))
         try expectClose(output.fcOut, vectors.expected[0], "FC_out")
+        // One thread gives the same bits (a row's result never depends on the thread count).
+        let capped = try CnnLstm(configuration: KerasModel.Configuration(threads: 1))
+        #expect(capped.model.configuration.threads == 1)
+        #expect(try capped.prediction(CnnLstm.Input(conv2D1Input: vectors.inputs[0])).fcOut == output.fcOut)
         // The same samples as row-major floats, and as two batches predicted as one.
         let flat = try model.prediction(CnnLstm.Input(conv2D1Input: vectors.inputs[0].scalars))
         #expect(flat.fcOut == output.fcOut)
