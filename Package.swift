@@ -46,7 +46,10 @@ let package = Package(
         .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KConvOps", "TestSupport"]),
         .testTarget(
             name: "KerasImportTests",
-            dependencies: ["KerasImport", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "KerasImport", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(name: "ConformanceTests", dependencies: ["KerasImport", "KerasRuntime", "TestSupport"]),
         .testTarget(
