@@ -21,6 +21,8 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
         .target(name: "CKernels"),
+        // kconv's child process control: prctl(PR_SET_PDEATHSIG) on Linux (variadic, so C).
+        .target(name: "CProcess"),
         // The numerics: matrix products, windows and convolutions, recurrences, softmax, broadcasting,
         // reductions and vector activations over plain Float buffers. No Keras vocabulary here.
         .target(name: "KConvOps", dependencies: ["CKernels"]),
@@ -36,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "kconv",
             dependencies: [
-                "KerasRuntime", "KerasImport",
+                "KerasRuntime", "KerasImport", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
