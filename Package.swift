@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -66,3 +67,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets, one folder each under Fuzz/Targets (`fuzz-<folder>`), run by Tools/fuzz.sh: only
+// when KCONV_FUZZ is set, as they link only with libFuzzer. Each is one Swift file whose top-level
+// code hands its callback to libFuzzer's driver (Fuzz/Driver declares it): SwiftPM on Linux links
+// an executable's `main` to the module's own entry point, so libFuzzer's `main` cannot be used.
+if Context.environment["KCONV_FUZZ"] != nil {
+    let folder = Context.packageDirectory + "/Fuzz/Targets"
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    package.targets.append(.systemLibrary(name: "FuzzDriver", path: "Fuzz/Driver"))
+    for name in names {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(name)", dependencies: ["KerasRuntime", "KerasImport", "FuzzDriver"], path: "Fuzz/Targets/\(name)"
+        ))
+    }
+}

@@ -203,7 +203,8 @@ struct ZipReader {
     /// lies about its size costs no more memory than the bytes it really inflates to.
     func read(_ entry: Entry, limit: Int) throws -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(Self.initialCapacity))))
+        // A stored member's bytes are all in the file (checked before reading): its size is known.
+        output.reserveCapacity(Int(entry.method == 0 ? min(entry.uncompressedSize, fileSize) : min(entry.uncompressedSize, UInt64(Self.initialCapacity))))
         try stream(entry, limit: limit) { chunk in
             if output.count + chunk.count > output.capacity {
                 output.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(2 * output.capacity + chunk.count))))
@@ -213,8 +214,8 @@ struct ZipReader {
         return output
     }
 
-    /// The first allocation for a member's bytes; it doubles as needed up to the declared size.
-    static let initialCapacity = 16 << 20
+    /// The first allocation for a deflated member's bytes; it doubles as needed up to the declared size.
+    static let initialCapacity = 1 << 20
     /// How many bytes are read from the file, and inflated, at a time.
     static let chunkSize = 1 << 16
 
