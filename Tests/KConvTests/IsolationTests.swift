@@ -5,6 +5,8 @@ import TestSupport
 /// The child `kconv` that reads HDF5 (`Isolation`) never outlives its parent.
 @Suite("the HDF5 reader's child process")
 struct IsolationTests {
+    // Linux only: the test finds the child through /proc, and only Linux can tie the child to its
+    // parent against SIGKILL (PR_SET_PDEATHSIG; see Isolation in Sources/kconv/KConv.swift).
     #if os(Linux)
     /// The state letter of process `pid` in `/proc` (`R`, `S`, `Z`, ...), nil once it is gone, and
     /// its parent's process id.
