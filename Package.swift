@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -25,6 +26,8 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
         .target(name: "CKernels"),
+        // kconv's child process control: prctl(PR_SET_PDEATHSIG) on Linux (variadic, so C).
+        .target(name: "CProcess"),
         // The numerics: matrix products, windows and convolutions, recurrences, softmax, broadcasting,
         // reductions and vector activations over plain Float buffers. No Keras vocabulary here.
         .target(name: "KConvOps", dependencies: ["CKernels"]),
@@ -45,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "kconv",
             dependencies: [
-                "KerasRuntime", "KerasImport", "TypedModelGenerator",
+                "KerasRuntime", "KerasImport", "TypedModelGenerator", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +58,10 @@ let package = Package(
         .testTarget(name: "KerasRuntimeTests", dependencies: ["KerasRuntime", "KConvOps", "TestSupport"]),
         .testTarget(
             name: "KerasImportTests",
-            dependencies: ["KerasImport", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "KerasImport", "KerasRuntime", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(name: "ConformanceTests", dependencies: ["KerasImport", "KerasRuntime", "TestSupport"]),
         .testTarget(
@@ -71,3 +77,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets, one folder each under Fuzz/Targets (`fuzz-<folder>`), run by Tools/fuzz.sh: only
+// when KCONV_FUZZ is set, as they link only with libFuzzer. Each is one Swift file whose top-level
+// code hands its callback to libFuzzer's driver (Fuzz/Driver declares it): SwiftPM on Linux links
+// an executable's `main` to the module's own entry point, so libFuzzer's `main` cannot be used.
+if Context.environment["KCONV_FUZZ"] != nil {
+    let folder = Context.packageDirectory + "/Fuzz/Targets"
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    package.targets.append(.systemLibrary(name: "FuzzDriver", path: "Fuzz/Driver"))
+    for name in names {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(name)", dependencies: ["KerasRuntime", "KerasImport", "FuzzDriver"], path: "Fuzz/Targets/\(name)"
+        ))
+    }
+}

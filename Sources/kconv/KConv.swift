@@ -1,4 +1,5 @@
 import ArgumentParser
+import CProcess
 import Foundation
 import KerasImport
 import KerasRuntime
@@ -58,8 +59,27 @@ struct ModelFile: ParsableArguments {
 /// (random byte flips in a real model make it dereference bad pointers now and then), and no
 /// check before it can rule that out. The child inherits stdout and the arguments; its stderr is
 /// passed on when it exits normally.
+///
+/// The child never outlives the parent: on Linux it asks the kernel for SIGKILL when the parent
+/// dies (`PR_SET_PDEATHSIG`), whatever kills the parent, and the parent passes SIGINT and SIGTERM on
+/// to the child and then dies of the same signal (see `CProcess`). On Apple platforms there is no
+/// such request: the signals are passed on all the same, but a child whose parent is killed with
+/// SIGKILL runs on until its read ends.
 enum Isolation {
+    /// Set in the child's environment, to the parent's process id.
     static let childVariable = "KCONV_ISOLATED_CHILD"
+
+    /// In the child (the environment says so), ties its life to the parent's; does nothing in
+    /// other processes. Called first thing in `main`.
+    static func bindChildToParent() {
+        guard let value = ProcessInfo.processInfo.environment[childVariable] else { return }
+        // The launcher may have blocked or ignored SIGINT and SIGTERM (the child inherits that):
+        // the child takes their default action, so the signals the parent passes on end it.
+        kconv_default_signals()
+        if let parent = pid_t(value), kconv_die_with_parent(SIGKILL, parent) == 0 {
+            exit(Exit.failure)  // the parent died before the request was in place
+        }
+    }
 
     /// Returns at once in the child; in the parent, runs the child and exits with its status.
     static func runCommandInChild(reading path: String) throws {
@@ -69,7 +89,7 @@ enum Isolation {
         child.executableURL = executable
         child.arguments = Array(CommandLine.arguments.dropFirst())
         // No Swift crash report from the child: the parent reports a crash in one line.
-        child.environment = environment.merging([childVariable: "1", "SWIFT_BACKTRACE": "enable=no"]) { _, new in new }
+        child.environment = environment.merging([childVariable: String(getpid()), "SWIFT_BACKTRACE": "enable=no"]) { _, new in new }
         let errors = Pipe()
         child.standardError = errors
         do {
@@ -77,11 +97,18 @@ enum Isolation {
         } catch {
             return  // cannot isolate: read in this process
         }
+        // SIGINT, SIGTERM and SIGHUP go on to the child (`Interruption`); the parent then ends as the child did.
         Interruption.child.pid = child.processIdentifier
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
         if child.terminationReason == .uncaughtSignal {
-            throw KerasError(.format, "is damaged: reading it crashed the HDF5 library (signal \(child.terminationStatus)\(signalName(child.terminationStatus)))", file: path)
+            let signal = child.terminationStatus
+            if signal == SIGINT || signal == SIGTERM {
+                // Interrupted or terminated, not a crash.
+                kconv_default_signals()
+                kill(getpid(), signal)
+            }
+            throw KerasError(.format, "is damaged: reading it crashed the HDF5 library (signal \(signal)\(signalName(signal)))", file: path)
         }
         FileHandle.standardError.write(message)
         exit(child.terminationStatus)
@@ -101,7 +128,7 @@ enum Isolation {
 
 /// On SIGINT, SIGTERM or SIGHUP: passes the signal on to the child `kconv` reading HDF5 (see
 /// `Isolation`) and waits for it, removes the temporary files of unfinished outputs (the files they
-/// would replace stay whole), then exits with 128 + the signal, as the default action reports it.
+/// would replace stay whole), then ends by the same signal (the shell reports 128 + the signal).
 enum Interruption {
     /// The child `kconv` running the command, when there is one.
     static let child = ChildProcess()
@@ -117,6 +144,11 @@ enum Interruption {
                     waitpid(pid, &status, 0)
                 }
                 OutputFile.discardAllUnfinished()
+                // End by the signal itself, as its default action would (the shell shows 128 + it).
+                kconv_default_signals()
+                signal(SIGHUP, SIG_DFL)
+                kill(getpid(), sig)
+                Thread.sleep(forTimeInterval: 1)
                 exit(128 + sig)
             }
             source.resume()
@@ -154,6 +186,7 @@ enum Exit {
 @main
 enum KConvMain {
     static func main() {
+        Isolation.bindChildToParent()
         Interruption.removeUnfinishedOutputs()
         do {
             var command = try KConv.parseAsRoot()

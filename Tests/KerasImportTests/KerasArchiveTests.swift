@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 @testable import KerasImport
 import KerasRuntime
+import ZIPFoundation
 
 /// Zip files written byte by byte, for the `.keras` reader's checks.
 struct TestZip {
@@ -69,6 +70,23 @@ struct TestZip {
         out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(count) + le16(count)
             + le32(UInt32(directory.count)) + le32(directoryOffset + directoryOffsetShift) + le16(0)
         return out
+    }
+}
+
+extension TestZip.Member {
+    /// A member whose data is zlib's DEFLATE stream of `zeros` zero bytes followed by `junk` bytes of
+    /// padding, declaring `zeros` bytes uncompressed: the padded zip bomb. Its CRC is left at 0, as
+    /// no reader should get far enough to check it.
+    init(bombNamed name: String, zeros: Int, junk: Int) throws {
+        var stream: [UInt8] = []
+        _ = try Data.compress(size: Int64(zeros), bufferSize: 1 << 20, provider: { position, size in
+            Data(count: min(size, zeros - Int(position)))
+        }, consumer: { stream += $0 })
+        self.init(name, [])
+        self.stored = stream + (0..<junk).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        method = 8
+        crc = 0
+        uncompressedSize = UInt32(zeros)
     }
 }
 
@@ -162,6 +180,61 @@ struct KerasArchiveTests {
         liar.uncompressedSize = 10
         let e2 = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config), liar])))
         #expect(e2.message.contains("model.weights.h5"))
+    }
+
+    /// The bytes `stream` hands over for the member `name` of the archive at `path`, counted, and
+    /// the error that stopped it.
+    func inflated(_ path: String, _ name: String, limit: Int, limits: KerasArchive.Limits = .init()) throws -> (bytes: Int, error: KerasError?) {
+        let zip = try ZipReader(path: path, limits: limits)
+        let entry = try #require(try zip.entries().first { $0.name == name })
+        var count = 0
+        do {
+            try zip.stream(entry, limit: limit) { count += $0.count }
+            return (count, nil)
+        } catch let e as KerasError {
+            return (count, e)
+        }
+    }
+
+    @Test("a small DEFLATE stream padded with junk (declared sizes that look 199:1) stops at the ratio of what it produces")
+    func paddedZipBomb() throws {
+        // 32 MiB of zeros deflate to about 32 KiB (1029:1); padded to 32 MiB / 199 bytes, the
+        // declared sizes pass any check on them.
+        let zeros = 32 << 20
+        let bomb = try TestZip.Member(bombNamed: "model.weights.h5", zeros: zeros, junk: zeros / 199)
+        let path = try write(TestZip.build([TestZip.Member("config.json", config), bomb]))
+        let limits = KerasArchive.Limits()
+        #expect(UInt64(bomb.uncompressedSize) <= UInt64(bomb.stored.count) * UInt64(limits.ratio))
+
+        let e = try #require(try archiveError(TestZip.build([TestZip.Member("config.json", config), bomb])))
+        #expect(e.kind == .format)
+        #expect(e.message.hasPrefix("member model.weights.h5 inflates past "), "\(e)")
+        #expect(e.message.contains("zip bomb"))
+
+        // The bytes produced before the reader stops: at most the ratio times what it has read,
+        // which is at most one chunk past the stream zlib has used.
+        let (bytes, error) = try inflated(path, "model.weights.h5", limit: limits.weights)
+        #expect(error?.message.contains("inflates past") == true)
+        let bound = max(limits.ratioAllowance, limits.ratio * 2 * ZipReader.chunkSize)
+        #expect(bytes > 0 && bytes <= bound, "\(bytes) bytes inflated, bound \(bound)")
+    }
+
+    @Test("a member inflating past its declared size or the ceiling stops there")
+    func inflationCeiling() throws {
+        // A ratio limit out of the way: the declared size and the ceiling are what stop these.
+        var limits = KerasArchive.Limits()
+        limits.ratio = 1 << 20
+        var liar = try TestZip.Member(bombNamed: "model.weights.h5", zeros: 16 << 20, junk: 0)
+        liar.uncompressedSize = 3 << 20
+        let path = try write(TestZip.build([TestZip.Member("config.json", config), liar]))
+        let (bytes, error) = try inflated(path, "model.weights.h5", limit: 4 << 20, limits: limits)
+        #expect(error?.message.hasSuffix("member model.weights.h5 inflates past its recorded \(3 << 20) bytes") == true, "\(String(describing: error))")
+        #expect(bytes <= 3 << 20)
+
+        // Declaring more than the ceiling: refused before a byte is inflated.
+        let (none, refused) = try inflated(path, "model.weights.h5", limit: 2 << 20, limits: limits)
+        #expect(none == 0)
+        #expect(refused?.message.contains("more than kconv reads for it (\(2 << 20))") == true)
     }
 
     @Test("damaged data: CRC mismatch, broken deflate stream, bad offsets, encrypted members")

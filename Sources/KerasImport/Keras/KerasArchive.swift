@@ -7,10 +7,12 @@ import ZIPFoundation
 ///
 /// The archive may be hostile, so nothing in it is trusted: the zip directory is parsed here
 /// with every offset and size checked against the file, only the members named above are read
-/// (nothing is ever extracted to disk, so member paths cannot escape anywhere), each member has a
-/// size cap and, when compressed, a compression-ratio cap, and every member's CRC-32 is checked.
-/// Stored members (what Keras writes) are read directly; deflated ones are inflated by
-/// ZIPFoundation with a bounded input and output.
+/// (nothing is ever extracted to disk, so member paths cannot escape anywhere), and each member is
+/// read as a stream, a chunk at a time, with its bytes counted as they are produced: at most its
+/// declared size, at most an absolute ceiling (`Limits`), and when deflated at most a ratio of the
+/// compressed bytes actually read (a zip bomb stops within its first chunks, whatever sizes it
+/// declares), with the CRC-32 computed on the way. Stored members (what Keras writes) are read
+/// directly; deflated ones are inflated by ZIPFoundation's zlib loop.
 struct KerasArchive {
     /// The parsed `config.json`.
     let config: JSON
@@ -23,12 +25,16 @@ struct KerasArchive {
     static let metadataName = "metadata.json"
     static let weightsName = "model.weights.h5"
 
-    /// Limits for one member's uncompressed size.
+    /// Limits for one member's uncompressed size: `json` and `weights` are absolute ceilings,
+    /// checked against the declared size before reading and against the bytes produced while reading.
     struct Limits {
         var json = 64 << 20
         var weights = 4 << 30
-        /// A deflated member may expand at most this much (Keras stores members uncompressed).
+        /// A deflated member may expand at most this much (Keras stores members uncompressed),
+        /// counted against the compressed bytes actually read while it inflates...
         var ratio = 200
+        /// ...beyond its first this many bytes, which any member may inflate to.
+        var ratioAllowance = 1 << 20
         /// The zip directory: at most this many entries and bytes.
         var entries = 65_536
         var directoryBytes = 64 << 20
@@ -192,8 +198,34 @@ struct ZipReader {
         return entries
     }
 
-    /// The uncompressed bytes of `entry`, at most `limit` of them, CRC-checked.
+    /// The uncompressed bytes of `entry`, at most `limit` of them, CRC-checked. The array grows
+    /// with the bytes actually produced (never to the declared size up front), so a member that
+    /// lies about its size costs no more memory than the bytes it really inflates to.
     func read(_ entry: Entry, limit: Int) throws -> [UInt8] {
+        var output: [UInt8] = []
+        // A stored member's bytes are all in the file (checked before reading): its size is known.
+        output.reserveCapacity(Int(entry.method == 0 ? min(entry.uncompressedSize, fileSize) : min(entry.uncompressedSize, UInt64(Self.initialCapacity))))
+        try stream(entry, limit: limit) { chunk in
+            if output.count + chunk.count > output.capacity {
+                output.reserveCapacity(Int(min(entry.uncompressedSize, UInt64(2 * output.capacity + chunk.count))))
+            }
+            output.append(contentsOf: chunk)
+        }
+        return output
+    }
+
+    /// The first allocation for a deflated member's bytes; it doubles as needed up to the declared size.
+    static let initialCapacity = 1 << 20
+    /// How many bytes are read from the file, and inflated, at a time.
+    static let chunkSize = 1 << 16
+
+    /// Hands the uncompressed bytes of `entry` to `consumer` chunk by chunk, checking as they come
+    /// that they stay within the member's declared size, within `limit` (the absolute ceiling) and,
+    /// for a deflated member, within `limits.ratio` times the compressed bytes read so far (past
+    /// the first `limits.ratioAllowance` bytes); the CRC-32 is computed on the way and checked at
+    /// the end. The declared compressed size is no bound: an archive may pad a small DEFLATE
+    /// stream with junk, so only what the stream actually produces is counted.
+    func stream(_ entry: Entry, limit: Int, consumer: (UnsafeRawBufferPointer) throws -> Void) throws {
         let name = entry.name
         guard entry.flags & 1 == 0 else {
             throw KerasError(.unsupported, "member \(name) is encrypted", file: path)
@@ -201,7 +233,7 @@ struct ZipReader {
         guard entry.uncompressedSize <= UInt64(limit) else {
             throw KerasError(.format, "member \(name) claims \(entry.uncompressedSize) bytes, more than kconv reads for it (\(limit))", file: path)
         }
-        let size = Int(entry.uncompressedSize)
+        let expected = entry.uncompressedSize
         // The local header repeats the name and may carry its own extra field; the data follows it.
         let local = ByteReader(try bytes(at: entry.localHeaderOffset, count: 30), at: 0)
         guard local.u32(0) == 0x0403_4B50 else { throw damaged("member \(name) has no local header at byte \(entry.localHeaderOffset)") }
@@ -209,60 +241,81 @@ struct ZipReader {
         guard entry.compressedSize <= fileSize, dataOffset <= fileSize - entry.compressedSize else {
             throw damaged("member \(name) runs past the end of the file")
         }
-        var output: [UInt8]
+        var crc = CRC32(0)
+        var produced: UInt64 = 0
         switch entry.method {
         case 0:
-            guard entry.compressedSize == entry.uncompressedSize else {
+            guard entry.compressedSize == expected else {
                 throw damaged("stored member \(name) has different compressed and uncompressed sizes")
             }
-            output = try bytes(at: dataOffset, count: size)
+            while produced < expected {
+                let chunk = try bytes(at: dataOffset + produced, count: Int(min(UInt64(Self.chunkSize), expected - produced)))
+                crc = Data(chunk).crc32(checksum: crc)
+                try chunk.withUnsafeBytes(consumer)
+                produced += UInt64(chunk.count)
+            }
         case 8:
             // DEFLATE never grows data by more than a few bytes per 16 KiB block.
-            guard entry.compressedSize <= entry.uncompressedSize + entry.uncompressedSize / 64 + 1024 else {
+            guard entry.compressedSize <= expected + expected / 64 + 1024 else {
                 throw damaged("deflated member \(name) is larger than its uncompressed size allows")
             }
-            let ratioLimit = max(UInt64(1 << 20), entry.compressedSize.multipliedReportingOverflow(by: UInt64(limits.ratio)).partialValue)
-            guard entry.uncompressedSize <= ratioLimit else {
-                throw KerasError(.format, "member \(name) would expand from \(entry.compressedSize) to \(entry.uncompressedSize) bytes: refusing a likely zip bomb", file: path)
+            let ratio = UInt64(limits.ratio), allowance = UInt64(limits.ratioAllowance)
+            guard expected <= max(allowance, entry.compressedSize.multipliedReportingOverflow(by: ratio).partialValue) else {
+                throw KerasError(.format, "member \(name) would inflate past \(limits.ratio) times its \(entry.compressedSize) compressed bytes: it declares \(expected) bytes (refusing a likely zip bomb)", file: path)
             }
-            output = try inflate(try bytes(at: dataOffset, count: Int(entry.compressedSize)), expected: size, name: name)
+            try inflate(from: dataOffset, count: entry.compressedSize, name: name) { chunk, read in
+                produced += UInt64(chunk.count)
+                guard produced <= expected else {
+                    throw damaged("member \(name) inflates past its recorded \(expected) bytes")
+                }
+                let bound = max(allowance, read.multipliedReportingOverflow(by: ratio).partialValue)
+                guard produced <= bound else {
+                    throw KerasError(.format, "member \(name) inflates past \(bound) bytes from its first \(read) compressed bytes, more than \(limits.ratio) to 1 (refusing a likely zip bomb)", file: path)
+                }
+                crc = chunk.crc32(checksum: crc)
+                try chunk.withUnsafeBytes(consumer)
+            }
+            guard produced == expected else {
+                throw damaged("member \(name) inflates to \(produced) bytes, its header says \(expected)")
+            }
         default:
             throw KerasError(.unsupported, "member \(name) uses zip compression method \(entry.method); kconv reads stored and deflated members", file: path)
         }
-        guard Data(output).crc32(checksum: 0) == entry.crc32 else {
+        guard crc == entry.crc32 else {
             throw damaged("member \(name) fails its CRC-32 check")
         }
-        return output
     }
 
-    /// Inflates raw DEFLATE data with ZIPFoundation, never reading past `compressed` and never
-    /// producing more than `expected` bytes.
-    private func inflate(_ compressed: [UInt8], expected: Int, name: String) throws -> [UInt8] {
-        let chunk = defaultReadChunkSize
-        // ZIPFoundation's zlib loop hands zlib whole chunks: pad the input to whole chunks with
-        // zeros (never read by a complete stream) and fail once the padding is used up.
-        var input = compressed
-        input.append(contentsOf: repeatElement(0, count: chunk - compressed.count % chunk + chunk))
-        let inputSize = input.count
-        var output: [UInt8] = []
-        output.reserveCapacity(expected)
+    /// Inflates the raw DEFLATE data of `count` bytes at `offset` through ZIPFoundation's zlib
+    /// loop, reading the file a chunk at a time; `consumer` gets each inflated chunk with the count
+    /// of file bytes handed to zlib so far. ZIPFoundation's loop has no way to say how much input
+    /// zlib consumed, so the count is of bytes handed over, at most one chunk ahead of what zlib used.
+    private func inflate(from offset: UInt64, count: UInt64, name: String,
+                         consumer: (Data, UInt64) throws -> Void) throws {
+        let chunk = Self.chunkSize
+        var read: UInt64 = 0
         struct Overrun: Error {}
         do {
-            _ = try Data.decompress(size: Int64(inputSize), bufferSize: chunk, skipCRC32: true, provider: { position, size in
-                guard position >= 0, position < inputSize else { throw Overrun() }
-                let start = Int(position)
-                return Data(input[start..<min(inputSize, start + size)])
-            }, consumer: { data in
-                guard data.count <= expected - output.count else { throw Overrun() }
-                output.append(contentsOf: data)
-            })
+            // ZIPFoundation's loop hands zlib whole chunks whatever the provider returns: each chunk
+            // is padded with zeros past the member's bytes (never read by a complete stream), and one
+            // chunk of padding at most is given before the stream counts as cut short.
+            _ = try Data.decompress(size: Int64.max, bufferSize: chunk, skipCRC32: true, provider: { position, size in
+                let start = UInt64(position)
+                guard position >= 0, size == chunk, start < count + UInt64(chunk) else { throw Overrun() }
+                var data = Data(count: chunk)
+                if start < count {
+                    let available = Int(min(UInt64(chunk), count - start))
+                    let bytes = try self.bytes(at: offset + start, count: available)
+                    data.replaceSubrange(0..<available, with: bytes)
+                    read = start + UInt64(available)
+                }
+                return data
+            }, consumer: { try consumer($0, read) })
+        } catch let e as KerasError {
+            throw e
         } catch {
-            throw damaged("member \(name) does not inflate to its recorded \(expected) bytes")
+            throw damaged("member \(name) is not a valid DEFLATE stream (cut short or corrupt)")
         }
-        guard output.count == expected else {
-            throw damaged("member \(name) inflates to \(output.count) bytes, its header says \(expected)")
-        }
-        return output
     }
 }
 

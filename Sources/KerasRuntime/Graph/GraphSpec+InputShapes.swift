@@ -6,7 +6,7 @@ extension GraphSpec {
     /// Rejects input shapes (`batch_input_shape` anywhere in the graph, nested models included)
     /// whose sizes are negative or whose product is absurd, before shape inference multiplies them.
     /// `what` names the graph in the message ("the header's graph").
-    func checkInputShapes(what: String) throws {
+    package func checkInputShapes(what: String) throws {
         func visit(_ value: JSON, depth: Int) throws {
             guard depth < 300 else { return }
             switch value {

@@ -67,7 +67,7 @@ package struct LayerGraph: Sendable {
     }
 
     /// Makes every layer from its config, collecting every unsupported layer or option into one error.
-    static func makeLayers(_ spec: GraphSpec, version: KerasVersion) throws -> [any Layer] {
+    package static func makeLayers(_ spec: GraphSpec, version: KerasVersion) throws -> [any Layer] {
         var layers: [any Layer] = []
         var problems: [KerasError] = []
         var seen = Set<String>()
