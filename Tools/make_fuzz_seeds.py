@@ -6,6 +6,7 @@ Conformance/cases (run it again when a target or the conformance cases change):
   config     model JSON (to_json), .h5 model_config and .keras config.json texts
   keras-zip  the smallest .keras archives, as Keras wrote them and re-zipped with deflate
   kconv      .kconv files made by `kconv import` from the smallest .h5 models
+  csv        the CSV fixtures of Tests/Fixtures/csv, each behind an option byte (see Fuzz/Targets/csv)
 
 Needs h5py (the project's venv) and a built kconv (default .build/debug/kconv).
 Usage: /work/venv/bin/python Tools/make_fuzz_seeds.py [KCONV]
@@ -81,6 +82,13 @@ def main():
             out = os.path.join(scratch, "seed.kconv")
             if subprocess.run([kconv, "import", f, "-o", out], capture_output=True).returncode == 0:
                 shutil.copy(out, os.path.join(folder, seed_name(f) + ".kconv"))
+
+    folder = fresh("csv")
+    for f in sorted(glob.glob(os.path.join(ROOT, "Tests", "Fixtures", "csv", "*.csv"))):
+        with open(f, "rb") as source:
+            text = source.read()[:4096]
+        for choice in (0x00, 0x2B, 0x34):
+            write(folder, f"{os.path.basename(f)}.{choice:02x}", bytes([choice]) + text)
 
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))

@@ -274,6 +274,23 @@ struct ConfigDecoderTests {
         }
     }
 
+    @Test("an architecture read without weights may not ask for more than 2^26 zero weights in all")
+    func zeroWeightBudget() throws {
+        // Dense(16384) on 16384 features: 16384 · 16384 + 16384 = 268,451,840 weights (1 GiB of zeros),
+        // each under the per-weight limit of 2^30, from a JSON of a few hundred bytes.
+        let dense = #"{"class_name": "Dense", "config": {"name": "l", "units": 16384}}"#
+        let g = try decode(#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 16384]}, "name": "in"}, \#(dense)]}}"#)
+        do {
+            _ = try LayerGraph(spec: g, version: KerasVersion("2.15.0"), weights: nil)
+            Issue.record("1 GiB of zero weights was allocated")
+        } catch let e as KerasError {
+            #expect(e.message.hasPrefix("layer 'l': without its weights file the architecture is built with zero weights, and it needs more than 2^26"))
+        }
+        // 4096 · 4096 + 4096 = 16,781,312 ≤ 2^26: built.
+        let small = try decode(#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4096]}, "name": "in"}, {"class_name": "Dense", "config": {"name": "l", "units": 4096}}]}}"#)
+        #expect(throws: Never.self) { try LayerGraph(spec: small, version: KerasVersion("2.15.0"), weights: nil) }
+    }
+
     @Test("malformed configs are format errors")
     func malformed() {
         for text in [#"{"config": {}}"#, #"{"class_name": "Functional", "config": {"layers": 3}}"#,

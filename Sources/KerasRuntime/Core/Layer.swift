@@ -1,3 +1,5 @@
+import Foundation
+
 /// One Keras layer: its options, its weights, its shape rule and its forward pass.
 ///
 /// A layer is made in two steps, like Keras' `from_config` then `build`: `init(config:)` reads and
@@ -121,6 +123,7 @@ package struct WeightReader: Sendable {
     let layerName: String
     let stored: [Stored]?
     private var next = 0
+    private var zeroBudget: ZeroWeightBudget?
 
     /// Weights read from a file for the layer `layerName`, in Keras' order.
     package init(layerName: String, stored: [Stored]) {
@@ -128,10 +131,12 @@ package struct WeightReader: Sendable {
         self.stored = stored
     }
 
-    /// No weights available (architecture only): every weight is zeros of the expected shape.
-    package init(zerosFor layerName: String) {
+    /// No weights available (architecture only): every weight is zeros of the expected shape,
+    /// `budget` bounding how many all the model's layers may make together.
+    package init(zerosFor layerName: String, budget: ZeroWeightBudget = ZeroWeightBudget()) {
         self.layerName = layerName
         self.stored = nil
+        self.zeroBudget = budget
     }
 
     /// Whether real weights (not zeros) are being read.
@@ -142,7 +147,10 @@ package struct WeightReader: Sendable {
         guard let count = Tensor.elementCount(shape), count <= SizeLimit.weightElements else {
             throw KerasError(.unsupported, "layer '\(layerName)': its \(role) would have shape \(shape), more than 2^30 elements, which kconv refuses as absurd")
         }
-        guard let stored else { return Tensor(zeros: shape) }
+        guard let stored else {
+            try zeroBudget?.spend(count, layer: layerName)
+            return Tensor(zeros: shape)
+        }
         guard next < stored.count else {
             throw KerasError(.format, "layer '\(layerName)' needs a '\(role)' weight of shape \(shape), but the file has only \(stored.count) weight(s) for it")
         }
@@ -158,6 +166,29 @@ package struct WeightReader: Sendable {
     package func finish() throws {
         guard let stored, next != stored.count else { return }
         throw KerasError(.format, "layer '\(layerName)': the file has \(stored.count) weight(s), the layer config uses \(next)")
+    }
+}
+
+/// How many zero weights a model read without its weights (an architecture alone, for its summary)
+/// may make in all: 2^26 (256 MiB of float32). A tiny hostile architecture could otherwise ask for
+/// gigabytes of zeros, one weight of 2^30 elements after another.
+/// `@unchecked Sendable`: `spent` is only touched under `lock`.
+package final class ZeroWeightBudget: @unchecked Sendable {
+    package static let elements = 1 << 26
+    private let lock = NSLock()
+    private var spent = 0
+
+    package init() {}
+
+    /// Counts `count` more zero elements; throws once the model's total passes the budget.
+    func spend(_ count: Int, layer: String) throws {
+        let total = lock.withLock {
+            spent += count
+            return spent
+        }
+        guard total <= ZeroWeightBudget.elements else {
+            throw KerasError(.unsupported, "layer '\(layer)': without its weights file the architecture is built with zero weights, and it needs more than 2^26 (67,108,864) of them, kconv's limit for an architecture read alone; give the weights file")
+        }
     }
 }
 

@@ -42,7 +42,7 @@ package struct LayerGraph: Sendable {
     /// Where weights come from while building.
     enum Supply {
         case source(any WeightSource)
-        case zeros
+        case zeros(ZeroWeightBudget)
         case shared(SharedReader)
     }
 
@@ -55,7 +55,7 @@ package struct LayerGraph: Sendable {
     /// Builds the model: checks every layer's options first (all problems reported at once), then
     /// walks the graph, inferring shapes and binding weights (zeros when `weights` is nil).
     package init(spec: GraphSpec, version: KerasVersion, weights: (any WeightSource)?) throws {
-        try self.init(spec: spec, version: version, supply: weights.map { .source($0) } ?? .zeros)
+        try self.init(spec: spec, version: version, supply: weights.map { .source($0) } ?? .zeros(ZeroWeightBudget()))
     }
 
     init(spec: GraphSpec, version: KerasVersion, supply: Supply) throws {
@@ -165,8 +165,8 @@ package struct LayerGraph: Sendable {
         switch supply {
         case .shared(let box):
             try layers[li].build(inputShapes: inputShapes, weights: &box.reader)
-        case .zeros:
-            var reader = WeightReader(zerosFor: name)
+        case .zeros(let budget):
+            var reader = WeightReader(zerosFor: name, budget: budget)
             try layers[li].build(inputShapes: inputShapes, weights: &reader)
         case .source(let source):
             var reader = WeightReader(layerName: name, stored: try source.weights(forLayer: name))
