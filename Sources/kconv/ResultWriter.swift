@@ -176,7 +176,7 @@ final class ResultWriter {
             if allProbabilities { names += labels }
         } else {
             let count = sampleShape.reduce(1, *)
-            names += (0..<count).map { "y" + Self.index($0, in: sampleShape).map(String.init).joined(separator: "_") }
+            names += (0..<count).map { "y" + Comparison.multiIndex(flat: $0, shape: sampleShape).map(String.init).joined(separator: "_") }
         }
         return names.map(Self.csvField).joined(separator: ",") + "\n"
     }
@@ -226,35 +226,11 @@ final class ResultWriter {
 
     static func json(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSON.string(s).serialized }
 
     static func csvField(_ s: String) -> String {
         guard s.contains(where: { ",\"\n\r".contains($0) }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func index(_ flat: Int, in shape: [Int]) -> [Int] {
-        var rest = flat
-        var out = [Int](repeating: 0, count: shape.count)
-        for axis in shape.indices.reversed() where shape[axis] > 0 {
-            out[axis] = rest % shape[axis]
-            rest /= shape[axis]
-        }
-        return out
     }
 
     private func littleEndianBytes(_ scalars: [Float]) -> [UInt8] {

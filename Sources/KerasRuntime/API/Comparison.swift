@@ -155,7 +155,7 @@ public struct Comparison: Sendable, Equatable {
     }
 
     /// The C-order multi-index of the element at `flat`.
-    static func multiIndex(flat: Int, shape: [Int]) -> [Int] {
+    package static func multiIndex(flat: Int, shape: [Int]) -> [Int] {
         var rest = flat
         var index = [Int](repeating: 0, count: shape.count)
         for axis in shape.indices.reversed() where shape[axis] > 0 {
