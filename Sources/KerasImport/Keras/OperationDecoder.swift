@@ -101,6 +101,8 @@ extension ConfigDecoder {
         var arguments: [JSON]
         var keywords: [String: JSON] = [:]
         let function: String?
+        /// The tensor operands' types, in call-input order (`LogicalDtype.result` reads them).
+        let operandTypes: [LogicalDtype]
         if let key = e.config[LayerSpec.operationKey]?.stringValue {
             // Keras 3: {"args": [...], "kwargs": {...}}; options (Mean's axis) are in the op's config.
             config[LayerSpec.operationKey] = .string(key)
@@ -116,6 +118,7 @@ extension ConfigDecoder {
             if operands.dtypes.contains(where: { $0 != .string("float32") && $0 != .null }) {
                 config["operand_dtypes"] = .array(operands.dtypes)
             }
+            operandTypes = operands.dtypes.map { LogicalDtype(keras: $0) ?? .float32 }
         } else {
             // tf_keras: the first argument with the other arguments as kwargs on each of its items.
             let name = e.config["function"]?.stringValue ?? "?"
@@ -135,9 +138,9 @@ extension ConfigDecoder {
             for key in ConfigDecoder.tfOtherOperands where function != nil {
                 if let y = keywords.removeValue(forKey: key) { arguments.append(y) }
             }
-            let types = operands.refs.map { tensorDtypes[$0.layer] ?? .float32 }
-            if types.contains(where: { $0 != .float32 }) {
-                config["operand_dtypes"] = .array(types.map { .string($0.description) })
+            operandTypes = operands.refs.map { tensorDtypes[$0.layer] ?? .float32 }
+            if operandTypes.contains(where: { $0 != .float32 }) {
+                config["operand_dtypes"] = .array(operandTypes.map { .string($0.description) })
             }
         }
         if let function, keywords.isEmpty {
@@ -145,8 +148,7 @@ extension ConfigDecoder {
         }
         config["arguments"] = .array(arguments)
         if !keywords.isEmpty { config["keywords"] = .object(keywords) }
-        let types = (config["operand_dtypes"]?.arrayValue ?? []).map { LogicalDtype(keras: $0) ?? .float32 }
-        let result = function.flatMap { LogicalDtype.result(of: $0, config: config, operands: types) } ?? .float32
+        let result = function.flatMap { LogicalDtype.result(of: $0, config: config, operands: operandTypes) } ?? .float32
         return (config, [operands.refs], result)
     }
 
