@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 import Foundation
 
 /// Single-precision matrix products, the hot path of dense layers, im2col convolutions and recurrences.
@@ -89,7 +88,7 @@ package enum GEMM {
         let x = Operands(a: a, b: b.pointer, bias: kernelBias, c: c)
         // Split rows when every part gets a few tiles, else column panels.
         let splitsRows = grains >= 4 * parts || panels < parts
-        parallel(parts) { t in
+        Parallel.run(parts: parts, threads: parts) { t in
             if splitsRows {
                 let share = share(t, of: parts, count: grains)
                 let rows = share.lowerBound * rowGrain..<min(m, share.upperBound * rowGrain)
@@ -139,11 +138,6 @@ package enum GEMM {
     /// The matrices as seen by the worker threads, which write disjoint parts of `c`.
     private struct Operands: @unchecked Sendable {
         let a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>
-    }
-
-    /// Runs `body` for `0..<parts`, on the calling thread alone when `parts` is 1.
-    private static func parallel(_ parts: Int, _ body: @Sendable (Int) -> Void) {
-        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
     }
 
     /// Part `t` of `0..<count` cut into `parts` nearly equal ranges.
@@ -233,9 +227,12 @@ package enum GEMM {
     package static func multiply(_ a: [Float], _ b: PackedMatrix, m: Int, bias: [Float]? = nil) -> [Float] {
         let n = b.columns
         return [Float](unsafeUninitializedCapacity: m * n) { c, initialized in
-            c.initialize(repeating: 0)
             initialized = m * n
-            guard let pc = c.baseAddress, m > 0, n > 0 else { return }
+            // `multiply` writes every element of C: no zeros first (they cost a pass over C).
+            guard let pc = c.baseAddress, m > 0, n > 0 else {
+                c.initialize(repeating: 0)
+                return
+            }
             a.withUnsafeBufferPointer { pa in
                 (bias ?? []).withUnsafeBufferPointer { pbias in
                     // An empty A (k = 0) still gives C = bias: any non-nil pointer serves.

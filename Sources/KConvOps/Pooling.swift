@@ -42,6 +42,7 @@ package enum PoolKernel {
         var out = [Float](repeating: isMax ? -.greatestFiniteMagnitude : 0, count: total)
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
+                guard let source = src.baseAddress, let target = dst.baseAddress else { return }
                 var o = 0
                 for b in 0..<batch {
                     for od in 0..<d.count {
@@ -54,17 +55,19 @@ package enum PoolKernel {
                                     for iy in ys {
                                         for ix in xs {
                                             let i = (((b * d.length + iz) * h.length + iy) * w.length + ix) * c
+                                            let from = source + i, to = target + o
                                             if isMax {
-                                                for ch in 0..<c where src[i + ch] > dst[o + ch] { dst[o + ch] = src[i + ch] }
+                                                // A select, not a branch: random data mispredicts half of them.
+                                                for ch in 0..<c { to[ch] = from[ch] > to[ch] ? from[ch] : to[ch] }
                                             } else {
-                                                for ch in 0..<c { dst[o + ch] += src[i + ch] }
+                                                for ch in 0..<c { to[ch] += from[ch] }
                                             }
                                         }
                                     }
                                 }
                                 if !isMax {
                                     let cells = Float(zs.count * ys.count * xs.count)
-                                    for ch in 0..<c { dst[o + ch] /= cells }
+                                    for ch in 0..<c { target[o + ch] /= cells }
                                 }
                                 o += c
                             }

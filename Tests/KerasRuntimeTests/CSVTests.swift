@@ -84,8 +84,8 @@ struct CSVTests {
         #expect(try rows("1,2\n3,4\n", CSVOptions()) == [[1, 2], [3, 4]], "no header detected in numbers")
         #expect(try rows("1,2\n3,4\n", CSVOptions(header: .present)) == [[3, 4]])
         #expect(try rows("x,y,z\n1,2,3\n", CSVOptions(columns: ColumnSelection([2, 0]))) == [[3, 1]])
-        // Correctly rounded, as numpy reads a float64 column.
-        #expect(try rows("0.1\n1e-320\n", CSVOptions()) == [[0.1], [1e-320]])
+        // Correctly rounded, as numpy reads a float64 column: 1e-320 is the subnormal 2024 × 2^-1074.
+        #expect(try rows("0.1\n1e-320\n", CSVOptions()) == [[0.1], [2024 * Double.leastNonzeroMagnitude]])
     }
 
     @Test("bad rows: one error naming the file, the line and the problem")
