@@ -8,6 +8,7 @@
 // kconv_path_available says the CPU has the extensions. Hand-written C because Swift's SIMD types
 // neither fuse multiply-adds nor reach 512-bit registers on that baseline.
 #include "CKernels.h"
+#include "PackedTiles.h"
 #include <string.h>
 
 /// Floats per packed panel row.
@@ -174,6 +175,15 @@ int kconv_path_available(int path) {
     case KCONV_PATH_AVX512: return __builtin_cpu_supports("avx512f");
     case KCONV_PATH_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     default: return 0;
+    }
+}
+
+void kconv_gemm_tile(int path, int rows, int panels, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride,
+                     float *c, ptrdiff_t ldc, ptrdiff_t depth) {
+    const tile_fn tile = path == KCONV_PATH_AVX512 ? z_tile : y_tile;
+    const int group = (path == KCONV_PATH_AVX512 ? z_panels : y_panels)[rows];
+    for (int q = 0; q < panels; q += group) {
+        tile(rows, (int)min_p(group, panels - q), a, lda, b + q * bstride, bstride, NULL, c + q * PANEL, ldc, depth);
     }
 }
 

@@ -1,10 +1,16 @@
+import CKernels
+
 /// A recurrence with fully connected weights, run whole: the input projection of every step as one
 /// matrix product, then per step one recurrent product and the cell (`RecurrentCell`), inside the
-/// time loop of `Recurrence`.
+/// time loop of `Recurrence`. On x86-64's fused paths the LSTM step is one pass (`kconv_lstm_step`:
+/// each register tile of the recurrent product goes through the cell while it is in L1).
 ///
 /// Layouts (row-major, `G = gates·u`): `kernel (inputDim, G)`, `recurrentKernel (u, G)`, `bias (G)`,
 /// `recurrentBias (G)` (GRU with the reset gate after the product: added to `h·U`; nil means zeros).
 /// The kernels are packed once, when the layer is built (`PackedMatrix`); no step allocates.
+///
+/// Samples never interact, so a large batch is split into parts that run the whole recurrence on
+/// their own thread: no synchronisation per step, and every row's operations stay the same.
 package struct DenseRecurrence: Sendable {
     package let cell: RecurrentCell
     package let inputDim: Int
@@ -18,15 +24,36 @@ package struct DenseRecurrence: Sendable {
     /// GRU with the reset gate before the product: the candidate columns of the recurrent kernel, `(u, u)`.
     private let candidateKernel: PackedMatrix
     private let recurrentBias: PinnedFloats?
+    /// The fused LSTM step, when it runs: then `kernel`, `bias` and `recurrentKernel` are in its
+    /// gate-block layout (`GateBlocks.interleaved`), and so are the rows of the input projection.
+    private let fusedStep: FusedLSTMStep?
+    /// Columns of the input projection `z`: `G`, or the gate-block layout's padded width.
+    private let projectionWidth: Int
+
+    /// Multiply-adds of a whole recurrence below which it runs on one thread (measured with `kconv
+    /// bench`: at about 2^18 a second thread's start-up, tens of µs, is paid back).
+    static let parallelWork = 1 << 18
 
     package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
                  kernel: [Float], recurrentKernel: [Float], bias: [Float]?, recurrentBias: [Float]? = nil) {
         (self.cell, self.inputDim, self.units) = (cell, inputDim, units)
         (self.activation, self.recurrentActivation) = (activation, recurrentActivation)
         let u = units, g = cell.gates * units
+        self.recurrentBias = recurrentBias.map(PinnedFloats.init)
+        fusedStep = cell == .lstm ? FusedLSTMStep(path: GEMM.path, activation: activation, recurrentActivation: recurrentActivation) : nil
+        if fusedStep != nil {
+            let block = Int(KCONV_LSTM_GATE_BLOCK)
+            func blocked(_ m: [Float], rows: Int) -> [Float] { GateBlocks.interleaved(m, rows: rows, units: u, gates: 4, block: block) }
+            projectionWidth = 4 * block * ((u + block - 1) / block)
+            self.kernel = PackedMatrix(blocked(kernel, rows: inputDim), rows: inputDim, columns: projectionWidth)
+            self.bias = bias.map { blocked($0, rows: 1) }
+            self.recurrentKernel = PackedMatrix(blocked(recurrentKernel, rows: u), rows: u, columns: projectionWidth)
+            candidateKernel = PackedMatrix([], rows: 0, columns: 0)
+            return
+        }
+        projectionWidth = g
         self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
         self.bias = bias
-        self.recurrentBias = recurrentBias.map(PinnedFloats.init)
         if cell == .gru(resetAfter: false) {
             self.recurrentKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 0..<2 * u), rows: u, columns: 2 * u)
             candidateKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 2 * u..<3 * u), rows: u, columns: u)
@@ -41,13 +68,41 @@ package struct DenseRecurrence: Sendable {
     package func run(_ x: [Float], recurrence: Recurrence, initialStates: [[Float]]?, mask: [Float]?)
         -> (output: [Float], states: [[Float]])
     {
-        let rows = recurrence.batch, u = units, g = cell.gates * units
+        let batch = recurrence.batch, steps = recurrence.steps
+        let work = batch * steps * (inputDim + units) * projectionWidth
+        let parts = max(1, min(ThreadBudget.threads, batch, work / Self.parallelWork))
+        guard parts > 1 else { return runOnThisThread(x, recurrence: recurrence, initialStates: initialStates, mask: mask) }
+        // Part t runs samples share(t) alone, one thread each, and copies its results into place.
+        let w = recurrence.stateWidth, outputWidth = recurrence.returnsSequence ? steps * w : w
+        let output = PinnedFloats(zeros: batch * outputWidth)
+        let states = (0..<recurrence.stateCount).map { _ in PinnedFloats(zeros: batch * w) }
+        Parallel.run(parts: parts, threads: parts) { t in
+            let samples = batch * t / parts..<batch * (t + 1) / parts
+            func slice(_ values: [Float], width: Int) -> [Float] {
+                Array(values[samples.lowerBound * width..<samples.upperBound * width])
+            }
+            let part = ThreadBudget.$cap.withValue(1) {
+                runOnThisThread(slice(x, width: steps * inputDim), recurrence: recurrence.batch(samples.count),
+                                initialStates: initialStates?.map { slice($0, width: w) },
+                                mask: mask.map { slice($0, width: steps) })
+            }
+            output.copy(part.output, count: part.output.count, to: samples.lowerBound * outputWidth)
+            for (k, values) in part.states.enumerated() { states[k].copy(values, count: values.count, to: samples.lowerBound * w) }
+        }
+        return (output.array(), states.map { $0.array() })
+    }
+
+    /// `run` on the calling thread (its products may still use the thread budget).
+    private func runOnThisThread(_ x: [Float], recurrence: Recurrence, initialStates: [[Float]]?, mask: [Float]?)
+        -> (output: [Float], states: [[Float]])
+    {
+        let rows = recurrence.batch, u = units, g = cell.gates * units, width = projectionWidth
         // The input projection of every step, step-major. A row's projection does not depend on its
         // position, so the narrower side is reordered: the inputs before the product, or the
         // projections after it (A: 112 columns against 11776 inputs).
         let m = recurrence.steps * rows
-        var z = g < inputDim
-            ? recurrence.stepMajor(GEMM.multiply(x, kernel, m: m, bias: bias), frame: g)
+        var z = width < inputDim
+            ? recurrence.stepMajor(GEMM.multiply(x, kernel, m: m, bias: bias), frame: width)
             : GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: m, bias: bias)
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
         let rec = PinnedFloats(zeros: cell == .lstm || cell == .simple ? 0 : rows * g)
@@ -56,7 +111,7 @@ package struct DenseRecurrence: Sendable {
         return z.withUnsafeMutableBufferPointer { zp in
             recurrence.run(initialStates: initialStates, mask: mask) { s, state, next in
                 guard let zBase = zp.baseAddress else { return }
-                step(z: zBase + s * rows * g, rows: rows, hIsZero: startsAtZero && s == 0, state: state, next: next,
+                step(z: zBase + s * rows * width, rows: rows, hIsZero: startsAtZero && s == 0, state: state, next: next,
                      rec: rec.pointer, rh: rh.pointer)
             }
         }
@@ -69,6 +124,12 @@ package struct DenseRecurrence: Sendable {
         let recurrent = recurrentKernel
         switch cell {
         case .lstm:
+            if let fused = fusedStep {
+                let n = rows * u
+                kconv_lstm_step(fused.path, state, u, hIsZero ? nil : recurrent.pointer, z, rows, u, state + n, next, next + n,
+                                fused.activation, fused.recurrentActivation)
+                return
+            }
             if !hIsZero { GEMM.multiply(state, recurrent, z, m: rows, accumulate: true) }
             RecurrentCell.lstmStep(z: z, rows: rows, units: u, state: state, next: next, a: a, ra: ra)
         case .simple:
@@ -89,5 +150,17 @@ package struct DenseRecurrence: Sendable {
                                              recurrentZR: recurrent, recurrentH: candidateKernel,
                                              state: state, next: next, a: a, ra: ra)
         }
+    }
+}
+
+/// The arguments of `kconv_lstm_step` that do not change from step to step; nil where it does not
+/// run (not an x86 fused path, or an activation its cell does not compute).
+private struct FusedLSTMStep: Sendable {
+    let path: Int32, activation: Int32, recurrentActivation: Int32
+
+    init?(path: GEMM.Path, activation: Activation, recurrentActivation: Activation) {
+        guard path == .avx512 || path == .avx2, let kernelPath = path.kernelPath,
+              let a = activation.lstmCellCode, let ra = recurrentActivation.lstmCellCode else { return nil }
+        (self.path, self.activation, self.recurrentActivation) = (kernelPath, a, ra)
     }
 }

@@ -37,4 +37,19 @@ package enum GateBlocks {
         for j in 0..<half { out[j] = v[j] + v[half + j] }
         return out
     }
+    /// The `(rows, gates·units)` matrix of gate blocks re-laid in blocks of `block` units: for unit block
+    /// `j`, columns `gates·block·j ..< gates·block·(j + 1)` hold gate 0's units `block·j ..< block·(j + 1)`,
+    /// then gate 1's, ..., zero beyond `units`. Returns `(rows, gates·block·⌈units / block⌉)` values.
+    package static func interleaved(_ m: [Float], rows: Int, units u: Int, gates: Int, block: Int) -> [Float] {
+        let blocks = (u + block - 1) / block, width = gates * block * blocks, g = gates * u
+        var out = [Float](repeating: 0, count: rows * width)
+        for i in 0..<rows {
+            for gate in 0..<gates {
+                for unit in 0..<u {
+                    out[i * width + (unit / block * gates + gate) * block + unit % block] = m[i * g + gate * u + unit]
+                }
+            }
+        }
+        return out
+    }
 }

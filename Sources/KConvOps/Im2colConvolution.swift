@@ -1,4 +1,3 @@
-import Dispatch
 
 /// The im2col + GEMM convolution over NHWC inputs.
 package enum ConvolutionKernel {
@@ -65,7 +64,7 @@ package enum ConvolutionKernel {
             return
         }
         let x = Operands(input: input, kernel: kernel, bias: bias, output: output)
-        DispatchQueue.concurrentPerform(iterations: parts) { t in
+        Parallel.run(parts: parts, threads: threads) { t in
             let share = positions * t / parts..<positions * (t + 1) / parts
             run(x.input, plan: p, kernel: x.kernel, bias: x.bias, output: x.output, positions: share, parts: parts)
         }
@@ -104,7 +103,7 @@ package enum ConvolutionKernel {
                 }
             }
         }
-        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+        Parallel.run(parts: parts, threads: parts, body)
     }
 
     /// The buffers as seen by the worker threads, which write disjoint rows of `output`.

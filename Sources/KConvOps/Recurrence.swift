@@ -57,49 +57,70 @@ package struct Recurrence: Sendable {
         }
     }
 
+    /// The same recurrence over `count` samples (a part of the batch).
+    package func batch(_ count: Int) -> Recurrence {
+        Recurrence(batch: count, steps: steps, stateWidth: stateWidth, stateCount: stateCount,
+                   returnsSequence: returnsSequence, backwards: backwards, maskedOutput: maskedOutput)
+    }
+
     /// Runs the steps in processing order, from `initialStates` (one array per state, zeros when nil).
     /// `step(s, state, next)` reads the states and writes the new (unmasked) states of every sample to
-    /// `next`; the loop keeps them for the samples whose `mask (batch, steps)` value is non-zero at the
-    /// consumed step (all samples without a mask). Returns the output (`(batch, steps, stateWidth)` in
-    /// processing order with `returnsSequence`, else the last step's `(batch, stateWidth)`) and the
-    /// final states.
+    /// `next`, all of them; the loop keeps them for the samples whose `mask (batch, steps)` value is
+    /// non-zero at the consumed step (all samples without a mask). Returns the output (`(batch, steps,
+    /// stateWidth)` in processing order with `returnsSequence`, else the last step's `(batch,
+    /// stateWidth)`) and the final states.
     package func run(initialStates: [[Float]]?, mask: [Float]?,
                      step: (_ s: Int, _ state: UnsafePointer<Float>, _ next: UnsafeMutablePointer<Float>) -> Void)
         -> (output: [Float], states: [[Float]])
     {
         let w = stateWidth, n = batch * w
-        let state = PinnedFloats(zeros: stateCount * n), next = PinnedFloats(zeros: stateCount * n)
+        var state = PinnedFloats(zeros: stateCount * n), next = PinnedFloats(zeros: stateCount * n)
         if let initialStates {
             for (k, values) in initialStates.enumerated() where k < stateCount {
                 state.copy(values, count: min(n, values.count), to: k * n)
             }
         }
-        let out = PinnedFloats(zeros: n)
+        // Without a mask the step's output is the new h: the two state buffers swap roles each step.
+        // With one, `out` holds each sample's output (which a masked step may keep or zero).
+        let out = PinnedFloats(zeros: mask == nil ? 0 : n)
         let sequence = PinnedFloats(zeros: returnsSequence ? batch * steps * w : 0)
-        let h = state.pointer, o = out.pointer, seq = sequence.pointer, new = next.pointer
+        let seq = sequence.pointer
         for s in 0..<steps {
-            step(s, UnsafePointer(h), new)
-            let t = inputStep(s)
-            for b in 0..<batch {
-                let offset = b * w
-                if mask.map({ $0[b * steps + t] != 0 }) ?? true {
-                    for k in 0..<stateCount {
-                        (h + k * n + offset).update(from: new + k * n + offset, count: w)
-                    }
-                    (o + offset).update(from: new + offset, count: w)
-                } else {
-                    switch maskedOutput {
-                    case .previousOutput: break
-                    case .zeros: (o + offset).update(repeating: 0, count: w)
-                    case .previousState: (o + offset).update(from: h + offset, count: w)
-                    }
-                }
-                if returnsSequence {
-                    (seq + (b * steps + s) * w).update(from: o + offset, count: w)
-                }
+            step(s, UnsafePointer(state.pointer), next.pointer)
+            if let mask {
+                keepUnmasked(mask, step: inputStep(s), state: state.pointer, next: next.pointer, out: out.pointer)
+            } else {
+                swap(&state, &next)
+            }
+            if returnsSequence {
+                let o = mask == nil ? state.pointer : out.pointer
+                for b in 0..<batch { (seq + (b * steps + s) * w).update(from: o + b * w, count: w) }
             }
         }
         let states = (0..<stateCount).map { state.array(from: $0 * n, count: n) }
-        return (returnsSequence ? sequence.array() : out.array(), states)
+        let output = returnsSequence ? sequence.array() : mask == nil ? states[0] : out.array()
+        return (output, states)
+    }
+
+    /// After a masked step: the new states and output of the samples whose mask is non-zero at input
+    /// step `t`; the others keep their states, and their output follows `maskedOutput`.
+    private func keepUnmasked(_ mask: [Float], step t: Int, state h: UnsafeMutablePointer<Float>,
+                              next new: UnsafeMutablePointer<Float>, out o: UnsafeMutablePointer<Float>) {
+        let w = stateWidth, n = batch * w
+        for b in 0..<batch {
+            let offset = b * w
+            if mask[b * steps + t] != 0 {
+                for k in 0..<stateCount {
+                    (h + k * n + offset).update(from: new + k * n + offset, count: w)
+                }
+                (o + offset).update(from: new + offset, count: w)
+            } else {
+                switch maskedOutput {
+                case .previousOutput: break
+                case .zeros: (o + offset).update(repeating: 0, count: w)
+                case .previousState: (o + offset).update(from: h + offset, count: w)
+                }
+            }
+        }
     }
 }

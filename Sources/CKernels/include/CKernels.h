@@ -58,4 +58,29 @@ enum {
 void kconv_lstm_cell_avx2(const float *z, ptrdiff_t rows, ptrdiff_t u, const float *c, float *h_next,
                           float *c_next, int activation, int recurrent_activation);
 
+/// Units per gate block of kconv_lstm_step's layout.
+enum { KCONV_LSTM_GATE_BLOCK = 16 };
+
+/// One LSTM step with the recurrent product and the cell fused (x86-64 only: `path` is
+/// KCONV_PATH_AVX512 or KCONV_PATH_AVX2, and kconv_path_available(path) returned 1).
+///
+/// The gates are laid out in blocks of 16 units: for block j, columns 64j ..< 64j + 64 hold the
+/// i, f, c, o pre-activations of units 16j ..< 16j + 16 (zero beyond u), 16 columns each. `z`
+/// (rows × 64·⌈u/16⌉) holds x·W + b in that layout and receives z + h·U; `packed` is U (u rows, same
+/// layout) in panels of 16 columns, each u rows long (KConvOps' PackedMatrix), or NULL when h is zero
+/// (no product). h has leading dimension ldh; c, h_next and c_next are rows × u. The product makes
+/// kconv_gemm_packed's fused multiply-adds and the cell kconv_lstm_cell_avx2's operations, so the
+/// results are theirs bit for bit.
+void kconv_lstm_step(int path, const float *h, ptrdiff_t ldh, const float *packed, float *z, ptrdiff_t rows, ptrdiff_t u,
+                     const float *c, float *h_next, float *c_next, int activation, int recurrent_activation);
+
+/// A part of a kconv_parallel region: `part` of 0 ..< parts.
+typedef void (*kconv_job)(void *context, ptrdiff_t part);
+
+/// Runs body(context, p) for every p in 0 ..< parts, on up to `threads` threads (the caller is one of
+/// them), and returns when all are done. The workers are kept awake for a short while between
+/// regions. While one region runs, other calls (from other threads, or nested in a part) run their
+/// parts on their own thread, in order.
+void kconv_parallel(ptrdiff_t parts, int threads, kconv_job body, void *context);
+
 #endif
