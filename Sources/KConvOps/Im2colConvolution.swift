@@ -11,16 +11,19 @@ package enum ConvolutionKernel {
         return convolve(input, plan: plan, kernel: PackedMatrix(kernel, rows: patchLength, columns: filters), bias: bias)
     }
 
-    /// `convolve` with the kernel packed as a `(kh·kw·in, filters)` matrix.
-    package static func convolve(_ input: [Float], plan: WindowPlan, kernel: PackedMatrix, bias: [Float]?) -> [Float] {
+    /// `convolve` with the kernel packed as a `(kh·kw·in, filters)` matrix, then `activation` (rows of
+    /// `filters`) applied to each part of the output as soon as it is complete, while in cache.
+    package static func convolve(_ input: [Float], plan: WindowPlan, kernel: PackedMatrix, bias: [Float]?,
+                                 activation: Activation = .linear) -> [Float] {
         let filters = kernel.columns
         let positions = plan.outputPositions
         let total = positions * filters
         guard total > 0 else { return [] }
         guard kernel.rows > 0 else {
             // No input channels: every output is the bias.
-            guard let bias else { return [Float](repeating: 0, count: total) }
-            return (0..<total).map { bias[$0 % filters] }
+            var out = bias.map { b in (0..<total).map { b[$0 % filters] } } ?? [Float](repeating: 0, count: total)
+            out.withUnsafeMutableBufferPointer { activation.apply($0, rowLength: filters) }
+            return out
         }
         return [Float](unsafeUninitializedCapacity: total) { out, initialized in
             input.withUnsafeBufferPointer { src in
@@ -29,7 +32,7 @@ package enum ConvolutionKernel {
                         out.initialize(repeating: 0)
                         return
                     }
-                    run(src, plan: plan, kernel: kernel, bias: b, output: o)
+                    run(src, plan: plan, kernel: kernel, bias: b, output: o, activation: activation)
                 }
             }
             initialized = total
@@ -41,32 +44,34 @@ package enum ConvolutionKernel {
         return a.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
-    /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten. Large convolutions
-    /// split the positions into parts run on all cores, each with its own patch buffer (same result).
+    /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten, then `activation`.
+    /// Large convolutions split the positions into parts run on all cores, each with its own patch
+    /// buffer (same result).
     package static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: PackedMatrix,
-                            bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+                            bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, activation: Activation = .linear) {
         let patchLength = p.rows.size * p.cols.size * p.channels, filters = kernel.columns
         let positions = p.outputPositions
         // 1×1 kernels with stride 1 need no patches: the input rows already are the patch rows.
         if p.rows.size == 1, p.cols.size == 1, p.rows.stride == 1, p.cols.stride == 1, p.padTop == 0, p.padLeft == 0 {
             GEMM.multiply(input, kernel, output, m: positions, bias: bias)
+            activation.apply(UnsafeMutableBufferPointer(start: output, count: positions * filters), rowLength: filters)
             return
         }
         let threads = max(1, min(GEMM.defaultThreads, positions * patchLength * filters / GEMM.parallelWork))
         if needsNoPatches(p) {
-            implicit(input, plan: p, kernel: kernel, bias: bias, output: output, threads: threads)
+            implicit(input, plan: p, kernel: kernel, bias: bias, output: output, activation: activation, threads: threads)
             return
         }
         // Four parts per thread, so a thread slowed by other work leaves its parts to the others.
         let parts = threads == 1 ? 1 : min(4 * threads, positions)
         guard parts > 1 else {
-            run(input, plan: p, kernel: kernel, bias: bias, output: output, positions: 0..<positions, parts: 1)
+            run(input, plan: p, kernel: kernel, bias: bias, output: output, activation: activation, positions: 0..<positions, parts: 1)
             return
         }
         let x = Operands(input: input, kernel: kernel, bias: bias, output: output)
         Parallel.run(parts: parts, threads: threads) { t in
             let share = positions * t / parts..<positions * (t + 1) / parts
-            run(x.input, plan: p, kernel: x.kernel, bias: x.bias, output: x.output, positions: share, parts: parts)
+            run(x.input, plan: p, kernel: x.kernel, bias: x.bias, output: x.output, activation: activation, positions: share, parts: parts)
         }
     }
 
@@ -84,7 +89,8 @@ package enum ConvolutionKernel {
     /// of the kernel, accumulated after the bias in the patch's order — the operations of the patch
     /// product, without writing the patches. Output rows are split over `threads`.
     private static func implicit(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: PackedMatrix,
-                                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
+                                 bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, activation: Activation,
+                                 threads: Int) {
         let filters = kernel.columns, outRows = p.batch * p.outHeight
         let span = p.cols.size * p.channels, lda = p.cols.stride * p.channels
         let x = Operands(input: input, kernel: kernel, bias: bias, output: output)
@@ -101,6 +107,7 @@ package enum ConvolutionKernel {
                     GEMM.multiplyAdding(x.input + (b * p.height + iy) * p.width * p.channels, lda: lda, x.kernel,
                                         depth: ky * span..<(ky + 1) * span, out, m: p.outWidth)
                 }
+                activation.apply(UnsafeMutableBufferPointer(start: out, count: p.outWidth * filters), rowLength: filters)
             }
         }
         Parallel.run(parts: parts, threads: parts, body)
@@ -114,7 +121,7 @@ package enum ConvolutionKernel {
 
     /// Output rows `positions` on the calling thread, patches `1/parts` of `patchBufferLimit` at a time.
     private static func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, kernel: PackedMatrix,
-                            bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                            bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, activation: Activation,
                             positions: Range<Int>, parts: Int) {
         let filters = kernel.columns
         let kh = p.rows.size, kw = p.cols.size, c = p.channels
@@ -158,6 +165,7 @@ package enum ConvolutionKernel {
                 }
             }
             GEMM.multiply(patch, kernel, output + start * filters, m: m, bias: bias, threads: 1)
+            activation.apply(UnsafeMutableBufferPointer(start: output + start * filters, count: m * filters), rowLength: filters)
             start += m
         }
     }

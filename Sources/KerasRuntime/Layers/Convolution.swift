@@ -47,14 +47,16 @@ struct Convolution: UnaryLayer {
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let plan = try options.window.plan(for: x, channels: channels, layer: name)
-        let out = if let packedKernel {
-            ConvolutionKernel.convolve(x.scalars, plan: plan, kernel: packedKernel, bias: bias?.scalars)
-        } else {
-            GroupedConvolution.convolve(x.scalars, plan: plan, kernel: kernel.scalars, filters: options.filters,
-                                        groups: options.groups, bias: bias?.scalars)
+        guard let packedKernel else {
+            let out = GroupedConvolution.convolve(x.scalars, plan: plan, kernel: kernel.scalars, filters: options.filters,
+                                                  groups: options.groups, bias: bias?.scalars)
+            var y = options.window.tensor(plan, channels: options.filters, scalars: out)
+            options.activation.apply(&y)
+            return y
         }
-        var y = options.window.tensor(plan, channels: options.filters, scalars: out)
-        options.activation.apply(&y)
-        return y
+        // The activation runs on each part of the output as soon as it is computed, while in cache.
+        let out = ConvolutionKernel.convolve(x.scalars, plan: plan, kernel: packedKernel, bias: bias?.scalars,
+                                             activation: options.activation)
+        return options.window.tensor(plan, channels: options.filters, scalars: out)
     }
 }
