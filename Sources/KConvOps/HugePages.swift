@@ -3,8 +3,8 @@ import Foundation
 /// Transparent huge pages for large buffers written once: where the system offers them (Linux,
 /// THP `always` or `madvise`), the first write to each 2 MiB takes one page fault instead of 512.
 ///
-/// A fresh 5.3 MB buffer took ~3.5 ms to fill on a VM (one ~2.5 µs fault per 4 KiB) and ~1.5 ms
-/// with huge pages; buffers under 2 MiB are left alone.
+/// Filling a fresh 5.3 MB buffer took ~3.5 ms on a VM (a ~2.5 µs fault per 4 KiB), ~1.5–2 ms on
+/// huge pages (the kernel still zeroes them). Buffers under 2 MiB are left alone.
 package enum HugePages {
     /// The huge page size on Linux x86-64 and arm64 (with 4 KiB base pages).
     package static let size = 2 << 20
