@@ -71,4 +71,32 @@ struct FileReadingTests {
         #expect(try model.predict(x) == before)
         #expect(try Format.kconv.error(reading: url).kind == .format)
     }
+
+    @Test("a .kconv file read tensor by tensor gives the same model, and the same errors, as its bytes in memory")
+    func fileAndMemoryAgree() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("mlp.kconv")
+        let bytes = try KConvFixtures.mlpBytes()
+        try Data(bytes).write(to: url)
+        let x = KConvFixtures.tensor([4, 3], seed: 21)
+        let fromFile = try KConvFile.read(contentsOf: url)
+        let fromMemory = try KConvFile.decode(bytes, name: url.path)
+        #expect(fromFile.metadata == fromMemory.metadata)
+        #expect(fromFile.graph.layers.map { $0.weights.map(\.tensor) } == fromMemory.graph.layers.map { $0.weights.map(\.tensor) })
+        #expect(try KerasModel(contentsOf: url).predict(x) == KerasModel(graph: fromMemory.graph, provenance: nil).predict(x))
+
+        // Cut anywhere (in the length, the header, a tensor) and with a byte changed in the header.
+        var damaged = [1, 7, 8, 9, 20, bytes.count / 2, bytes.count - 1].map { Array(bytes.prefix($0)) }
+        var flipped = bytes
+        flipped[12] ^= 0x20
+        damaged.append(flipped)
+        for b in damaged {
+            try Data(b).write(to: url)
+            let onDisk = try #require(throws: KerasError.self) { try KConvFile.read(contentsOf: url) }
+            let inMemory = try #require(throws: KerasError.self) { try KConvFile.decode(b, name: url.path) }
+            #expect(onDisk.description == inMemory.description, "\(b.count) bytes")
+            #expect(onDisk.kind == inMemory.kind)
+        }
+    }
 }

@@ -39,9 +39,9 @@ import Foundation
 ///
 /// The file is read whole into memory, not memory-mapped: a mapped file truncated by another
 /// process would kill this one. Every length, offset, shape and dtype is checked before it is used:
-/// a damaged or hostile file gives a ``KerasError``, never a trap or an out-of-bounds read. Weights
-/// are copied once, from the file's bytes into the layers' `[Float]` storage; the bytes are
-/// released as soon as the model is built, so the model does not depend on the file afterwards.
+/// a damaged or hostile file gives a ``KerasError``, never a trap or an out-of-bounds read. Each
+/// tensor is read once, from the file straight into the `[Float]` storage the layers keep (bytes
+/// given in memory are copied into it), so the model does not depend on the file afterwards.
 package enum KConvFile {
     /// The value of the `format` metadata key.
     package static let formatName = "kconv"
@@ -118,9 +118,18 @@ package enum KConvFile {
 
     // MARK: Reading
 
-    /// Reads, checks and builds the model in the `.kconv` file at `url`.
+    /// Reads, checks and builds the model in the `.kconv` file at `url`: a regular file is read
+    /// tensor by tensor, each straight into its array; anything else whole (with the errors of
+    /// `FileBytes.read` for a missing, empty or unreadable file and a directory).
     package static func read(contentsOf url: URL) throws -> Contents {
-        try decode(FileBytes.read(url, format: ".kconv"), name: url.path)
+        guard let file = try FileBytes.RegularFile(url) else {
+            return try decode(FileBytes.read(url, format: ".kconv"), name: url.path)
+        }
+        do {
+            return try decodeUnattributed(SafeTensors(reading: file, format: ".kconv"))
+        } catch {
+            throw error.inFile(url.path)
+        }
     }
 
     /// Decodes `.kconv` bytes; `name` is the file to name in errors.
@@ -141,14 +150,13 @@ package enum KConvFile {
 
     static func decode(_ raw: UnsafeRawBufferPointer, name: String) throws -> Contents {
         do {
-            return try decodeUnattributed(raw)
+            return try decodeUnattributed(SafeTensors(raw, format: ".kconv"))
         } catch {
             throw error.inFile(name)
         }
     }
 
-    private static func decodeUnattributed(_ raw: UnsafeRawBufferPointer) throws -> Contents {
-        let file = try SafeTensors(raw, format: ".kconv")
+    private static func decodeUnattributed(_ file: SafeTensors) throws -> Contents {
         let meta = file.metadata
         guard meta["format"] == formatName else {
             if let other = meta["format"] {
@@ -184,7 +192,7 @@ package enum KConvFile {
                                     sourceName: meta["source_name"] ?? "", sourceSHA256: meta["source_sha256"] ?? "",
                                     weightsName: meta["source_weights_name"], weightsSHA256: meta["source_weights_sha256"])
 
-        // Weights: each copied once, from the file's bytes into its layer.
+        // Weights: the arrays read from the file, handed to the layers without a copy.
         let source = Weights(file: file)
         let model: LayerGraph
         do {

@@ -1,7 +1,8 @@
 import Foundation
+import KConvOps
 
-/// A [safetensors](https://github.com/huggingface/safetensors) container: a checked header over a
-/// byte buffer, the tensors it describes, and the writer.
+/// A [safetensors](https://github.com/huggingface/safetensors) container: a checked header and the
+/// tensors it describes, read from bytes in memory or from a file, and the writer.
 ///
 /// ## Layout
 ///
@@ -16,22 +17,20 @@ import Foundation
 /// before it is used, so damaged or hostile bytes give a ``KerasError``, never a trap or an
 /// out-of-bounds read. The formats built on it give their name (`format`) for the messages.
 struct SafeTensors {
-    /// One tensor of the header.
+    /// One tensor of the header, with its values once the container is read.
     struct Entry {
         let name: String
         let shape: [Int]
         /// Byte range relative to the start of the data area.
         let begin: Int
         let end: Int
+        /// The values, decoded from the little-endian bytes.
+        fileprivate(set) var scalars: [Float] = []
     }
 
     /// The largest header accepted (the limit of the reference safetensors implementation).
     static let maxHeaderLength = 100_000_000
 
-    /// The whole container; valid only as long as the buffer it was read from.
-    let bytes: UnsafeRawBufferPointer
-    /// Where the data area starts in `bytes` (8 + header length).
-    let dataStart: Int
     let metadata: [String: String]
     /// Every tensor, in data order.
     let entries: [Entry]
@@ -55,29 +54,67 @@ struct SafeTensors {
         return true
     }
 
-    /// Parses and checks the header of the safetensors bytes in `bytes`; `format` names the file
-    /// format stored in them (a file extension such as `.st`) in error messages.
+    /// Parses and checks the safetensors bytes in `bytes` and copies out the tensors' values;
+    /// `format` names the file format stored in them (a file extension such as `.st`) in error messages.
     init(_ bytes: UnsafeRawBufferPointer, format: String) throws {
-        self.bytes = bytes
-        let size = bytes.count
+        let headerLength = try Self.headerLength(first8: bytes.prefix(8), size: bytes.count, format: format)
+        let dataStart = 8 + headerLength
+        self = try Self(header: UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), size: bytes.count, format: format) { e, target in
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)]))
+        }
+    }
+
+    /// Reads and checks the safetensors file `file`: the header, then each tensor's bytes straight
+    /// into its array.
+    init(reading file: FileBytes.RegularFile, format: String) throws {
+        /// Reads `buffer.count` bytes at `offset`; a file that ends first has shrunk since it was opened.
+        func read(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+            let count = try file.read(into: buffer, at: offset)
+            guard count == buffer.count else {
+                throw KerasError(.format, "is truncated: it ended at byte \(offset + count) while being read, before the \(file.size) bytes it had when opened")
+            }
+        }
+        var first8 = [UInt8](repeating: 0, count: min(file.size, 8))
+        try first8.withUnsafeMutableBytes { try read($0, at: 0) }
+        let headerLength = try Self.headerLength(first8: first8, size: file.size, format: format)
+        var header = [UInt8](repeating: 0, count: headerLength)
+        try header.withUnsafeMutableBytes { try read($0, at: 8) }
+        let dataStart = 8 + headerLength
+        self = try header.withUnsafeBytes { header in
+            try Self(header: header, size: file.size, format: format) { e, target in
+                // Huge pages for a large tensor: a fault per 2 MiB instead of per 4 KiB while reading it.
+                HugePages.advise(target)
+                try read(target, at: dataStart + e.begin)
+            }
+        }
+    }
+
+    /// The header length the first 8 bytes of a safetensors file of `size` bytes give, checked.
+    private static func headerLength(first8: some Collection<UInt8>, size: Int, format: String) throws -> Int {
         guard size >= 8 else {
             throw KerasError(.format, "is too short for a \(format) file: \(size) byte(s), a safetensors file starts with an 8-byte header length")
         }
-        let n = SafeTensors.readLength(bytes)
+        let n = SafeTensors.readLength(first8)
         guard n <= UInt64(SafeTensors.maxHeaderLength) else {
             throw KerasError(.format, "declares a \(n)-byte header, over the \(SafeTensors.maxHeaderLength)-byte limit: not a \(format) file, or damaged")
         }
         guard n <= UInt64(size - 8) else {
             throw KerasError(.format, "is truncated: its header length \(n) runs past the end of the file (\(size) bytes)")
         }
-        let headerLength = Int(n)
-        dataStart = 8 + headerLength
-        guard headerLength >= 2, bytes[8] == UInt8(ascii: "{") else {
+        return Int(n)
+    }
+
+    /// Parses and checks `header`, the JSON header of a safetensors file of `size` bytes, then fills
+    /// each tensor's values: `load` writes a checked entry's bytes into the storage given.
+    private init(header: UnsafeRawBufferPointer, size: Int, format: String,
+                 load: (Entry, UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let dataStart = 8 + header.count
+        guard header.count >= 2, header[0] == UInt8(ascii: "{") else {
             throw KerasError(.format, "the safetensors header is not a JSON object (it does not start with '{')")
         }
         let json: JSON
         do {
-            json = try JSON(parsing: UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), what: "the safetensors header")
+            json = try JSON(parsing: header, what: "the safetensors header")
         } catch let e as KerasError {
             throw e
         } catch {
@@ -121,6 +158,18 @@ struct SafeTensors {
         }
         guard position == dataLength else {
             throw KerasError(.format, "the tensors cover \(position) byte(s) of data, but the file has \(dataLength) after the header (truncated, or trailing bytes)")
+        }
+        for i in entries.indices {
+            let e = entries[i]
+            let count = (e.end - e.begin) / 4
+            entries[i].scalars = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                // Exactly the tensor's bytes: the buffer may be longer (the whole allocation).
+                try load(e, UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<(e.end - e.begin)]))
+                #if _endian(big)
+                for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
+                #endif
+                initialized = count
+            }
         }
         self.entries = entries
         self.index = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -179,19 +228,9 @@ struct SafeTensors {
         index[name].map { entries[$0] }
     }
 
-    /// The tensor of a checked entry, copied out of the buffer.
+    /// The tensor of an entry (its values are shared, not copied).
     func tensor(_ e: Entry) throws -> Tensor {
-        let count = (e.end - e.begin) / 4
-        let source = UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)])
-        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let target = UnsafeMutableRawBufferPointer(buffer)
-            target.copyMemory(from: source)  // Byte copy: no alignment needed.
-            #if _endian(big)
-            for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: buffer[i].bitPattern)) }
-            #endif
-            initialized = count
-        }
-        return try Tensor(shape: e.shape, scalars: scalars)
+        try Tensor(shape: e.shape, scalars: e.scalars)
     }
 
     /// The safetensors bytes holding `tensors` (in this order) and `metadata`.

@@ -1,0 +1,46 @@
+import Testing
+import KConvOps
+
+/// `PackedMatrix`: the layout the GEMM kernels read, written without zeroing the storage first.
+@Suite("PackedMatrix layout")
+struct PackedMatrixTests {
+    /// Every packed value, padding included, where the layout puts it: `b[p][q·16 + j]`, or 0 past
+    /// the last column.
+    static func expectLayout(_ packed: PackedMatrix, _ b: [Float], rows: Int, columns: Int) {
+        let width = PackedMatrix.panelWidth
+        var mismatches = 0
+        for q in 0..<packed.panels {
+            for p in 0..<rows {
+                for j in 0..<width {
+                    let column = q * width + j
+                    let expected: Float = column < columns ? b[p * columns + column] : 0
+                    if packed.pointer[(q * rows + p) * width + j].bitPattern != expected.bitPattern { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0, "\(rows) × \(columns): \(mismatches) values out of place")
+    }
+
+    @Test("values and zero padding in place, on both initialisers, small and huge-page sizes")
+    func layout() {
+        // 11776 × 112 is A's LSTM kernel (5.3 MB, on huge pages); 4096 × 129 is just over 2 MiB with a 1-column panel.
+        for (rows, columns) in [(1, 1), (3, 16), (5, 17), (7, 33), (2, 15), (11776, 112), (4096, 129)] {
+            let b = GEMMTests.values(rows * columns, seed: rows + 31 * columns)
+            Self.expectLayout(PackedMatrix(b, rows: rows, columns: columns), b, rows: rows, columns: columns)
+            b.withUnsafeBufferPointer { p in
+                if let base = p.baseAddress {
+                    Self.expectLayout(PackedMatrix(base, rows: rows, columns: columns), b, rows: rows, columns: columns)
+                }
+            }
+        }
+    }
+
+    @Test("an empty matrix still has a valid pointer")
+    func empty() {
+        for (rows, columns) in [(0, 0), (0, 5), (4, 0)] {
+            let packed = PackedMatrix([], rows: rows, columns: columns)
+            #expect(packed.pointer[0] == 0)
+            #expect(packed.unpacked().isEmpty)
+        }
+    }
+}
