@@ -24,8 +24,9 @@ package struct DenseRecurrence: Sendable {
     /// GRU with the reset gate before the product: the candidate columns of the recurrent kernel, `(u, u)`.
     private let candidateKernel: PackedMatrix
     private let recurrentBias: PinnedFloats?
-    /// The fused LSTM step, when it runs: then `kernel`, `bias` and `recurrentKernel` are in its
-    /// gate-block layout (`GateBlocks.interleaved`), and so are the rows of the input projection.
+    /// The fused LSTM step, when it runs: then `recurrentKernel` and the step-major rows of the input
+    /// projection are in its gate-block layout (`GateBlocks.interleaved`), and so are `kernel` and
+    /// `bias` unless the projection is re-laid out after the product (`projectionWidth < inputDim`).
     private let fusedStep: FusedLSTMStep?
     /// Columns of the input projection `z`: `G`, or the gate-block layout's padded width.
     private let projectionWidth: Int
@@ -42,12 +43,19 @@ package struct DenseRecurrence: Sendable {
         self.recurrentBias = recurrentBias.map(PinnedFloats.init)
         fusedStep = cell == .lstm ? FusedLSTMStep(path: GEMM.path, activation: activation, recurrentActivation: recurrentActivation) : nil
         if fusedStep != nil {
-            let block = Int(KCONV_LSTM_GATE_BLOCK)
-            func blocked(_ m: [Float], rows: Int) -> [Float] { GateBlocks.interleaved(m, rows: rows, units: u, gates: 4, block: block) }
-            projectionWidth = 4 * block * ((u + block - 1) / block)
-            self.kernel = PackedMatrix(blocked(kernel, rows: inputDim), rows: inputDim, columns: projectionWidth)
-            self.bias = bias.map { blocked($0, rows: 1) }
-            self.recurrentKernel = PackedMatrix(blocked(recurrentKernel, rows: u), rows: u, columns: projectionWidth)
+            // The fused step's blocks of units are the packed panels.
+            precondition(Int(KCONV_LSTM_GATE_BLOCK) == PackedMatrix.panelWidth)
+            self.recurrentKernel = PackedMatrix(gateBlocks: recurrentKernel, rows: u, units: u, gates: 4)
+            projectionWidth = self.recurrentKernel.columns
+            if projectionWidth < inputDim {
+                // Projected in Keras' layout, then re-laid out in the step-major copy: the padding
+                // would make the large kernel longer to read (A: 128 columns instead of 112).
+                self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
+                self.bias = bias
+            } else {
+                self.kernel = PackedMatrix(gateBlocks: kernel, rows: inputDim, units: u, gates: 4)
+                self.bias = bias.map { GateBlocks.interleaved($0, rows: 1, units: u, gates: 4, block: PackedMatrix.panelWidth) }
+            }
             candidateKernel = PackedMatrix([], rows: 0, columns: 0)
             return
         }
@@ -101,9 +109,13 @@ package struct DenseRecurrence: Sendable {
         // position, so the narrower side is reordered: the inputs before the product, or the
         // projections after it (A: 112 columns against 11776 inputs).
         let m = recurrence.steps * rows
-        var z = width < inputDim
-            ? recurrence.stepMajor(GEMM.multiply(x, kernel, m: m, bias: bias), frame: width)
-            : GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: m, bias: bias)
+        var z: [Float]
+        if width < inputDim {
+            let projection = GEMM.multiply(x, kernel, m: m, bias: bias)
+            z = fusedStep == nil ? recurrence.stepMajor(projection, frame: width) : gateBlockStepMajor(projection, recurrence: recurrence)
+        } else {
+            z = GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: m, bias: bias)
+        }
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
         let rec = PinnedFloats(zeros: cell == .lstm || cell == .simple ? 0 : rows * g)
         let rh = PinnedFloats(zeros: cell == .gru(resetAfter: false) ? rows * u : 0)
@@ -115,6 +127,29 @@ package struct DenseRecurrence: Sendable {
                      rec: rec.pointer, rh: rh.pointer)
             }
         }
+    }
+
+    /// `projection (batch, steps, 4u)` rearranged step-major (as `Recurrence.stepMajor`) into the
+    /// fused step's gate-block layout, rows `projectionWidth` wide with zero padding.
+    private func gateBlockStepMajor(_ projection: [Float], recurrence: Recurrence) -> [Float] {
+        let u = units, width = projectionWidth, block = PackedMatrix.panelWidth, rows = recurrence.batch, steps = recurrence.steps
+        var z = [Float](repeating: 0, count: steps * rows * width)
+        projection.withUnsafeBufferPointer { source in
+            z.withUnsafeMutableBufferPointer { target in
+                guard let from = source.baseAddress, let to = target.baseAddress, source.count >= rows * steps * 4 * u else { return }
+                for s in 0..<steps {
+                    for b in 0..<rows {
+                        let row = from + (b * steps + recurrence.inputStep(s)) * 4 * u, blocked = to + (s * rows + b) * width
+                        for first in stride(from: 0, to: u, by: block) {
+                            for gate in 0..<4 {
+                                (blocked + (first / block * 4 + gate) * block).update(from: row + gate * u + first, count: min(block, u - first))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return z
     }
 
     /// One step on `rows` rows: `z (rows, G)` holds the input projection; `h` is known to be zero when `hIsZero`.

@@ -24,21 +24,42 @@ package final class PackedMatrix: @unchecked Sendable {
 
     /// Packs the row-major `rows × columns` matrix at `b`.
     package convenience init(_ b: UnsafePointer<Float>, rows: Int, columns: Int) {
-        self.init(rows: rows, columns: columns, storage: Self.pack(b, rows: rows, columns: columns))
+        self.init(rows: rows, columns: columns,
+                  storage: Self.pack(b, rows: rows, rowLength: columns, panels: Self.panelColumns(columns)))
     }
 
     /// Packs the row-major `rows × columns` matrix `b` (`rows·columns` values).
     package convenience init(_ b: [Float], rows: Int, columns: Int) {
         precondition(b.count == rows * columns, "PackedMatrix: \(b.count) values for \(rows) × \(columns)")
-        let storage = b.withUnsafeBufferPointer { Self.pack($0.baseAddress, rows: rows, columns: columns) }
+        let storage = b.withUnsafeBufferPointer {
+            Self.pack($0.baseAddress, rows: rows, rowLength: columns, panels: Self.panelColumns(columns))
+        }
         self.init(rows: rows, columns: columns, storage: storage)
     }
 
-    /// New storage holding the row-major `rows × columns` matrix at `b` (`nil` when it is empty)
-    /// in the packed layout.
-    private static func pack(_ b: UnsafePointer<Float>?, rows: Int, columns: Int) -> UnsafeMutableRawPointer {
+    /// Packs the row-major `(rows, gates·units)` matrix `b` of side-by-side gate blocks in the gate-block
+    /// layout of `GateBlocks.interleaved(b, rows:, units:, gates:, block: panelWidth)`: for each block of
+    /// `panelWidth` units, one panel per gate. `columns` is `gates·panelWidth·⌈units / panelWidth⌉`.
+    package convenience init(gateBlocks b: [Float], rows: Int, units: Int, gates: Int) {
+        precondition(b.count == rows * gates * units, "PackedMatrix: \(b.count) values for \(rows) × \(gates)·\(units)")
+        let width = Self.panelWidth
+        let sources = stride(from: 0, to: units, by: width).flatMap { first in
+            (0..<gates).map { gate in gate * units + first..<gate * units + min(first + width, units) }
+        }
+        let storage = b.withUnsafeBufferPointer { Self.pack($0.baseAddress, rows: rows, rowLength: gates * units, panels: sources) }
+        self.init(rows: rows, columns: sources.count * width, storage: storage)
+    }
+
+    /// The columns of each panel of a plain `columns`-wide matrix: 16 at a time, the last ones padded.
+    private static func panelColumns(_ columns: Int) -> [Range<Int>] {
+        stride(from: 0, to: columns, by: panelWidth).map { $0..<min($0 + panelWidth, columns) }
+    }
+
+    /// New storage holding, for each row of the row-major matrix at `b` (rows `rowLength` apart; `nil`
+    /// when empty), panel `q` filled from the columns `panels[q]` (at most `panelWidth`, zero-padded).
+    private static func pack(_ b: UnsafePointer<Float>?, rows: Int, rowLength: Int, panels sources: [Range<Int>]) -> UnsafeMutableRawPointer {
         let width = panelWidth
-        let panels = (columns + width - 1) / width
+        let panels = sources.count
         let count = max(1, panels * rows * width)
         let storage = allocate(byteCount: count * MemoryLayout<Float>.stride)
         let floats = storage.bindMemory(to: Float.self, capacity: count)
@@ -50,18 +71,17 @@ package final class PackedMatrix: @unchecked Sendable {
         // one `memmove` call each; every value written once: the matrix, then only the padding's
         // zeros. (Panel by panel, with `memmove` and after zeroing all of the storage, packing
         // A's 11776 × 112 LSTM kernel took ~1 ms more.)
-        let full = columns / width
-        let used = columns - full * width
         for p in 0..<rows {
-            let source = UnsafeRawPointer(b + p * columns)
-            for q in 0..<full {
-                let value = source.loadUnaligned(fromByteOffset: q * width * 4, as: SIMD16<Float>.self)
-                UnsafeMutableRawPointer(floats + (q * rows + p) * width).storeBytes(of: value, as: SIMD16<Float>.self)
-            }
-            if used > 0 {
-                let row = floats + (full * rows + p) * width
-                row.initialize(from: b + p * columns + full * width, count: used)
-                (row + used).initialize(repeating: 0, count: width - used)
+            let source = b + p * rowLength
+            for (q, columns) in sources.enumerated() {
+                let row = floats + (q * rows + p) * width
+                if columns.count == width {
+                    let value = UnsafeRawPointer(source + columns.lowerBound).loadUnaligned(as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(row).storeBytes(of: value, as: SIMD16<Float>.self)
+                } else {
+                    row.initialize(from: source + columns.lowerBound, count: columns.count)
+                    (row + columns.count).initialize(repeating: 0, count: width - columns.count)
+                }
             }
         }
         return storage

@@ -51,7 +51,7 @@ struct DenseRecurrenceTests {
     }
 
     @Test("the LSTM gives the bits of the recurrence written out, on any thread cap",
-          arguments: [(1, 3), (12, 5), (16, 9), (28, 2), (37, 70)])
+          arguments: [(1, 3), (1, 100), (12, 5), (12, 70), (16, 9), (28, 2), (37, 70), (37, 200)])
     func lstmMatchesWrittenOutRecurrence(units u: Int, inputDim: Int) {
         let batch = 13, steps = 4, g = 4 * u
         let kernel = Self.values(inputDim * g, seed: 1), recurrentKernel = Self.values(u * g, seed: 2)
@@ -102,5 +102,18 @@ struct DenseRecurrenceTests {
     @Test func gateBlocksInterleave() {
         // 1 row, 2 gates of 3 units, blocks of 2: [g0u0 g0u1 | g1u0 g1u1 | g0u2 0 | g1u2 0].
         #expect(GateBlocks.interleaved([1, 2, 3, 4, 5, 6], rows: 1, units: 3, gates: 2, block: 2) == [1, 2, 4, 5, 3, 0, 6, 0])
+    }
+}
+
+/// Gate-block packing straight from the Keras layout equals packing the interleaved matrix.
+struct GateBlockPackingTests {
+    @Test(arguments: [1, 12, 16, 28, 37])
+    func packsLikeTheInterleavedMatrix(units u: Int) {
+        let rows = 5, m = DenseRecurrenceTests.values(rows * 4 * u, seed: UInt64(u))
+        let direct = PackedMatrix(gateBlocks: m, rows: rows, units: u, gates: 4)
+        let interleaved = GateBlocks.interleaved(m, rows: rows, units: u, gates: 4, block: PackedMatrix.panelWidth)
+        let viaArray = PackedMatrix(interleaved, rows: rows, columns: interleaved.count / rows)
+        #expect(direct.columns == viaArray.columns)
+        #expect(direct.unpacked() == viaArray.unpacked())
     }
 }
