@@ -35,13 +35,15 @@ package struct DenseRecurrence: Sendable {
     /// bench`: at about 2^18 a second thread's start-up, tens of µs, is paid back).
     static let parallelWork = 1 << 18
 
+    /// `stepPath` chooses the kernels of the LSTM step (tests compare them); products use `GEMM.path`.
     package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
-                 kernel: [Float], recurrentKernel: [Float], bias: [Float]?, recurrentBias: [Float]? = nil) {
+                 kernel: [Float], recurrentKernel: [Float], bias: [Float]?, recurrentBias: [Float]? = nil,
+                 stepPath: GEMM.Path = GEMM.path) {
         (self.cell, self.inputDim, self.units) = (cell, inputDim, units)
         (self.activation, self.recurrentActivation) = (activation, recurrentActivation)
         let u = units, g = cell.gates * units
         self.recurrentBias = recurrentBias.map(PinnedFloats.init)
-        fusedStep = cell == .lstm ? FusedLSTMStep(path: GEMM.path, activation: activation, recurrentActivation: recurrentActivation) : nil
+        fusedStep = cell == .lstm ? FusedLSTMStep(path: stepPath, activation: activation, recurrentActivation: recurrentActivation) : nil
         if fusedStep != nil {
             // The fused step's blocks of units are the packed panels.
             precondition(Int(KCONV_LSTM_GATE_BLOCK) == PackedMatrix.panelWidth)

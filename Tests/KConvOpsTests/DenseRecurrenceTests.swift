@@ -15,7 +15,7 @@ struct DenseRecurrenceTests {
         }
     }
 
-    /// `acc + a·b` as the kernels of `path` compute it: one fused multiply-add on the fused paths,
+    /// `acc + a·b` as the kernels of `GEMM.path` compute it: one fused multiply-add on the fused paths,
     /// a rounded multiply then a rounded add on the Swift path.
     static func multiplyAdd(_ acc: Float, _ a: Float, _ b: Float) -> Float {
         GEMM.fused ? acc.addingProduct(a, b) : acc + a * b
@@ -50,7 +50,7 @@ struct DenseRecurrenceTests {
         return (output, h, c)
     }
 
-    @Test("the LSTM gives the bits of the recurrence written out, on any thread cap",
+    @Test("the LSTM gives the bits of the recurrence written out, on every kernel path and thread cap",
           arguments: [(1, 3), (1, 100), (12, 5), (12, 70), (16, 9), (28, 2), (37, 70), (37, 200)])
     func lstmMatchesWrittenOutRecurrence(units u: Int, inputDim: Int) {
         let batch = 13, steps = 4, g = 4 * u
@@ -58,22 +58,28 @@ struct DenseRecurrenceTests {
         let bias = Self.values(g, seed: 3), x = Self.values(batch * steps * inputDim, seed: 4)
         let h0 = Self.values(batch * u, seed: 5), c0 = Self.values(batch * u, seed: 6)
         let mask = (0..<batch * steps).map { Float(($0 * 7) % 5 == 0 ? 0 : 1) }
-        let rnn = DenseRecurrence(cell: .lstm, inputDim: inputDim, units: u, activation: .tanh, recurrentActivation: .sigmoid,
-                                  kernel: kernel, recurrentKernel: recurrentKernel, bias: bias)
+        // Every fused path this CPU runs (the paths agree bit for bit), or the Swift path alone.
+        let paths = GEMM.fused ? KernelPathTests.fusedPaths : [GEMM.Path.portable]
+        let models = paths.map { path in
+            DenseRecurrence(cell: .lstm, inputDim: inputDim, units: u, activation: .tanh, recurrentActivation: .sigmoid,
+                            kernel: kernel, recurrentKernel: recurrentKernel, bias: bias, stepPath: path)
+        }
         let loop = Recurrence(batch: batch, steps: steps, stateWidth: u, stateCount: 2, returnsSequence: true,
                               backwards: false, maskedOutput: .previousOutput)
         for withMask in [false, true] {
             let want = Self.reference(x: x, batch: batch, steps: steps, inputDim: inputDim, units: u, kernel: kernel,
                                       recurrentKernel: recurrentKernel, bias: bias, h0: h0, c0: c0,
                                       mask: withMask ? mask : nil, a: Activation.tanh, ra: Activation.sigmoid)
-            for threads in [1, 2, 3] {
-                let got = ThreadBudget.$cap.withValue(threads) {
-                    rnn.run(x, recurrence: loop, initialStates: [h0, c0], mask: withMask ? mask : nil)
+            for (path, rnn) in zip(paths, models) {
+                for threads in [1, 2, 3] {
+                    let got = ThreadBudget.$cap.withValue(threads) {
+                        rnn.run(x, recurrence: loop, initialStates: [h0, c0], mask: withMask ? mask : nil)
+                    }
+                    let context = "units \(u), inputs \(inputDim), mask \(withMask), \(path), threads \(threads)"
+                    #expect(got.output.map(\.bitPattern) == want.output.map(\.bitPattern), "\(context)")
+                    #expect(got.states[0].map(\.bitPattern) == want.h.map(\.bitPattern), "\(context)")
+                    #expect(got.states[1].map(\.bitPattern) == want.c.map(\.bitPattern), "\(context)")
                 }
-                let context = "units \(u), inputs \(inputDim), mask \(withMask), threads \(threads)"
-                #expect(got.output.map(\.bitPattern) == want.output.map(\.bitPattern), "\(context)")
-                #expect(got.states[0].map(\.bitPattern) == want.h.map(\.bitPattern), "\(context)")
-                #expect(got.states[1].map(\.bitPattern) == want.c.map(\.bitPattern), "\(context)")
             }
         }
     }

@@ -176,7 +176,8 @@ def main():
 
     batch_args = ",".join(map(str, batches))
     samples = {}   # (system, model, batch, threads) -> [ms per round]
-    extra = {}     # (model, threads) -> last kconv JSON (GFLOP/s, memory, first prediction)
+    extra = {}     # (model, threads) -> last kconv JSON (GFLOP/s, memory)
+    starts = {}    # (model, threads) -> [(load ms, first prediction ms) per round]
     for r in range(a.rounds):
         for n in names:
             for t in thread_counts:
@@ -189,6 +190,7 @@ def main():
                         cmd += ["--iterations", str(iterations(max(batches)))]
                         out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
                         extra[(n, t)] = out
+                        starts.setdefault((n, t), []).append((out["load_ms"], out["first_prediction_ms"]))
                         ms = {run["batch"]: run["median_ms"] for run in out["runs"]}
                     else:
                         cmd = [sys.executable, os.path.abspath(__file__), "--worker", s, "--threads", str(t),
@@ -227,8 +229,13 @@ def main():
             f"{n} b{b} {med[('ort', n, b, 1)] / med[('ort', n, b, t2)]:.2f}×" for n in names for b in batches))
     for n in names:
         out = extra[(n, thread_counts[0])]
-        print(f"{n}: .kconv load {out['load_ms']:.1f} ms + first prediction (batch {batches[0]}) "
-              f"{out['first_prediction_ms']:.1f} ms; peak RSS {out['peak_rss_mb']:.1f} MB; kernels {out['kernels']}")
+        rounds = starts[(n, thread_counts[0])]
+        load = statistics.median(l for l, _ in rounds)
+        first = statistics.median(f for _, f in rounds)
+        total = statistics.median(l + f for l, f in rounds)
+        print(f"{n}: .kconv load {load:.1f} ms + first prediction (batch {batches[0]}) {first:.1f} ms = {total:.1f} ms "
+              f"(medians over {len(rounds)} processes, {thread_counts[0]} thread(s)); peak RSS {out['peak_rss_mb']:.1f} MB "
+              f"at batch {max(batches)}; kernels {out['kernels']}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"cpu": model, "simd": simd, "peak_gflops": all_peaks,
