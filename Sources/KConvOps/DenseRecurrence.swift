@@ -31,9 +31,17 @@ package struct DenseRecurrence: Sendable {
     /// Columns of the input projection `z`: `G`, or the gate-block layout's padded width.
     private let projectionWidth: Int
 
-    /// Multiply-adds of a whole recurrence below which it runs on one thread (measured with `kconv
-    /// bench`: at about 2^18 a second thread's start-up, tens of µs, is paid back).
-    static let parallelWork = 1 << 18
+    /// The least estimated time, in ns, for a part of the batch to be worth a thread of its own.
+    /// Measured with `kconv bench --threads 1|2` on the seed models at batches 2–64 (Xeon, 2 cores):
+    /// a split gained from about 50 µs of recurrence on (D at batch 16: 1.4×; C at batch 8 and D at
+    /// batch 8, about 40 µs, gained nothing).
+    static let nanosecondsPerPart = 25_000
+
+    /// A rough time of the recurrence over `rows` samples in ns: the products at about 40 multiply-adds
+    /// per ns, the cell and the loop at about 60 ns per sample and step, 200 ns per step.
+    private func estimatedNanoseconds(rows: Int, steps: Int) -> Int {
+        steps * (rows * ((inputDim + units) * projectionWidth / 40 + 60) + 200)
+    }
 
     /// `stepPath` chooses the kernels of the LSTM step (tests compare them); products use `GEMM.path`.
     package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
@@ -79,8 +87,7 @@ package struct DenseRecurrence: Sendable {
         -> (output: [Float], states: [[Float]])
     {
         let batch = recurrence.batch, steps = recurrence.steps
-        let work = batch * steps * (inputDim + units) * projectionWidth
-        let parts = max(1, min(ThreadBudget.threads, batch, work / Self.parallelWork))
+        let parts = max(1, min(ThreadBudget.threads, batch, estimatedNanoseconds(rows: batch, steps: steps) / Self.nanosecondsPerPart))
         guard parts > 1 else { return runOnThisThread(x, recurrence: recurrence, initialStates: initialStates, mask: mask) }
         // Part t runs samples share(t) alone, one thread each, and copies its results into place.
         let w = recurrence.stateWidth, outputWidth = recurrence.returnsSequence ? steps * w : w
