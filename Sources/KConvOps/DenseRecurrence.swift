@@ -88,29 +88,36 @@ package struct DenseRecurrence: Sendable {
     {
         let batch = recurrence.batch, steps = recurrence.steps
         let parts = max(1, min(ThreadBudget.threads, batch, estimatedNanoseconds(rows: batch, steps: steps) / Self.nanosecondsPerPart))
-        guard parts > 1 else { return runOnThisThread(x, recurrence: recurrence, initialStates: initialStates, mask: mask) }
+        guard parts > 1 else {
+            return x.withUnsafeBufferPointer { runOnThisThread($0, recurrence: recurrence, initialStates: initialStates, mask: mask) }
+        }
         // Part t runs samples share(t) alone, one thread each, and copies its results into place.
         let w = recurrence.stateWidth, outputWidth = recurrence.returnsSequence ? steps * w : w
         let output = PinnedFloats(zeros: batch * outputWidth)
         let states = (0..<recurrence.stateCount).map { _ in PinnedFloats(zeros: batch * w) }
-        Parallel.run(parts: parts, threads: parts) { t in
-            let samples = batch * t / parts..<batch * (t + 1) / parts
-            func slice(_ values: [Float], width: Int) -> [Float] {
-                Array(values[samples.lowerBound * width..<samples.upperBound * width])
+        x.withUnsafeBufferPointer { xp in
+            let input = Input(values: xp)
+            Parallel.run(parts: parts, threads: parts) { t in
+                let samples = batch * t / parts..<batch * (t + 1) / parts
+                func slice(_ values: [Float], width: Int) -> [Float] {
+                    Array(values[samples.lowerBound * width..<samples.upperBound * width])
+                }
+                let frames = steps * inputDim
+                let part = ThreadBudget.$cap.withValue(1) {
+                    // The part's inputs read in place (A's LSTM: no 6 MB copy per part).
+                    runOnThisThread(UnsafeBufferPointer(rebasing: input.values[samples.lowerBound * frames..<samples.upperBound * frames]),
+                                    recurrence: recurrence.batch(samples.count), initialStates: initialStates?.map { slice($0, width: w) },
+                                    mask: mask.map { slice($0, width: steps) })
+                }
+                output.copy(part.output, count: part.output.count, to: samples.lowerBound * outputWidth)
+                for (k, values) in part.states.enumerated() { states[k].copy(values, count: values.count, to: samples.lowerBound * w) }
             }
-            let part = ThreadBudget.$cap.withValue(1) {
-                runOnThisThread(slice(x, width: steps * inputDim), recurrence: recurrence.batch(samples.count),
-                                initialStates: initialStates?.map { slice($0, width: w) },
-                                mask: mask.map { slice($0, width: steps) })
-            }
-            output.copy(part.output, count: part.output.count, to: samples.lowerBound * outputWidth)
-            for (k, values) in part.states.enumerated() { states[k].copy(values, count: values.count, to: samples.lowerBound * w) }
         }
         return (output.array(), states.map { $0.array() })
     }
 
     /// `run` on the calling thread (its products may still use the thread budget).
-    private func runOnThisThread(_ x: [Float], recurrence: Recurrence, initialStates: [[Float]]?, mask: [Float]?)
+    private func runOnThisThread(_ x: UnsafeBufferPointer<Float>, recurrence: Recurrence, initialStates: [[Float]]?, mask: [Float]?)
         -> (output: [Float], states: [[Float]])
     {
         let rows = recurrence.batch, u = units, g = cell.gates * units, width = projectionWidth
@@ -207,4 +214,9 @@ private struct FusedLSTMStep: Sendable {
               let a = activation.lstmCellCode, let ra = recurrentActivation.lstmCellCode else { return nil }
         (self.path, self.activation, self.recurrentActivation) = (kernelPath, a, ra)
     }
+}
+
+/// The inputs as the parts of a split recurrence read them (each its own samples, read only).
+private struct Input: @unchecked Sendable {
+    let values: UnsafeBufferPointer<Float>
 }

@@ -225,6 +225,11 @@ package enum GEMM {
 
     /// Array convenience: `A[m×k] · B[k×n] (+ bias)` with `B` packed.
     package static func multiply(_ a: [Float], _ b: PackedMatrix, m: Int, bias: [Float]? = nil) -> [Float] {
+        a.withUnsafeBufferPointer { multiply($0, b, m: m, bias: bias) }
+    }
+
+    /// `A[m×k] · B[k×n] (+ bias)` with `B` packed, `A` read in place, `C` a new array.
+    package static func multiply(_ a: UnsafeBufferPointer<Float>, _ b: PackedMatrix, m: Int, bias: [Float]? = nil) -> [Float] {
         let n = b.columns
         return [Float](unsafeUninitializedCapacity: m * n) { c, initialized in
             initialized = m * n
@@ -233,11 +238,9 @@ package enum GEMM {
                 c.initialize(repeating: 0)
                 return
             }
-            a.withUnsafeBufferPointer { pa in
-                (bias ?? []).withUnsafeBufferPointer { pbias in
-                    // An empty A (k = 0) still gives C = bias: any non-nil pointer serves.
-                    multiply(pa.baseAddress ?? UnsafePointer(pc), b, pc, m: m, bias: bias == nil ? nil : pbias.baseAddress)
-                }
+            (bias ?? []).withUnsafeBufferPointer { pbias in
+                // An empty A (k = 0) still gives C = bias: any non-nil pointer serves.
+                multiply(a.baseAddress ?? UnsafePointer(pc), b, pc, m: m, bias: bias == nil ? nil : pbias.baseAddress)
             }
         }
     }

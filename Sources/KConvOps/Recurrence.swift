@@ -39,21 +39,24 @@ package struct Recurrence: Sendable {
     /// `x (batch, steps, frame)` rearranged step-major in processing order: row `s·batch + b` is
     /// `x[b, inputStep(s), :]`.
     package func stepMajor(_ x: [Float], frame: Int) -> [Float] {
+        x.withUnsafeBufferPointer { stepMajor($0, frame: frame) }
+    }
+
+    /// `stepMajor` of `x` read in place.
+    package func stepMajor(_ x: UnsafeBufferPointer<Float>, frame: Int) -> [Float] {
         let count = steps * batch * frame
         return [Float](unsafeUninitializedCapacity: count) { xs, initialized in
-            x.withUnsafeBufferPointer { src in
-                guard let source = src.baseAddress, let destination = xs.baseAddress, src.count >= count else {
-                    xs.initialize(repeating: 0)
-                    return
-                }
-                for s in 0..<steps {
-                    let t = inputStep(s)
-                    for b in 0..<batch {
-                        (destination + (s * batch + b) * frame).initialize(from: source + (b * steps + t) * frame, count: frame)
-                    }
+            defer { initialized = count }
+            guard let source = x.baseAddress, let destination = xs.baseAddress, x.count >= count else {
+                xs.initialize(repeating: 0)
+                return
+            }
+            for s in 0..<steps {
+                let t = inputStep(s)
+                for b in 0..<batch {
+                    (destination + (s * batch + b) * frame).initialize(from: source + (b * steps + t) * frame, count: frame)
                 }
             }
-            initialized = count
         }
     }
 
