@@ -3,19 +3,40 @@
 // completed in registers by the packed GEMM's tile, stored once (into z, where they stay in L1), and
 // turned into h' and c' right away. The product runs the packed GEMM's fused multiply-adds and the
 // cell the operations of kconv_lstm_cell_avx2, so the results are those of the two passes it
-// replaces, bit for bit.
+// replaces, bit for bit, on every path (AVX-512 and AVX2 on x86-64, NEON on arm64).
 #include "CKernels.h"
 #include "PackedTiles.h"
 #include "VectorActivations.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <string.h>
+
+#if (defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))) || defined(__aarch64__)
 
 /// Units per gate block: one panel of the packed recurrent kernel per gate.
 #define GATE_BLOCK 16
 /// Rows per register tile (the packed GEMM's largest).
 #define TILE_ROWS 6
 
+#if defined(__aarch64__)
+/// The cell on one row of one gate block (`width` ≤ 16 units), four lanes at a time.
+static void cell_neon(const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width, int a, int ra) {
+    if (width == GATE_BLOCK) {
+        for (int j = 0; j < GATE_BLOCK; j += 4) lstm4(gates + j, GATE_BLOCK, c + j, h_next + j, c_next + j, a, ra);
+        return;
+    }
+    float cell[GATE_BLOCK] = {0}, h[GATE_BLOCK], cn[GATE_BLOCK];
+    memcpy(cell, c, (size_t)width * sizeof(float));
+    for (int j = 0; j < GATE_BLOCK; j += 4) lstm4(gates + j, GATE_BLOCK, cell + j, h + j, cn + j, a, ra);
+    memcpy(h_next, h, (size_t)width * sizeof(float));
+    memcpy(c_next, cn, (size_t)width * sizeof(float));
+}
+
+/// The cell of one row of one gate block on `path` (NEON on arm64).
+static void cell(int path, const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width, int a, int ra) {
+    (void)path;
+    cell_neon(gates, c, h_next, c_next, width, a, ra);
+}
+#else
 /// The cell on one row of one gate block (`width` ≤ 16 units), sixteen lanes at a time.
 static KCONV_AVX512_MATH void cell_avx512(const float *gates, const float *c, float *h_next, float *c_next,
                                           ptrdiff_t width, int a, int ra) {
@@ -46,6 +67,16 @@ static KCONV_AVX2 void cell_avx2(const float *gates, const float *c, float *h_ne
     memcpy(c_next, cn, (size_t)width * sizeof(float));
 }
 
+/// The cell of one row of one gate block on `path`.
+static void cell(int path, const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width, int a, int ra) {
+    if (path == KCONV_PATH_AVX512) {
+        cell_avx512(gates, c, h_next, c_next, width, a, ra);
+    } else {
+        cell_avx2(gates, c, h_next, c_next, width, a, ra);
+    }
+}
+#endif
+
 void kconv_lstm_step(int path, const float *h, ptrdiff_t ldh, const float *packed, float *z, ptrdiff_t rows, ptrdiff_t u,
                      const float *c, float *h_next, float *c_next, int activation, int recurrent_activation) {
     const ptrdiff_t blocks = (u + GATE_BLOCK - 1) / GATE_BLOCK, ldz = 4 * GATE_BLOCK * blocks;
@@ -68,11 +99,7 @@ void kconv_lstm_step(int path, const float *h, ptrdiff_t ldh, const float *packe
                 const float *gates = z + i * ldz + 4 * GATE_BLOCK * j;
                 for (int x = 0; x < r; x++) {
                     const ptrdiff_t at = (i + x) * u + first;
-                    if (path == KCONV_PATH_AVX512) {
-                        cell_avx512(gates + x * ldz, c + at, h_next + at, c_next + at, width, activation, recurrent_activation);
-                    } else {
-                        cell_avx2(gates + x * ldz, c + at, h_next + at, c_next + at, width, activation, recurrent_activation);
-                    }
+                    cell(path, gates + x * ldz, c + at, h_next + at, c_next + at, width, activation, recurrent_activation);
                 }
             }
         }

@@ -224,6 +224,15 @@ static void n_tile(int rows, int panels, TILE_ARGS) {
 
 int kconv_path_available(int path) { return path == KCONV_PATH_NEON; }
 
+void kconv_gemm_tile(int path, int rows, int panels, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t bstride,
+                     float *c, ptrdiff_t ldc, ptrdiff_t depth) {
+    (void)path;
+    const int group = n_panels[rows];
+    for (int q = 0; q < panels; q += group) {
+        n_tile(rows, (int)min_p(group, panels - q), a, lda, b + q * bstride, bstride, NULL, c + q * PANEL, ldc, depth);
+    }
+}
+
 void kconv_gemm_packed(int path, const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t panel_rows,
                        ptrdiff_t k, ptrdiff_t n, const float *bias, float *c, ptrdiff_t ldc, ptrdiff_t rows,
                        ptrdiff_t panel_begin, ptrdiff_t panel_end) {

@@ -1,8 +1,8 @@
 // TensorFlow's float activations on vectors, for CKernels' own files (not part of the module's
-// interface): eight floats in AVX2 registers, sixteen in AVX-512 ones. Both widths make the same
-// IEEE operations per element in the same order (multiplies and adds rounded separately, as
-// TensorFlow's wheels compute them), so they give the same bits as each other and as the scalar
-// functions of KConvOps' Activation. Only for x86-64; call only on a CPU with the extensions.
+// interface): eight floats in AVX2 registers, sixteen in AVX-512 ones, four in NEON ones. Every
+// width makes the same IEEE operations per element in the same order (multiplies and adds rounded
+// separately, as TensorFlow's wheels compute them), so they give the same bits as each other and as
+// the scalar functions of KConvOps' Activation. On x86-64, call only on a CPU with the extensions.
 #ifndef KCONV_VECTOR_ACTIVATIONS_H
 #define KCONV_VECTOR_ACTIVATIONS_H
 
@@ -143,6 +143,77 @@ static inline KCONV_AVX512_MATH void lstm16(const float *row, ptrdiff_t u, const
     const __m512 cell = _mm512_add_ps(_mm512_mul_ps(f, _mm512_loadu_ps(c)), _mm512_mul_ps(i, g));
     _mm512_storeu_ps(c_next, cell);
     _mm512_storeu_ps(h_next, _mm512_mul_ps(activate16(cell, a), o));
+}
+
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+
+#if defined(__clang__)
+// Never fuse a multiply and an add into one FMA here: the results would change.
+#pragma clang fp contract(off)
+#endif
+
+// ---- Four at a time (NEON): the same operations as tanh8 and sigmoid8, lane for lane. NEON's
+// min and max return NaN when either operand is NaN; the x86 code keeps the data operand second,
+// so a NaN input stays NaN on both.
+
+static inline float32x4_t tanh4(float32x4_t a) {
+    const float32x4_t c = vdupq_n_f32(7.90738964080810547f);
+    const float32x4_t x = vmaxq_f32(vsubq_f32(vdupq_n_f32(0.0f), c), vminq_f32(c, a));
+    const float32x4_t x2 = vmulq_f32(x, x);
+    float32x4_t p = vdupq_n_f32(1.394553628e-8f);
+    p = vaddq_f32(vmulq_f32(p, x2), vdupq_n_f32(2.102733560e-5f));
+    p = vaddq_f32(vmulq_f32(p, x2), vdupq_n_f32(3.520756727e-3f));
+    p = vaddq_f32(vmulq_f32(p, x2), vdupq_n_f32(1.340216100e-1f));
+    float32x4_t q = vdupq_n_f32(8.015776984e-7f);
+    q = vaddq_f32(vmulq_f32(q, x2), vdupq_n_f32(3.326951409e-4f));
+    q = vaddq_f32(vmulq_f32(q, x2), vdupq_n_f32(2.597254514e-2f));
+    q = vaddq_f32(vmulq_f32(q, x2), vdupq_n_f32(4.673548340e-1f));
+    q = vaddq_f32(vmulq_f32(q, x2), vdupq_n_f32(1.0f));
+    const float32x4_t num = vaddq_f32(vmulq_f32(vmulq_f32(x2, x), p), x);
+    return vdivq_f32(num, q);
+}
+
+static inline float32x4_t sigmoid4(float32x4_t x0) {
+    const float32x4_t tiny = vdupq_n_f32(1.17549435e-38f);
+    const uint32x4_t below = vcltq_f32(x0, vdupq_n_f32(-104.f));
+    const float32x4_t x = vmulq_f32(vminq_f32(vdupq_n_f32(16.6355324f), x0), vdupq_n_f32(0.5f));
+    const float32x4_t m = vrndmq_f32(vaddq_f32(vmulq_f32(x, vdupq_n_f32(1.44269504088896341f)), vdupq_n_f32(0.5f)));
+    float32x4_t r = vaddq_f32(vmulq_f32(m, vdupq_n_f32(-0.693359375f)), x);
+    r = vaddq_f32(vmulq_f32(m, vdupq_n_f32(2.12194440e-4f)), r);
+    const float32x4_t r2 = vmulq_f32(r, r);
+    const float32x4_t even = vaddq_f32(vmulq_f32(r2, vdupq_n_f32(4.1898667812347412109375e-2f)), vdupq_n_f32(0.49999141693115234375f));
+    const float32x4_t odd = vaddq_f32(vmulq_f32(r2, vdupq_n_f32(8.33471305668354034423828125e-3f)), vdupq_n_f32(0.16666877269744873046875f));
+    const float32x4_t p = vaddq_f32(vmulq_f32(r2, vaddq_f32(vmulq_f32(r, odd), even)), vaddq_f32(r, vdupq_n_f32(1.0f)));
+    // m is a whole number (or NaN, when p is NaN too): rounding it to the nearest is exact.
+    const int32x4_t biased = vaddq_s32(vcvtnq_s32_f32(m), vdupq_n_s32(127));
+    const float32x4_t e = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(biased, 23)));
+    const float32x4_t e2 = vmulq_f32(e, e);
+    const float32x4_t y = vdivq_f32(e2, vaddq_f32(vdupq_n_f32(1.0f), e2));
+    const uint32x4_t zero = vorrq_u32(below, vorrq_u32(vcltq_f32(e2, tiny), vcltq_f32(y, tiny)));
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(y), zero));
+}
+
+/// activate8 on four values.
+static inline float32x4_t activate4(float32x4_t x, int activation) {
+    switch (activation) {
+    case KCONV_ACTIVATION_TANH: return tanh4(x);
+    case KCONV_ACTIVATION_SIGMOID: return sigmoid4(x);
+    case KCONV_ACTIVATION_RELU:
+        return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(x), vcleq_f32(x, vdupq_n_f32(0.0f))));
+    default: return x;
+    }
+}
+
+/// lstm8 on four columns.
+static inline void lstm4(const float *row, ptrdiff_t u, const float *c, float *h_next, float *c_next, int a, int ra) {
+    const float32x4_t i = activate4(vld1q_f32(row), ra);
+    const float32x4_t f = activate4(vld1q_f32(row + u), ra);
+    const float32x4_t g = activate4(vld1q_f32(row + 2 * u), a);
+    const float32x4_t o = activate4(vld1q_f32(row + 3 * u), ra);
+    const float32x4_t cell = vaddq_f32(vmulq_f32(f, vld1q_f32(c)), vmulq_f32(i, g));
+    vst1q_f32(c_next, cell);
+    vst1q_f32(h_next, vmulq_f32(activate4(cell, a), o));
 }
 
 #endif

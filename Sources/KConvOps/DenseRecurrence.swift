@@ -2,8 +2,9 @@ import CKernels
 
 /// A recurrence with fully connected weights, run whole: the input projection of every step as one
 /// matrix product, then per step one recurrent product and the cell (`RecurrentCell`), inside the
-/// time loop of `Recurrence`. On x86-64's fused paths the LSTM step is one pass (`kconv_lstm_step`:
-/// each register tile of the recurrent product goes through the cell while it is in L1).
+/// time loop of `Recurrence`. On the fused paths (AVX-512, AVX2, NEON) the LSTM step is one pass
+/// (`kconv_lstm_step`: each register tile of the recurrent product goes through the cell while it is
+/// in L1).
 ///
 /// Layouts (row-major, `G = gates·u`): `kernel (inputDim, G)`, `recurrentKernel (u, G)`, `bias (G)`,
 /// `recurrentBias (G)` (GRU with the reset gate after the product: added to `h·U`; nil means zeros).
@@ -205,12 +206,12 @@ package struct DenseRecurrence: Sendable {
 }
 
 /// The arguments of `kconv_lstm_step` that do not change from step to step; nil where it does not
-/// run (not an x86 fused path, or an activation its cell does not compute).
+/// run (the portable path, or an activation its cell does not compute).
 private struct FusedLSTMStep: Sendable {
     let path: Int32, activation: Int32, recurrentActivation: Int32
 
     init?(path: GEMM.Path, activation: Activation, recurrentActivation: Activation) {
-        guard path == .avx512 || path == .avx2, let kernelPath = path.kernelPath,
+        guard let kernelPath = path.kernelPath, path.isAvailable,
               let a = activation.lstmCellCode, let ra = recurrentActivation.lstmCellCode else { return nil }
         (self.path, self.activation, self.recurrentActivation) = (kernelPath, a, ra)
     }

@@ -61,8 +61,9 @@ void kconv_lstm_cell_avx2(const float *z, ptrdiff_t rows, ptrdiff_t u, const flo
 /// Units per gate block of kconv_lstm_step's layout.
 enum { KCONV_LSTM_GATE_BLOCK = 16 };
 
-/// One LSTM step with the recurrent product and the cell fused (x86-64 only: `path` is
-/// KCONV_PATH_AVX512 or KCONV_PATH_AVX2, and kconv_path_available(path) returned 1).
+/// One LSTM step with the recurrent product and the cell fused, on a fused path (`path` is
+/// KCONV_PATH_AVX512 or KCONV_PATH_AVX2 on x86-64, KCONV_PATH_NEON on arm64, and
+/// kconv_path_available(path) returned 1).
 ///
 /// The gates are laid out in blocks of 16 units: for block j, columns 64j ..< 64j + 64 hold the
 /// i, f, c, o pre-activations of units 16j ..< 16j + 16 (zero beyond u), 16 columns each. `z`
