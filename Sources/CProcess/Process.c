@@ -5,6 +5,9 @@
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 int kconv_die_with_parent(int signal, pid_t parent) {
 #if defined(__linux__)
@@ -36,4 +39,11 @@ static void set_action(void (*handler)(int)) {
 
 void kconv_default_signals(void) {
     set_action(SIG_DFL);
+}
+
+void kconv_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }

@@ -186,6 +186,7 @@ enum Exit {
 @main
 enum KConvMain {
     static func main() {
+        MemoryReuse.keepFreedMemory()
         Isolation.bindChildToParent()
         Interruption.removeUnfinishedOutputs()
         do {

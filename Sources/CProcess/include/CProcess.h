@@ -15,4 +15,9 @@ int kconv_die_with_parent(int signal, pid_t parent);
 /// thread; for a process whose launcher ignored or blocked them.
 void kconv_default_signals(void);
 
+/// glibc: blocks up to 32 MiB come from the heap, and up to 256 MiB of freed heap stays with the
+/// process (mallopt's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), so that the arrays of one prediction
+/// reuse the memory of the previous one instead of faulting fresh pages in. Elsewhere nothing.
+void kconv_keep_freed_memory(void);
+
 #endif
