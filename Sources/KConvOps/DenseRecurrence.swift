@@ -59,8 +59,8 @@ package struct DenseRecurrence: Sendable {
             self.recurrentKernel = PackedMatrix(gateBlocks: recurrentKernel, rows: u, units: u, gates: 4)
             projectionWidth = self.recurrentKernel.columns
             if projectionWidth < inputDim {
-                // Projected in Keras' layout, then re-laid out in the step-major copy: the padding
-                // would make the large kernel longer to read (A: 128 columns instead of 112).
+                // Projected in Keras' layout, then re-laid out (a pass over the small projection): the
+                // padding would make the large kernel longer to read (A: 128 columns instead of 112).
                 self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
                 self.bias = bias
             } else {
@@ -128,8 +128,8 @@ package struct DenseRecurrence: Sendable {
         let m = recurrence.steps * rows
         var z: [Float]
         if width < inputDim {
-            let projection = GEMM.multiply(x, kernel, m: m, bias: bias)
-            z = fusedStep == nil ? recurrence.stepMajor(projection, frame: width) : gateBlockStepMajor(projection, recurrence: recurrence)
+            z = recurrence.stepMajor(GEMM.multiply(x, kernel, m: m, bias: bias), frame: g)
+            if fusedStep != nil { z = GateBlocks.interleaved(z, rows: m, units: u, gates: 4, block: PackedMatrix.panelWidth) }
         } else {
             z = GEMM.multiply(recurrence.stepMajor(x, frame: inputDim), kernel, m: m, bias: bias)
         }
@@ -144,29 +144,6 @@ package struct DenseRecurrence: Sendable {
                      rec: rec.pointer, rh: rh.pointer)
             }
         }
-    }
-
-    /// `projection (batch, steps, 4u)` rearranged step-major (as `Recurrence.stepMajor`) into the
-    /// fused step's gate-block layout, rows `projectionWidth` wide with zero padding.
-    private func gateBlockStepMajor(_ projection: [Float], recurrence: Recurrence) -> [Float] {
-        let u = units, width = projectionWidth, block = PackedMatrix.panelWidth, rows = recurrence.batch, steps = recurrence.steps
-        var z = [Float](repeating: 0, count: steps * rows * width)
-        projection.withUnsafeBufferPointer { source in
-            z.withUnsafeMutableBufferPointer { target in
-                guard let from = source.baseAddress, let to = target.baseAddress, source.count >= rows * steps * 4 * u else { return }
-                for s in 0..<steps {
-                    for b in 0..<rows {
-                        let row = from + (b * steps + recurrence.inputStep(s)) * 4 * u, blocked = to + (s * rows + b) * width
-                        for first in stride(from: 0, to: u, by: block) {
-                            for gate in 0..<4 {
-                                (blocked + (first / block * 4 + gate) * block).update(from: row + gate * u + first, count: min(block, u - first))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return z
     }
 
     /// One step on `rows` rows: `z (rows, G)` holds the input projection; `h` is known to be zero when `hIsZero`.

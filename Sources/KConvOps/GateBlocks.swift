@@ -37,17 +37,25 @@ package enum GateBlocks {
         for j in 0..<half { out[j] = v[j] + v[half + j] }
         return out
     }
-    /// The `(rows, gates·units)` matrix of gate blocks re-laid in blocks of `block` units: for unit block
-    /// `j`, columns `gates·block·j ..< gates·block·(j + 1)` hold gate 0's units `block·j ..< block·(j + 1)`,
-    /// then gate 1's, ..., zero beyond `units`. Returns `(rows, gates·block·⌈units / block⌉)` values.
+
+    /// The gate-block layout of a `(rows, gates·units)` matrix of side-by-side gate blocks: for each
+    /// block of `block` units, one slot of `block` columns per gate. Returns, slot by slot, the source
+    /// columns it holds (at most `block`; the rest of a slot is zero): gate 0's units
+    /// `block·j ..< block·(j + 1)`, then gate 1's, ..., for j = 0, 1, ...
+    package static func blockColumns(units u: Int, gates: Int, block: Int) -> [Range<Int>] {
+        stride(from: 0, to: u, by: block).flatMap { first in
+            (0..<gates).map { gate in gate * u + first..<gate * u + min(first + block, u) }
+        }
+    }
+
+    /// The `(rows, gates·units)` matrix `m` in the layout of `blockColumns`: `(rows, slots·block)` values.
     package static func interleaved(_ m: [Float], rows: Int, units u: Int, gates: Int, block: Int) -> [Float] {
-        let blocks = (u + block - 1) / block, width = gates * block * blocks, g = gates * u
+        let slots = blockColumns(units: u, gates: gates, block: block)
+        let width = slots.count * block, g = gates * u
         var out = [Float](repeating: 0, count: rows * width)
         for i in 0..<rows {
-            for gate in 0..<gates {
-                for unit in 0..<u {
-                    out[i * width + (unit / block * gates + gate) * block + unit % block] = m[i * g + gate * u + unit]
-                }
+            for (q, columns) in slots.enumerated() {
+                for (j, column) in columns.enumerated() { out[i * width + q * block + j] = m[i * g + column] }
             }
         }
         return out

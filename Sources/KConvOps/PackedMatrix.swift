@@ -38,14 +38,12 @@ package final class PackedMatrix: @unchecked Sendable {
     }
 
     /// Packs the row-major `(rows, gates·units)` matrix `b` of side-by-side gate blocks in the gate-block
-    /// layout of `GateBlocks.interleaved(b, rows:, units:, gates:, block: panelWidth)`: for each block of
+    /// layout of `GateBlocks.blockColumns(units:, gates:, block: panelWidth)`: for each block of
     /// `panelWidth` units, one panel per gate. `columns` is `gates·panelWidth·⌈units / panelWidth⌉`.
     package convenience init(gateBlocks b: [Float], rows: Int, units: Int, gates: Int) {
         precondition(b.count == rows * gates * units, "PackedMatrix: \(b.count) values for \(rows) × \(gates)·\(units)")
         let width = Self.panelWidth
-        let sources = stride(from: 0, to: units, by: width).flatMap { first in
-            (0..<gates).map { gate in gate * units + first..<gate * units + min(first + width, units) }
-        }
+        let sources = GateBlocks.blockColumns(units: units, gates: gates, block: width)
         let storage = b.withUnsafeBufferPointer { Self.pack($0.baseAddress, rows: rows, rowLength: gates * units, panels: sources) }
         self.init(rows: rows, columns: sources.count * width, storage: storage)
     }
