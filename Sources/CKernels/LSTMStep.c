@@ -17,69 +17,53 @@
 /// Rows per register tile (the packed GEMM's largest).
 #define TILE_ROWS 6
 
+/// The cell on one row of one whole gate block (16 units): gates at `gates`, i f c o 16 apart.
+typedef void (*block_cell_fn)(const float *gates, const float *c, float *h_next, float *c_next, int a, int ra);
+
 #if defined(__aarch64__)
-/// The cell on one row of one gate block (`width` ≤ 16 units), four lanes at a time.
-static void cell_neon(const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width, int a, int ra) {
-    if (width == GATE_BLOCK) {
-        for (int j = 0; j < GATE_BLOCK; j += 4) lstm4(gates + j, GATE_BLOCK, c + j, h_next + j, c_next + j, a, ra);
-        return;
-    }
-    float cell[GATE_BLOCK] = {0}, h[GATE_BLOCK], cn[GATE_BLOCK];
-    memcpy(cell, c, (size_t)width * sizeof(float));
-    for (int j = 0; j < GATE_BLOCK; j += 4) lstm4(gates + j, GATE_BLOCK, cell + j, h + j, cn + j, a, ra);
-    memcpy(h_next, h, (size_t)width * sizeof(float));
-    memcpy(c_next, cn, (size_t)width * sizeof(float));
+/// Four lanes at a time.
+static void block_neon(const float *gates, const float *c, float *h_next, float *c_next, int a, int ra) {
+    for (int j = 0; j < GATE_BLOCK; j += 4) lstm4(gates + j, GATE_BLOCK, c + j, h_next + j, c_next + j, a, ra);
 }
 
-/// The cell of one row of one gate block on `path` (NEON on arm64).
-static void cell(int path, const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width, int a, int ra) {
+static block_cell_fn block_cell(int path) {
     (void)path;
-    cell_neon(gates, c, h_next, c_next, width, a, ra);
+    return block_neon;
 }
 #else
-/// The cell on one row of one gate block (`width` ≤ 16 units), sixteen lanes at a time.
-static KCONV_AVX512_MATH void cell_avx512(const float *gates, const float *c, float *h_next, float *c_next,
-                                          ptrdiff_t width, int a, int ra) {
-    if (width == GATE_BLOCK) {
-        lstm16(gates, GATE_BLOCK, c, h_next, c_next, a, ra);
-        return;
-    }
-    float cell[GATE_BLOCK] = {0}, h[GATE_BLOCK], cn[GATE_BLOCK];
-    memcpy(cell, c, (size_t)width * sizeof(float));
-    lstm16(gates, GATE_BLOCK, cell, h, cn, a, ra);
-    memcpy(h_next, h, (size_t)width * sizeof(float));
-    memcpy(c_next, cn, (size_t)width * sizeof(float));
+/// Sixteen lanes at a time.
+static KCONV_AVX512_MATH void block_avx512(const float *gates, const float *c, float *h_next, float *c_next, int a, int ra) {
+    lstm16(gates, GATE_BLOCK, c, h_next, c_next, a, ra);
 }
 
-/// The cell on one row of one gate block, eight lanes at a time.
-static KCONV_AVX2 void cell_avx2(const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width,
-                                 int a, int ra) {
-    if (width == GATE_BLOCK) {
-        lstm8(gates, GATE_BLOCK, c, h_next, c_next, a, ra);
-        lstm8(gates + 8, GATE_BLOCK, c + 8, h_next + 8, c_next + 8, a, ra);
-        return;
-    }
-    float cell[GATE_BLOCK] = {0}, h[GATE_BLOCK], cn[GATE_BLOCK];
-    memcpy(cell, c, (size_t)width * sizeof(float));
-    lstm8(gates, GATE_BLOCK, cell, h, cn, a, ra);
-    lstm8(gates + 8, GATE_BLOCK, cell + 8, h + 8, cn + 8, a, ra);
-    memcpy(h_next, h, (size_t)width * sizeof(float));
-    memcpy(c_next, cn, (size_t)width * sizeof(float));
+/// Eight lanes at a time.
+static KCONV_AVX2 void block_avx2(const float *gates, const float *c, float *h_next, float *c_next, int a, int ra) {
+    lstm8(gates, GATE_BLOCK, c, h_next, c_next, a, ra);
+    lstm8(gates + 8, GATE_BLOCK, c + 8, h_next + 8, c_next + 8, a, ra);
 }
 
-/// The cell of one row of one gate block on `path`.
-static void cell(int path, const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width, int a, int ra) {
-    if (path == KCONV_PATH_AVX512) {
-        cell_avx512(gates, c, h_next, c_next, width, a, ra);
-    } else {
-        cell_avx2(gates, c, h_next, c_next, width, a, ra);
-    }
-}
+static block_cell_fn block_cell(int path) { return path == KCONV_PATH_AVX512 ? block_avx512 : block_avx2; }
 #endif
+
+/// The cell on one row of a gate block of `width` ≤ 16 units; a partial block through padded copies
+/// (the padding's results are dropped).
+static void cell(block_cell_fn block, const float *gates, const float *c, float *h_next, float *c_next, ptrdiff_t width,
+                 int a, int ra) {
+    if (width == GATE_BLOCK) {
+        block(gates, c, h_next, c_next, a, ra);
+        return;
+    }
+    float cell_state[GATE_BLOCK] = {0}, h[GATE_BLOCK], cn[GATE_BLOCK];
+    memcpy(cell_state, c, (size_t)width * sizeof(float));
+    block(gates, cell_state, h, cn, a, ra);
+    memcpy(h_next, h, (size_t)width * sizeof(float));
+    memcpy(c_next, cn, (size_t)width * sizeof(float));
+}
 
 void kconv_lstm_step(int path, const float *h, ptrdiff_t ldh, const float *packed, float *z, ptrdiff_t rows, ptrdiff_t u,
                      const float *c, float *h_next, float *c_next, int activation, int recurrent_activation) {
     const ptrdiff_t blocks = (u + GATE_BLOCK - 1) / GATE_BLOCK, ldz = 4 * GATE_BLOCK * blocks;
+    const block_cell_fn block = block_cell(path);
     // One or two rows make too few accumulator chains for the FMA units' latency: their tiles take
     // two gate blocks (eight panels) at once.
     const ptrdiff_t group = rows <= 2 ? 2 : 1;
@@ -99,7 +83,7 @@ void kconv_lstm_step(int path, const float *h, ptrdiff_t ldh, const float *packe
                 const float *gates = z + i * ldz + 4 * GATE_BLOCK * j;
                 for (int x = 0; x < r; x++) {
                     const ptrdiff_t at = (i + x) * u + first;
-                    cell(path, gates + x * ldz, c + at, h_next + at, c_next + at, width, activation, recurrent_activation);
+                    cell(block, gates + x * ldz, c + at, h_next + at, c_next + at, width, activation, recurrent_activation);
                 }
             }
         }
