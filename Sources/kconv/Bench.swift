@@ -42,8 +42,8 @@ struct Bench: ParsableCommand {
         let batch: Int
         let times: [Double]
         let multiplyAdds: Int
-        /// Per layer call, in execution order: name, multiply-adds, median seconds.
-        let layers: [(name: String, multiplyAdds: Int, seconds: Double)]
+        /// Per layer call, in execution order.
+        let layers: [LayerTime]
 
         var median: Double { Bench.quantile(times, 0.5) }
         var p90: Double { Bench.quantile(times, 0.9) }
@@ -84,10 +84,19 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// One layer call's median time.
+    struct LayerTime {
+        let name: String
+        let multiplyAdds: Int
+        let seconds: Double
+
+        var gflops: Double { seconds > 0 ? 2 * Double(multiplyAdds) / seconds / 1e9 : 0 }
+    }
+
     /// Median time of each layer call over `iterations` observed runs (the time from the previous
     /// call's end to this one's, so graph bookkeeping counts for the layer after it).
     private func layerTimes(_ model: KerasModel, _ inputs: [Tensor], _ counts: [(layer: String, multiplyAdds: Int)]) throws
-        -> [(name: String, multiplyAdds: Int, seconds: Double)]
+        -> [LayerTime]
     {
         var samples = Array(repeating: [Double](), count: counts.count)
         for _ in 0..<iterations {
@@ -100,7 +109,7 @@ struct Bench: ParsableCommand {
                 last = DispatchTime.now()
             }
         }
-        return zip(counts, samples).map { ($0.layer, $0.multiplyAdds, Bench.quantile($1, 0.5)) }
+        return zip(counts, samples).map { LayerTime(name: $0.layer, multiplyAdds: $0.multiplyAdds, seconds: Bench.quantile($1, 0.5)) }
     }
 
     private var threadsDescription: String {
@@ -117,8 +126,7 @@ struct Bench: ParsableCommand {
             if layers {
                 row["layers"] = .array(r.layers.map { l in
                     .object(["name": .string(l.name), "multiply_adds": .number(Double(l.multiplyAdds)),
-                             "median_ms": .number(l.seconds * 1000),
-                             "gflops": .number(l.seconds > 0 ? 2 * Double(l.multiplyAdds) / l.seconds / 1e9 : 0)])
+                             "median_ms": .number(l.seconds * 1000), "gflops": .number(l.gflops)])
                 })
             }
             return .object(row)
@@ -139,8 +147,7 @@ struct Bench: ParsableCommand {
             print(String(format: "%5d   %9.3f   %6.3f   %9.1f   %7.2f", r.batch, r.median * 1000, r.p90 * 1000,
                          Double(r.batch) / r.median, r.gflops))
             for l in r.layers {
-                let gflops = l.seconds > 0 ? 2 * Double(l.multiplyAdds) / l.seconds / 1e9 : 0
-                print("        " + l.name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %9.3f ms   %7.2f GFLOP/s", l.seconds * 1000, gflops))
+                print("        " + l.name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %9.3f ms   %7.2f GFLOP/s", l.seconds * 1000, l.gflops))
             }
         }
         print(String(format: "peak resident memory: %.1f MB", Double(peak) / 1_048_576))
