@@ -102,21 +102,7 @@
 #define V_ZERO_WHERE(m, v) _mm256_andnot_ps(m, v)
 #define V_POW2(m) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(m), _mm256_set1_epi32(127)), 23))
 KCONV_DEFINE_ACTIVATIONS(8, KCONV_AVX2, __m256, __m256)
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_FLOOR
-#undef V_MIN
-#undef V_MAX
-#undef V_LT
-#undef V_LE
-#undef M_OR
-#undef V_ZERO_WHERE
-#undef V_POW2
+#include "UndefineVectorOperations.h"
 
 // ---- AVX-512F, sixteen lanes; comparisons give mask registers.
 #define KCONV_AVX512_MATH __attribute__((target("avx512f")))
@@ -136,21 +122,7 @@ KCONV_DEFINE_ACTIVATIONS(8, KCONV_AVX2, __m256, __m256)
 #define V_ZERO_WHERE(m, v) _mm512_maskz_mov_ps((__mmask16)~(m), v)
 #define V_POW2(m) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(m), _mm512_set1_epi32(127)), 23))
 KCONV_DEFINE_ACTIVATIONS(16, KCONV_AVX512_MATH, __m512, __mmask16)
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_FLOOR
-#undef V_MIN
-#undef V_MAX
-#undef V_LT
-#undef V_LE
-#undef M_OR
-#undef V_ZERO_WHERE
-#undef V_POW2
+#include "UndefineVectorOperations.h"
 
 #elif defined(__aarch64__)
 #include <arm_neon.h>
@@ -175,21 +147,7 @@ KCONV_DEFINE_ACTIVATIONS(16, KCONV_AVX512_MATH, __m512, __mmask16)
 #define KCONV_NEON
 KCONV_DEFINE_ACTIVATIONS(4, KCONV_NEON, float32x4_t, uint32x4_t)
 #undef KCONV_NEON
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADD
-#undef V_SUB
-#undef V_MUL
-#undef V_DIV
-#undef V_FLOOR
-#undef V_MIN
-#undef V_MAX
-#undef V_LT
-#undef V_LE
-#undef M_OR
-#undef V_ZERO_WHERE
-#undef V_POW2
+#include "UndefineVectorOperations.h"
 
 #endif
 #endif
