@@ -75,6 +75,21 @@ enum { KCONV_LSTM_GATE_BLOCK = 16 };
 void kconv_lstm_step(int path, const float *h, ptrdiff_t ldh, const float *packed, float *z, ptrdiff_t rows, ptrdiff_t u,
                      const float *c, float *h_next, float *c_next, int activation, int recurrent_activation);
 
+/// The input transform of the Winograd F(2×2, 3×3) convolution for `tiles` tiles side by side: tile t
+/// is the 4×4 window of an NHWC image whose rows are `rows` (NULL for a row of padding), columns
+/// ix0 + 2t ..< ix0 + 2t + 4 (outside 0 ..< width: zeros), all `channels`. Writes Bᵀ·d·B, with
+/// Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], element (i, j) of tile t to
+/// v + (4i + j)·stride + t·channels. Additions in a fixed order: the same bits on every path.
+void kconv_winograd_input(int path, const float *const rows[4], ptrdiff_t width, ptrdiff_t channels, ptrdiff_t ix0,
+                          ptrdiff_t tiles, float *v, ptrdiff_t stride);
+
+/// The output transform of the Winograd F(2×2, 3×3) convolution for `tiles` tiles side by side:
+/// with m the 4×4 tile of element (i, j) at v + (4i + j)·stride + t·filters, writes Aᵀ·m·A + bias,
+/// with Aᵀ = [1 1 1 0; 0 1 -1 -1], to output rows `rows` (NULL: a row past the output's end),
+/// columns 2t and 2t + 1 (those < width), `filters` floats each. Same bits on every path.
+void kconv_winograd_output(int path, const float *v, ptrdiff_t stride, ptrdiff_t filters, ptrdiff_t tiles,
+                           const float *bias, float *const rows[2], ptrdiff_t width);
+
 /// A part of a kconv_parallel region: `part` of 0 ..< parts.
 typedef void (*kconv_job)(void *context, ptrdiff_t part);
 

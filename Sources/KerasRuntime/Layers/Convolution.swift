@@ -14,8 +14,10 @@ struct Convolution: UnaryLayer {
     let options: ConvOptions
     private(set) var kernel = Tensor(zeros: [0])
     private(set) var bias: Tensor?
-    /// Without groups: `kernel` packed once as a `(taps·channels, filters)` matrix.
+    /// Without groups: `kernel` packed once as a `(taps·channels, filters)` matrix, or transformed once
+    /// for the Winograd convolution where that applies (3×3, unit strides; `WinogradConvolution`).
     private var packedKernel: PackedMatrix?
+    private var winograd: WinogradConvolution?
     /// Input channels, known once built (0 before).
     private(set) var channels = 0
 
@@ -36,7 +38,11 @@ struct Convolution: UnaryLayer {
         }
         kernel = try weights.take("kernel", shape: options.axes.map(\.size) + [channels / options.groups, options.filters])
         bias = options.useBias ? try weights.take("bias", shape: [options.filters]) : nil
-        if options.groups == 1 {
+        let axes = options.window.axes
+        if options.groups == 1, axes.count == 2,
+           WinogradConvolution.applies(rows: axes[0], cols: axes[1], channels: channels, filters: options.filters) {
+            winograd = WinogradConvolution(kernel: kernel.scalars, channels: channels, filters: options.filters)
+        } else if options.groups == 1 {
             packedKernel = PackedMatrix(kernel.scalars, rows: kernel.count / max(options.filters, 1), columns: options.filters)
         }
     }
@@ -47,6 +53,10 @@ struct Convolution: UnaryLayer {
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
         let plan = try options.window.plan(for: x, channels: channels, layer: name)
+        if let winograd {
+            let out = winograd.convolve(x.scalars, plan: plan, bias: bias?.scalars, activation: options.activation)
+            return options.window.tensor(plan, channels: options.filters, scalars: out)
+        }
         guard let packedKernel else {
             let out = GroupedConvolution.convolve(x.scalars, plan: plan, kernel: kernel.scalars, filters: options.filters,
                                                   groups: options.groups, bias: bias?.scalars)

@@ -95,6 +95,19 @@ def build_conv2d_dilation(seed):
     return simple_case(branches(x, outs, "conv2d_dilation"), seed)
 
 
+def build_conv2d_winograd(seed):
+    x = L.Input((9, 7, 20), name="x")  # odd height and width, 20 channels (16 + 4)
+    small = L.Input((3, 4, 16), name="small")  # one output row
+    outs = [
+        L.Conv2D(19, (3, 3), padding="valid", name="k33_valid_f19")(x),
+        L.Conv2D(32, (3, 3), padding="same", activation="relu", name="k33_same_relu")(x),
+        L.Conv2D(16, (3, 3), padding="same", use_bias=False, activation="tanh", name="k33_same_nobias_tanh")(x),
+        L.Conv2D(18, (3, 3), padding="same", name="k33_chain_2")(L.Conv2D(20, (3, 3), padding="same", name="k33_chain_1")(x)),
+        L.Conv2D(24, (3, 3), padding="valid", name="one_row")(small),
+    ]
+    return simple_case(branches([x, small], outs, "conv2d_winograd"), seed)
+
+
 def build_maxpool1d(seed):
     x = L.Input((11, 3), name="x")
     specs = [  # (pool, strides, padding)
@@ -274,6 +287,13 @@ def cases():
              "Dilated Conv2D branches on (None,9,8,2): (2,2) valid/same, 2x2 kernel (2,2) same, (1,3) same no bias.",
              ["Functional", "Conv2D.dilation_rate=(2,2)", "Conv2D.dilation_rate=(1,3)", "Conv2D.padding=valid",
               "Conv2D.padding=same", "Conv2D.use_bias=False"]),
+        Case("conv2d_winograd", build_conv2d_winograd, {"seed": 421},
+             "3x3 stride-1 Conv2D branches with 16 or more channels and filters (the convolutions kconv computes "
+             "in Winograd tiles) on (None,9,7,20) (odd height and width, channels and filters not multiples of 16): "
+             "valid, same with relu, same without bias with tanh, two chained, and a (None,3,4,16) input giving "
+             "one output row.",
+             ["Functional", "Conv2D.padding=valid", "Conv2D.padding=same", "Conv2D.use_bias=False",
+              "Conv2D.activation=relu", "Conv2D.activation=tanh", "Conv2D.filters=19", "Conv2D.input=odd_size"]),
         Case("maxpool1d", build_maxpool1d, {"seed": 408},
              "MaxPooling1D branches on (None,11,3) (odd length, negative values so padding must not contribute): "
              "pool 2/3, strides default/1/2/3, padding valid/same. No weights.",
