@@ -1,5 +1,5 @@
 #!/bin/sh
-# The NEON path of CKernels' packed GEMM and fused LSTM step, checked on an x86-64 machine: builds Tools/neon/kernel_check.c
+# The NEON path of CKernels' packed GEMM, fused LSTM step and Winograd transforms, checked on an x86-64 machine: builds Tools/neon/kernel_check.c
 # with Sources/CKernels for x86-64 (natively) and for arm64 (Debian's crossbuild-essential-arm64),
 # runs the arm64 build under qemu-user, and checks that both match the fmaf reference bit for bit on
 # every fused path and print the same result bits.
@@ -10,7 +10,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-sources="$root/Tools/neon/kernel_check.c $root/Sources/CKernels/PackedGEMM.c $root/Sources/CKernels/LSTMStep.c"
+sources="$root/Tools/neon/kernel_check.c $root/Sources/CKernels/PackedGEMM.c $root/Sources/CKernels/LSTMStep.c $root/Sources/CKernels/Winograd.c"
 for tool in cc aarch64-linux-gnu-gcc qemu-aarch64; do
     command -v "$tool" >/dev/null || { echo "neon_check: $tool not found (see the setup line in $0)" >&2; exit 2; }
 done
@@ -23,7 +23,7 @@ echo "host ($(uname -m)): $(cat "$out/host.log" | tr '\n' ';')"
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$out/check-arm64" > "$out/arm64.txt" 2> "$out/arm64.log" || { cat "$out/arm64.log"; exit 1; }
 echo "arm64 (qemu-aarch64): $(cat "$out/arm64.log" | tr '\n' ';')"
 if diff "$out/host.txt" "$out/arm64.txt" > "$out/diff.txt"; then
-    echo "neon_check: $(wc -l < "$out/host.txt") products and LSTM steps, the same result bits on arm64 (NEON) and on this machine"
+    echo "neon_check: $(wc -l < "$out/host.txt") products, LSTM steps and Winograd convolutions, the same result bits on arm64 (NEON) and on this machine"
 else
     cat "$out/diff.txt"
     echo "neon_check: arm64 and host results differ" >&2

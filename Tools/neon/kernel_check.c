@@ -1,7 +1,8 @@
 // Checks CKernels' packed GEMM (Sources/CKernels/PackedGEMM.c) on every fused path this CPU runs
 // against a scalar reference that makes the same fused multiply-adds (fmaf, p = 0, 1, ... in
 // order), bit for bit, on shapes that hit every tile and edge; and the fused LSTM step
-// (LSTMStep.c) on every path against each other. Prints one line per product and step with a hash
+// (LSTMStep.c) on every path against each other, and the Winograd convolution's transforms
+// (Winograd.c) around the GEMM against a scalar reference. Prints one line per product and step with a hash
 // of its result bits, so that the lines of two machines (x86-64 natively, arm64 under qemu:
 // Tools/neon_check.sh) can be compared. Exits 1 on any mismatch.
 #include "CKernels.h"
@@ -106,6 +107,112 @@ static int check_lstm_steps(const int *paths, const char **names) {
     return failures || checked == 0;
 }
 
+/// One Winograd F(2×2, 3×3) convolution (Winograd.c's transforms around kconv_gemm_packed, as
+/// KConvOps' WinogradConvolution runs them) of a (h, w, channels) image with 'same' padding when
+/// `same`, on every fused path, against a scalar reference with the same operations in the same
+/// order (the transforms' additions, fmaf products): bit for bit; one line per case with a hash.
+static int check_winograd(const int *paths, const char **names) {
+    static const int cases[][5] = {{5, 7, 20, 19, 1}, {6, 6, 16, 32, 0}, {3, 4, 33, 17, 0}, {9, 8, 48, 64, 1}};
+    int failures = 0;
+    for (size_t s = 0; s < sizeof cases / sizeof cases[0]; s++) {
+        const int h = cases[s][0], w = cases[s][1], ch = cases[s][2], f = cases[s][3], same = cases[s][4];
+        const int oh = same ? h : h - 2, ow = same ? w : w - 2, pad = same ? 1 : 0;
+        const int trow = (ow + 1) / 2, tiles = ((oh + 1) / 2) * trow;
+        state = (uint64_t)(h * 7919 + w * 104729 + ch * 31 + f);
+        float *x = malloc(sizeof(float) * h * w * ch), *g = malloc(sizeof(float) * 9 * ch * f), *bias = malloc(sizeof(float) * f);
+        for (int i = 0; i < h * w * ch; i++) x[i] = next_value();
+        for (int i = 0; i < 9 * ch * f; i++) g[i] = next_value();
+        for (int i = 0; i < f; i++) bias[i] = next_value();
+        // U = G·g·Gᵀ in double, rounded once (as WinogradConvolution.init).
+        static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+        float *u = malloc(sizeof(float) * 16 * ch * f), *packed[16];
+        for (int e = 0; e < ch * f; e++)
+            for (int a = 0; a < 4; a++) {
+                double t[3];
+                for (int kx = 0; kx < 3; kx++) {
+                    t[kx] = 0;
+                    for (int ky = 0; ky < 3; ky++) t[kx] += G[a][ky] * (double)g[(3 * ky + kx) * ch * f + e];
+                }
+                for (int b = 0; b < 4; b++) {
+                    double sum = 0;
+                    for (int kx = 0; kx < 3; kx++) sum += G[b][kx] * t[kx];
+                    u[(4 * a + b) * ch * f + e] = (float)sum;
+                }
+            }
+        for (int k = 0; k < 16; k++) packed[k] = pack(u + k * ch * f, ch, f);
+        // The reference: per tile, d → Bᵀ·d·B, products with fmaf over the channels, Aᵀ·m·A + bias.
+        float *want = malloc(sizeof(float) * oh * ow * f), *got = malloc(sizeof(float) * oh * ow * f);
+        for (int ty = 0; ty < (oh + 1) / 2; ty++)
+            for (int tx = 0; tx < trow; tx++) {
+                float v[16][64], m[16][64];
+                for (int c = 0; c < ch; c++) {
+                    float d[16], e[16];
+                    for (int k = 0; k < 16; k++) {
+                        const int iy = 2 * ty - pad + k / 4, ix = 2 * tx - pad + k % 4;
+                        d[k] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(iy * w + ix) * ch + c] : 0.0f;
+                    }
+                    for (int j = 0; j < 4; j++) {
+                        e[j] = d[j] - d[8 + j]; e[4 + j] = d[4 + j] + d[8 + j];
+                        e[8 + j] = d[8 + j] - d[4 + j]; e[12 + j] = d[4 + j] - d[12 + j];
+                    }
+                    for (int i = 0; i < 4; i++) {
+                        v[4 * i][c] = e[4 * i] - e[4 * i + 2]; v[4 * i + 1][c] = e[4 * i + 1] + e[4 * i + 2];
+                        v[4 * i + 2][c] = e[4 * i + 2] - e[4 * i + 1]; v[4 * i + 3][c] = e[4 * i + 1] - e[4 * i + 3];
+                    }
+                }
+                for (int k = 0; k < 16; k++)
+                    for (int j = 0; j < f; j++) {
+                        float acc = 0;
+                        for (int c = 0; c < ch; c++) acc = fmaf(v[k][c], u[(k * ch + c) * f + j], acc);
+                        m[k][j] = acc;
+                    }
+                for (int j = 0; j < f; j++) {
+                    float t0[4], t1[4];
+                    for (int q = 0; q < 4; q++) {
+                        t0[q] = m[q][j] + m[4 + q][j] + m[8 + q][j];
+                        t1[q] = m[4 + q][j] - m[8 + q][j] - m[12 + q][j];
+                    }
+                    const float y[4] = {t0[0] + t0[1] + t0[2] + bias[j], t0[1] - t0[2] - t0[3] + bias[j],
+                                        t1[0] + t1[1] + t1[2] + bias[j], t1[1] - t1[2] - t1[3] + bias[j]};
+                    for (int k = 0; k < 4; k++) {
+                        const int oy = 2 * ty + k / 2, ox = 2 * tx + k % 2;
+                        if (oy < oh && ox < ow) want[(oy * ow + ox) * f + j] = y[k];
+                    }
+                }
+            }
+        const int stride_v = tiles * ch + 16, stride_m = tiles * f + 16;
+        float *tv = malloc(sizeof(float) * 16 * stride_v), *tm = malloc(sizeof(float) * 16 * stride_m);
+        float *zeros = calloc((size_t)f, sizeof(float));
+        for (int p = 0; p < 3; p++) {
+            if (!kconv_path_available(paths[p])) continue;
+            for (int ty = 0; ty < (oh + 1) / 2; ty++) {
+                const float *rows[4];
+                for (int i = 0; i < 4; i++) {
+                    const int iy = 2 * ty - pad + i;
+                    rows[i] = iy >= 0 && iy < h ? x + iy * w * ch : NULL;
+                }
+                kconv_winograd_input(paths[p], rows, w, ch, -pad, trow, tv + ty * trow * ch, stride_v);
+            }
+            for (int k = 0; k < 16; k++)
+                kconv_gemm_packed(paths[p], tv + k * stride_v, ch, packed[k], ch, ch, f, zeros, tm + k * stride_m, f, tiles, 0, (f + 15) / 16);
+            for (int ty = 0; ty < (oh + 1) / 2; ty++) {
+                float *rows[2] = {got + 2 * ty * ow * f, 2 * ty + 1 < oh ? got + (2 * ty + 1) * ow * f : NULL};
+                kconv_winograd_output(paths[p], tm + ty * trow * f, stride_m, f, trow, bias, rows, ow);
+            }
+            if (memcmp(got, want, sizeof(float) * oh * ow * f) != 0) {
+                fprintf(stderr, "MISMATCH winograd %s h %d w %d channels %d filters %d\n", names[p], h, w, ch, f);
+                failures++;
+            }
+        }
+        printf("winograd h %d w %d channels %d filters %d same %d  result bits %016llx\n", h, w, ch, f, same,
+               (unsigned long long)hash(want, (size_t)oh * ow * f));
+        for (int k = 0; k < 16; k++) free(packed[k]);
+        free(x); free(g); free(bias); free(u); free(want); free(got); free(tv); free(tm); free(zeros);
+    }
+    fprintf(stderr, "%d Winograd mismatches against the scalar reference\n", failures);
+    return failures;
+}
+
 int main(void) {
     static const int shapes[][3] = {
         {1, 1, 1}, {1, 7, 5}, {1, 128, 512}, {1, 28, 112}, {2, 33, 17}, {3, 9, 64}, {4, 100, 200}, {5, 16, 48},
@@ -154,5 +261,6 @@ int main(void) {
     }
     fprintf(stderr, "%d products checked on the fused paths, %d mismatches against the fmaf reference\n", checked, failures);
     const int step_failures = check_lstm_steps(paths, names);
-    return failures || step_failures || checked == 0 ? 1 : 0;
+    const int winograd_failures = check_winograd(paths, names);
+    return failures || step_failures || winograd_failures || checked == 0 ? 1 : 0;
 }
