@@ -37,19 +37,24 @@ package final class WinogradConvolution: @unchecked Sendable {
         self.channels = channels
         self.filters = filters
         zeros = [Float](repeating: 0, count: filters)
-        // G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]; U = G·g·Gᵀ per channel and filter.
-        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        // G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]; U = G·g·Gᵀ per channel and filter, in double precision.
+        let g: [(Double, Double, Double)] = [(1, 0, 0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0, 0, 1)]
         let plane = channels * filters
         var u = [[Float]](repeating: [Float](repeating: 0, count: plane), count: 16)
-        for e in 0..<plane {
-            var t = [[Double]](repeating: [0, 0, 0], count: 4)
-            for a in 0..<4 {
-                for kx in 0..<3 {
-                    t[a][kx] = (0..<3).reduce(0.0) { $0 + g[a][$1] * Double(kernel[(3 * $1 + kx) * plane + e]) }
+        kernel.withUnsafeBufferPointer { w in
+            for e in 0..<plane {
+                // t = G·g: row a, column kx.
+                var t = [(Double, Double, Double)](repeating: (0, 0, 0), count: 4)
+                for a in 0..<4 {
+                    let column = { (kx: Int) in
+                        g[a].0 * Double(w[kx * plane + e]) + g[a].1 * Double(w[(3 + kx) * plane + e])
+                            + g[a].2 * Double(w[(6 + kx) * plane + e])
+                    }
+                    t[a] = (column(0), column(1), column(2))
                 }
-            }
-            for a in 0..<4 {
-                for b in 0..<4 { u[4 * a + b][e] = Float((0..<3).reduce(0.0) { $0 + g[b][$1] * t[a][$1] }) }
+                for a in 0..<4 {
+                    for b in 0..<4 { u[4 * a + b][e] = Float(g[b].0 * t[a].0 + g[b].1 * t[a].1 + g[b].2 * t[a].2) }
+                }
             }
         }
         transformed = u.map { PackedMatrix($0, rows: channels, columns: filters) }
