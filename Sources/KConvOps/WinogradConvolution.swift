@@ -95,10 +95,12 @@ package final class WinogradConvolution: @unchecked Sendable {
         let rowsPerBlock = max(1, Self.blockScratch / (16 * (channels + filters) * tilesPerRow))
         let work = p.outputPositions * 9 * channels * filters
         let threads = max(1, min(GEMM.defaultThreads, work / GEMM.parallelWork))
-        let blocks = max((tileRows + rowsPerBlock - 1) / rowsPerBlock, min(threads, tileRows))
+        // As many blocks on every part (of nearly equal size), and none over the scratch's size.
+        let parts = min(threads, tileRows)
+        let needed = (tileRows + rowsPerBlock - 1) / rowsPerBlock
+        let blocks = min(tileRows, (needed + parts - 1) / parts * parts)
         let layout = Scratch(tiles: ((tileRows + blocks - 1) / blocks) * tilesPerRow, channels: channels, filters: filters)
         let x = Operands(input: input, bias: bias, output: output)
-        let parts = min(threads, blocks)
         Parallel.run(parts: parts, threads: parts) { part in
             let v = UnsafeMutablePointer<Float>.allocate(capacity: layout.floats)
             defer { v.deallocate() }
