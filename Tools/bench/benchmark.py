@@ -240,7 +240,10 @@ def main():
         with open(a.json, "w") as f:
             json.dump({"cpu": model, "simd": simd, "peak_gflops": all_peaks,
                        "samples": [{"system": s, "model": n, "batch": b, "threads": t, "ms": v}
-                                   for (s, n, b, t), v in samples.items()]}, f, indent=1)
+                                   for (s, n, b, t), v in samples.items()],
+                       "kconv_starts": [{"model": n, "threads": t, "load_ms": [l for l, _ in v],
+                                         "first_prediction_ms": [f for _, f in v]}
+                                        for (n, t), v in starts.items()]}, f, indent=1)
 
 
 if __name__ == "__main__":
