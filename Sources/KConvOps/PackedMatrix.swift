@@ -85,12 +85,10 @@ package final class PackedMatrix: @unchecked Sendable {
         return storage
     }
 
-    /// `byteCount` bytes, 64-byte aligned; from 2 MiB on, 2 MiB-aligned on huge pages (``HugePages``):
-    /// ~1.5 ms less to pack A's 5.3 MB LSTM kernel on a VM.
+    /// `byteCount` bytes, 64-byte aligned, their pages mapped in bulk when large (``Prefault``).
     private static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
-        guard byteCount >= HugePages.size else { return .allocate(byteCount: byteCount, alignment: 64) }
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: HugePages.size)
-        HugePages.advise(UnsafeMutableRawBufferPointer(start: storage, count: byteCount))
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        Prefault.pages(of: UnsafeMutableRawBufferPointer(start: storage, count: byteCount))
         return storage
     }
 

@@ -21,9 +21,9 @@ struct PackedMatrixTests {
         #expect(mismatches == 0, "\(rows) × \(columns): \(mismatches) values out of place")
     }
 
-    @Test("values and zero padding in place, on both initialisers, small and huge-page sizes")
+    @Test("values and zero padding in place, on both initialisers, small and large (prefaulted) sizes")
     func layout() {
-        // 11776 × 112 is A's LSTM kernel (5.3 MB, on huge pages); 4096 × 129 is just over 2 MiB with a 1-column panel.
+        // 11776 × 112 is A's LSTM kernel (5.3 MB); 4096 × 129 is just over 2 MiB with a 1-column panel.
         for (rows, columns) in [(1, 1), (3, 16), (5, 17), (7, 33), (2, 15), (11776, 112), (4096, 129)] {
             let b = GEMMTests.values(rows * columns, seed: rows + 31 * columns)
             Self.expectLayout(PackedMatrix(b, rows: rows, columns: columns), b, rows: rows, columns: columns)

@@ -82,8 +82,8 @@ struct SafeTensors {
         let dataStart = 8 + headerLength
         self = try header.withUnsafeBytes { header in
             try Self(header: header, size: file.size, format: format) { e, target in
-                // Huge pages for a large tensor: a fault per 2 MiB instead of per 4 KiB while reading it.
-                HugePages.advise(target)
+                // A large tensor's pages mapped in one call, not one fault per 4 KiB while reading it.
+                Prefault.pages(of: target)
                 try read(target, at: dataStart + e.begin)
             }
         }
