@@ -85,49 +85,72 @@ package final class WinogradConvolution: @unchecked Sendable {
     /// transformed kernel.
     private static let blockScratch = 1 << 17
 
-    /// `convolve` on raw buffers. Rows of tiles (a row: one image's tiles of two output rows) are cut
-    /// into blocks; each block is transformed, multiplied and transformed back while in cache, then
-    /// activated. Large convolutions run the blocks on all cores (same result).
+    /// `convolve` on raw buffers. The tiles are taken in strips: a row of tiles (one image's tiles of
+    /// two output rows), or a part of one where a row alone would overflow the scratch. Runs of strips
+    /// (blocks) are transformed, multiplied and transformed back while in cache, then activated. Large
+    /// convolutions run the blocks on all cores (same result).
     private func run(_ input: UnsafePointer<Float>, plan p: WindowPlan, bias: UnsafePointer<Float>,
                      output: UnsafeMutablePointer<Float>, activation: Activation, path: GEMM.Path) {
-        let tilesPerRow = (p.outWidth + 1) / 2, tileRowsPerImage = (p.outHeight + 1) / 2
-        let tileRows = p.batch * tileRowsPerImage
-        let rowsPerBlock = max(1, Self.blockScratch / (16 * (channels + filters) * tilesPerRow))
+        let maxTiles = max(1, Self.blockScratch / (16 * (channels + filters)))
+        let tiling = Tiling(plan: p, stripTiles: maxTiles)
+        let stripsPerBlock = max(1, maxTiles / tiling.stripTiles)
         let work = p.outputPositions * 9 * channels * filters
         let threads = max(1, min(GEMM.defaultThreads, work / GEMM.parallelWork))
         // As many blocks on every part (of nearly equal size), and none over the scratch's size.
-        let parts = min(threads, tileRows)
-        let needed = (tileRows + rowsPerBlock - 1) / rowsPerBlock
-        let blocks = min(tileRows, (needed + parts - 1) / parts * parts)
-        let layout = Scratch(tiles: ((tileRows + blocks - 1) / blocks) * tilesPerRow, channels: channels, filters: filters)
+        let strips = tiling.strips
+        let parts = min(threads, strips)
+        let needed = (strips + stripsPerBlock - 1) / stripsPerBlock
+        let blocks = min(strips, (needed + parts - 1) / parts * parts)
+        let layout = Scratch(tiles: (strips + blocks - 1) / blocks * tiling.stripTiles, channels: channels, filters: filters)
         let x = Operands(input: input, bias: bias, output: output)
         Parallel.run(parts: parts, threads: parts) { part in
             let v = UnsafeMutablePointer<Float>.allocate(capacity: layout.floats)
             defer { v.deallocate() }
             for block in blocks * part / parts..<blocks * (part + 1) / parts {
-                self.block(tileRows * block / blocks..<tileRows * (block + 1) / blocks, tilesPerRow: tilesPerRow,
-                           tileRowsPerImage: tileRowsPerImage, plan: p, x, scratch: v, layout: layout, activation: activation, path: path)
+                self.block(strips * block / blocks..<strips * (block + 1) / blocks, tiling, plan: p, x, scratch: v,
+                           layout: layout, activation: activation, path: path)
             }
         }
     }
 
-    /// The tile rows `rows`: their input tiles transformed into `scratch` (16 matrices of
-    /// `tiles × channels`, as `layout` places them), multiplied into the 16 product matrices after them, transformed back
-    /// into the output with the bias, then `activation` over the output rows they cover.
-    private func block(_ rows: Range<Int>, tilesPerRow: Int, tileRowsPerImage: Int, plan p: WindowPlan, _ x: Operands,
+    /// How the 2×2 output tiles of a plan are taken in strips of at most `stripTiles` tiles side by
+    /// side, one row of tiles after another.
+    private struct Tiling {
+        let tilesPerRow: Int, tileRowsPerImage: Int, stripTiles: Int, stripsPerRow: Int, strips: Int
+
+        init(plan p: WindowPlan, stripTiles most: Int) {
+            tilesPerRow = (p.outWidth + 1) / 2
+            tileRowsPerImage = (p.outHeight + 1) / 2
+            stripTiles = min(tilesPerRow, most)
+            stripsPerRow = (tilesPerRow + stripTiles - 1) / stripTiles
+            strips = p.batch * tileRowsPerImage * stripsPerRow
+        }
+
+        /// Strip `s`: its image, its first output row, its first tile in the row, and its tiles.
+        func strip(_ s: Int) -> (image: Int, y: Int, tile: Int, tiles: Int) {
+            let row = s / stripsPerRow, tile = s % stripsPerRow * stripTiles
+            return (row / tileRowsPerImage, 2 * (row % tileRowsPerImage), tile, min(stripTiles, tilesPerRow - tile))
+        }
+    }
+
+    /// The strips `strips`: their input tiles transformed into `scratch` (16 matrices of
+    /// `tiles × channels`, as `layout` places them), multiplied into the 16 product matrices after
+    /// them, transformed back into the output with the bias, then `activation` over the outputs.
+    private func block(_ strips: Range<Int>, _ tiling: Tiling, plan p: WindowPlan, _ x: Operands,
                        scratch v: UnsafeMutablePointer<Float>, layout: Scratch, activation: Activation, path: GEMM.Path) {
         let kernelPath = path.kernelPath ?? 0
-        let tiles = rows.count * tilesPerRow
         let products = v + layout.products
         let rowLength = p.width * channels, outRowLength = p.outWidth * filters
-        for (r, tileRow) in rows.enumerated() {
-            let image = tileRow / tileRowsPerImage, y0 = 2 * (tileRow % tileRowsPerImage) - p.padTop
-            let source = x.input + image * p.height * rowLength
+        var tiles = 0
+        for s in strips {
+            let (image, y, tile, count) = tiling.strip(s)
+            let source = x.input + image * p.height * rowLength, y0 = y - p.padTop
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 4) { lines in
                 for i in 0..<4 { lines[i] = (0..<p.height).contains(y0 + i) ? source + (y0 + i) * rowLength : nil }
-                kconv_winograd_input(kernelPath, lines.baseAddress, p.width, channels, -p.padLeft, tilesPerRow,
-                                     v + r * tilesPerRow * channels, layout.inputStride)
+                kconv_winograd_input(kernelPath, lines.baseAddress, p.width, channels, 2 * tile - p.padLeft, count,
+                                     v + tiles * channels, layout.inputStride)
             }
+            tiles += count
         }
         zeros.withUnsafeBufferPointer { zero in
             for k in 0..<16 {
@@ -135,18 +158,28 @@ package final class WinogradConvolution: @unchecked Sendable {
                               bias: zero.baseAddress, threads: 1, path: path)
             }
         }
-        for (r, tileRow) in rows.enumerated() {
-            let image = tileRow / tileRowsPerImage, y0 = 2 * (tileRow % tileRowsPerImage)
-            let target = x.output + image * p.outHeight * outRowLength
+        tiles = 0
+        for s in strips {
+            let (image, y, tile, count) = tiling.strip(s)
+            let target = x.output + image * p.outHeight * outRowLength + 2 * tile * filters
+            let columns = min(2 * count, p.outWidth - 2 * tile)
             withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 2) { lines in
-                for i in 0..<2 { lines[i] = y0 + i < p.outHeight ? target + (y0 + i) * outRowLength : nil }
-                kconv_winograd_output(kernelPath, products + r * tilesPerRow * filters, layout.productStride, filters,
-                                      tilesPerRow, x.bias, lines.baseAddress, p.outWidth)
+                for i in 0..<2 { lines[i] = y + i < p.outHeight ? target + (y + i) * outRowLength : nil }
+                kconv_winograd_output(kernelPath, products + tiles * filters, layout.productStride, filters, count, x.bias,
+                                      lines.baseAddress, columns)
+                // Strips of whole rows: the block's outputs are contiguous, activated below in one pass.
+                if tiling.stripsPerRow > 1 {
+                    for case let line? in lines {
+                        activation.apply(UnsafeMutableBufferPointer(start: line, count: columns * filters), rowLength: filters)
+                    }
+                }
             }
+            tiles += count
         }
-        let first = rows.lowerBound, last = rows.upperBound - 1
-        let start = (first / tileRowsPerImage * p.outHeight + 2 * (first % tileRowsPerImage)) * outRowLength
-        let end = (last / tileRowsPerImage * p.outHeight + min(2 * (last % tileRowsPerImage) + 2, p.outHeight)) * outRowLength
+        guard tiling.stripsPerRow == 1 else { return }
+        let first = tiling.strip(strips.lowerBound), last = tiling.strip(strips.upperBound - 1)
+        let start = (first.image * p.outHeight + first.y) * outRowLength
+        let end = (last.image * p.outHeight + min(last.y + 2, p.outHeight)) * outRowLength
         activation.apply(UnsafeMutableBufferPointer(start: x.output + start, count: end - start), rowLength: filters)
     }
 

@@ -38,10 +38,12 @@ struct WinogradConvolutionTests {
     }
 
     /// (batch, height, width, channels, filters, padding): odd and even sizes, one output row or
-    /// column, channels and filters with and without a part of 16 left over.
+    /// column, channels and filters with and without a part of 16 left over, a row of tiles too wide
+    /// for one block.
     static let shapes: [(Int, Int, Int, Int, Int, WindowPadding)] = [
         (1, 6, 6, 16, 16, .valid), (2, 9, 7, 20, 19, .same), (1, 3, 4, 16, 24, .valid), (3, 5, 3, 33, 17, .valid),
         (1, 1, 1, 16, 16, .same), (2, 8, 5, 17, 48, .same),
+        (1, 3, 1101, 16, 16, .valid),  // 550 tiles in a row: strips of 256, 256 and 38
     ]
 
     @Test("each output is the convolution's sum within float rounding of its terms", arguments: shapes)
@@ -63,14 +65,16 @@ struct WinogradConvolutionTests {
         }
     }
 
-    @Test("the activation runs on every output")
+    @Test("the activation runs on every output, in whole rows of tiles and in strips of a row")
     func appliesTheActivation() {
-        let plan = WindowPlan(batch: 2, height: 7, width: 6, channels: 16, rows: Self.three, cols: Self.three, padding: .same)
-        let x = GEMMTests.values(2 * 7 * 6 * 16, seed: 21), kernel = GEMMTests.values(9 * 16 * 16, seed: 22)
-        let winograd = WinogradConvolution(kernel: kernel, channels: 16, filters: 16)
-        let linear = winograd.convolve(x, plan: plan, bias: nil)
-        let relu = winograd.convolve(x, plan: plan, bias: nil, activation: .plainReLU)
-        #expect(relu.map(\.bitPattern) == linear.map { max($0, 0) }.map(\.bitPattern))
+        for (height, width) in [(7, 6), (3, 1101)] {
+            let plan = WindowPlan(batch: 2, height: height, width: width, channels: 16, rows: Self.three, cols: Self.three, padding: .same)
+            let x = GEMMTests.values(2 * height * width * 16, seed: 21), kernel = GEMMTests.values(9 * 16 * 16, seed: 22)
+            let winograd = WinogradConvolution(kernel: kernel, channels: 16, filters: 16)
+            let linear = winograd.convolve(x, plan: plan, bias: nil)
+            let relu = winograd.convolve(x, plan: plan, bias: nil, activation: .plainReLU)
+            #expect(relu.map(\.bitPattern) == linear.map { max($0, 0) }.map(\.bitPattern))
+        }
     }
 
     @Test("an image's outputs do not depend on the batch around it or on the threads")
