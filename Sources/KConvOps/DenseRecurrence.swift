@@ -31,6 +31,8 @@ package struct DenseRecurrence: Sendable {
     private let fusedStep: FusedLSTMStep?
     /// Columns of the input projection `z`: `G`, or the gate-block layout's padded width.
     private let projectionWidth: Int
+    /// Whether `kernel` is packed from Keras' `(inputDim, G)` layout without reordering its columns.
+    package let holdsKernelInKerasLayout: Bool
 
     /// The least estimated time, in ns, for a part of the batch to be worth a thread of its own.
     /// Measured with `kconv bench --threads 1|2` on the seed models at batches 2–64 (Xeon, 2 cores):
@@ -63,8 +65,10 @@ package struct DenseRecurrence: Sendable {
                 // padding would make the large kernel longer to read (A: 128 columns instead of 112).
                 self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
                 self.bias = bias
+                holdsKernelInKerasLayout = true
             } else {
                 self.kernel = PackedMatrix(gateBlocks: kernel, rows: inputDim, units: u, gates: 4)
+                holdsKernelInKerasLayout = false
                 self.bias = bias.map { GateBlocks.interleaved($0, rows: 1, units: u, gates: 4, block: PackedMatrix.panelWidth) }
             }
             candidateKernel = PackedMatrix([], rows: 0, columns: 0)
@@ -72,6 +76,7 @@ package struct DenseRecurrence: Sendable {
         }
         projectionWidth = g
         self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
+        holdsKernelInKerasLayout = true
         self.bias = bias
         if cell == .gru(resetAfter: false) {
             self.recurrentKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 0..<2 * u), rows: u, columns: 2 * u)
@@ -80,6 +85,12 @@ package struct DenseRecurrence: Sendable {
             self.recurrentKernel = PackedMatrix(recurrentKernel, rows: u, columns: g)
             candidateKernel = PackedMatrix([], rows: 0, columns: 0)
         }
+    }
+
+    /// The input kernel `(inputDim, G)` in Keras' layout, unpacked (when `holdsKernelInKerasLayout`).
+    package func kernelInKerasLayout() -> [Float] {
+        precondition(holdsKernelInKerasLayout, "DenseRecurrence: the input kernel is held in the gate-block layout")
+        return kernel.unpacked()
     }
 
     /// Runs `recurrence` over `x (batch, steps, inputDim)` from `initialStates` (zeros when nil; then

@@ -40,24 +40,30 @@ package final class WinogradConvolution: @unchecked Sendable {
         // G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]; U = G·g·Gᵀ per channel and filter, in double precision.
         let g: [(Double, Double, Double)] = [(1, 0, 0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0, 0, 1)]
         let plane = channels * filters
-        var u = [[Float]](repeating: [Float](repeating: 0, count: plane), count: 16)
+        var matrices: [PackedMatrix] = []
+        // Row a of G·g for every channel and filter (its 3 columns), then the 4 matrices (a, b) from it,
+        // each packed from one reused buffer: no more than a matrix of scratch.
+        var rowOfGg = [(Double, Double, Double)](repeating: (0, 0, 0), count: plane)
+        var matrix = [Float](repeating: 0, count: plane)
         kernel.withUnsafeBufferPointer { w in
-            for e in 0..<plane {
-                // t = G·g: row a, column kx.
-                var t = [(Double, Double, Double)](repeating: (0, 0, 0), count: 4)
-                for a in 0..<4 {
+            for a in 0..<4 {
+                for e in 0..<plane {
                     let column = { (kx: Int) in
                         g[a].0 * Double(w[kx * plane + e]) + g[a].1 * Double(w[(3 + kx) * plane + e])
                             + g[a].2 * Double(w[(6 + kx) * plane + e])
                     }
-                    t[a] = (column(0), column(1), column(2))
+                    rowOfGg[e] = (column(0), column(1), column(2))
                 }
-                for a in 0..<4 {
-                    for b in 0..<4 { u[4 * a + b][e] = Float(g[b].0 * t[a].0 + g[b].1 * t[a].1 + g[b].2 * t[a].2) }
+                for b in 0..<4 {
+                    for e in 0..<plane {
+                        let t = rowOfGg[e]
+                        matrix[e] = Float(g[b].0 * t.0 + g[b].1 * t.1 + g[b].2 * t.2)
+                    }
+                    matrices.append(matrix.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, rows: channels, columns: filters) })
                 }
             }
         }
-        transformed = u.map { PackedMatrix($0, rows: channels, columns: filters) }
+        transformed = matrices
     }
 
     /// The convolution of `input` (NHWC as laid out in `plan`, whose windows `applies` accepts) plus
@@ -81,9 +87,9 @@ package final class WinogradConvolution: @unchecked Sendable {
         }
     }
 
-    /// Floats of scratch (transformed tiles and products) one block may use: 512 KB, in L2 with the
-    /// transformed kernel.
-    private static let blockScratch = 1 << 17
+    /// Floats of scratch (transformed tiles and products) one block may use: 256 KB, in L2 with the
+    /// transformed kernel (A at batch 64 ran as fast with 256 KB, 512 KB and 1 MB).
+    private static let blockScratch = 1 << 16
 
     /// `convolve` on raw buffers. The tiles are taken in strips: a row of tiles (one image's tiles of
     /// two output rows), or a part of one where a row alone would overflow the scratch. Runs of strips

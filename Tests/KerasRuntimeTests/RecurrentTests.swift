@@ -209,6 +209,24 @@ private func weights1(bias: Bool = true) throws -> [Tensor] {
         #expect(k != kernel)
     }
 
+    /// A layer's `weights` are the stored tensors, bit for bit, whether the recurrence holds the input
+    /// kernel in Keras' layout (then the layer keeps no copy of its own: a large LSTM input, GRU,
+    /// SimpleRNN) or in another (an LSTM's gate blocks, a CuDNN conversion).
+    @Test(arguments: [("LSTM", 4, 3, 60), ("LSTM", 4, 100, 3), ("LSTM", 4, 16, 17), ("GRU", 3, 5, 4), ("SimpleRNN", 1, 6, 2),
+                      ("CuDNNLSTM", 8, 7, 3)])
+    func weightsAreTheStoredTensors(className: String, bias: Int, features: Int, units: Int) throws {
+        let g = (className == "GRU" ? 3 : className == "SimpleRNN" ? 1 : 4) * units
+        func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(sin(Double($0 * 3 + seed) * 0.29)) } }
+        let stored = [try t([features, g], values(features * g, 1)), try t([units, g], values(units * g, 2)),
+                      try t([bias * units], values(bias * units, 3))]
+        let layer = try makeRNN(className, ["units": .number(Double(units))], version: className == "CuDNNLSTM" ? "2.2.4" : "2.15.0",
+                                time: 2, features: features, weights: stored)
+        #expect(layer.weights.map(\.name) == ["kernel", "recurrent_kernel", "bias"])
+        #expect(layer.weights.map(\.tensor.shape) == stored.map(\.shape))
+        #expect(layer.weights.map { $0.tensor.scalars.map(\.bitPattern) } == stored.map { $0.scalars.map(\.bitPattern) })
+        #expect(layer.parameterCounts.trainable == stored.map(\.count).reduce(0, +))
+    }
+
     @Test func rejectsUnsupportedAndBadShapes() throws {
         let config = LayerConfig(className: "LSTM", name: "rnn",
                                  values: ["units": .number(2), "time_major": .bool(true)], version: KerasVersion("2.15.0"))

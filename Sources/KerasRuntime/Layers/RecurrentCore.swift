@@ -12,7 +12,7 @@ protocol RecurrentLayer: Layer {
 extension RecurrentLayer {
     var name: String { core.name }
     var className: String { core.className }
-    var weights: [Weight] { core.storedWeights }
+    var weights: [Weight] { core.weights }
 
     func outputShapes(for inputShapes: [Shape]) throws -> [Shape] {
         try core.outputShapes(for: inputShapes)
@@ -57,8 +57,11 @@ struct RecurrentCore: Sendable {
     /// CuDNN layers: cuDNN's weight layout, no activation options, no masks.
     let isCuDNN: Bool
 
-    /// The weights as stored in the file, in Keras' order.
-    private(set) var storedWeights: [Weight] = []
+    /// The weights as stored in the file, in Keras' order, but for `kernel` when the recurrence holds
+    /// it in Keras' layout: then an empty stand-in, and `weights` reads it back from the recurrence, so
+    /// the kernel is held once (A's LSTM: 5.3 MB less).
+    private var storedWeights: [Weight] = []
+    private var kernelInRecurrence = false
     /// The weights in the plain layout, ready to run (set by `setWeights`).
     private var recurrence: DenseRecurrence?
 
@@ -94,12 +97,22 @@ struct RecurrentCore: Sendable {
 
     /// Sets the weights: `stored` as the file holds them, the others in the plain layout —
     /// `kernel (in, G)`, `recurrent (u, G)`, biases `(G)`.
+    /// Outside CuDNN layers, `kernel` is the values of `stored`'s `kernel`.
     mutating func setWeights(stored: [Weight], inputDim: Int, kernel: [Float], recurrent: [Float],
                              bias: [Float]?, recurrentBias: [Float]? = nil) {
-        storedWeights = stored
-        recurrence = DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: options.activation,
-                                     recurrentActivation: options.recurrentActivation, kernel: kernel,
-                                     recurrentKernel: recurrent, bias: bias, recurrentBias: recurrentBias)
+        let recurrence = DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: options.activation,
+                                         recurrentActivation: options.recurrentActivation, kernel: kernel,
+                                         recurrentKernel: recurrent, bias: bias, recurrentBias: recurrentBias)
+        self.recurrence = recurrence
+        kernelInRecurrence = !isCuDNN && stored.first?.name == "kernel" && recurrence.holdsKernelInKerasLayout
+        storedWeights = kernelInRecurrence ? [Weight("kernel", Tensor(zeros: [0]))] + stored.dropFirst() : stored
+    }
+
+    /// The weights as the file holds them, in Keras' order.
+    var weights: [Weight] {
+        guard kernelInRecurrence, let recurrence else { return storedWeights }
+        let kernel = Tensor(uncheckedShape: [inputDim, gateWidth], scalars: recurrence.kernelInKerasLayout())
+        return [Weight("kernel", kernel)] + storedWeights.dropFirst()
     }
 
     /// Checks the input shapes (`[x]` or `[x, states...]`) and returns the feature count.
