@@ -84,6 +84,27 @@ struct DenseRecurrenceTests {
         }
     }
 
+    @Test("a long sequence is projected a chunk of steps at a time, with the bits of the recurrence written out")
+    func chunkedProjectionMatchesWrittenOutRecurrence() {
+        // D at batch 64: 64 rows × 64 projection columns, 40 steps: more than one chunk of steps.
+        let u = 12, inputDim = 3, steps = 40, batch = 64, g = 4 * u
+        #expect(steps * batch * 64 > DenseRecurrence.projectionChunk)
+        let kernel = Self.values(inputDim * g, seed: 21), recurrentKernel = Self.values(u * g, seed: 22)
+        let bias = Self.values(g, seed: 23), x = Self.values(batch * steps * inputDim, seed: 24)
+        let h0 = Self.values(batch * u, seed: 25), c0 = Self.values(batch * u, seed: 26)
+        let mask = (0..<batch * steps).map { Float(($0 * 5) % 7 == 0 ? 0 : 1) }
+        let rnn = DenseRecurrence(cell: .lstm, inputDim: inputDim, units: u, activation: .tanh, recurrentActivation: .sigmoid,
+                                  kernel: kernel, recurrentKernel: recurrentKernel, bias: bias)
+        let loop = Recurrence(batch: batch, steps: steps, stateWidth: u, stateCount: 2, returnsSequence: true,
+                              backwards: false, maskedOutput: .previousOutput)
+        let want = Self.reference(x: x, batch: batch, steps: steps, inputDim: inputDim, units: u, kernel: kernel,
+                                  recurrentKernel: recurrentKernel, bias: bias, h0: h0, c0: c0, mask: mask,
+                                  a: Activation.tanh, ra: Activation.sigmoid)
+        let got = ThreadBudget.$cap.withValue(1) { rnn.run(x, recurrence: loop, initialStates: [h0, c0], mask: mask) }
+        #expect(got.output.map(\.bitPattern) == want.output.map(\.bitPattern))
+        #expect(got.states[1].map(\.bitPattern) == want.c.map(\.bitPattern))
+    }
+
     @Test("a large LSTM batch split over threads gives each row the bits it has alone, from zero states")
     func rowsIndependentOfBatchAndThreads() {
         let u = 40, inputDim = 24, steps = 30, batch = 48, g = 4 * u
