@@ -148,8 +148,13 @@ package struct DenseRecurrence: Sendable {
             z = recurrence.stepMajor(GEMM.multiply(x, kernel, m: recurrence.steps * rows, bias: bias), frame: g)
             if fusedStep != nil { z = GateBlocks.interleaved(z, rows: z.count / g, units: u, gates: 4, block: PackedMatrix.panelWidth) }
         }
-        let inputs = PinnedFloats(zeros: width < inputDim ? 0 : chunk * rows * inputDim)
-        let projections = PinnedFloats(zeros: width < inputDim ? 0 : chunk * rows * width)
+        // Written before they are read: no zeros first.
+        let inputs = UnsafeMutablePointer<Float>.allocate(capacity: width < inputDim ? 0 : chunk * rows * inputDim)
+        let projections = UnsafeMutablePointer<Float>.allocate(capacity: width < inputDim ? 0 : chunk * rows * width)
+        defer {
+            inputs.deallocate()
+            projections.deallocate()
+        }
         /// The projections of steps `first ..< first + chunk` (those there are), step-major.
         func project(from first: Int) {
             let steps = min(chunk, recurrence.steps - first)
@@ -157,11 +162,11 @@ package struct DenseRecurrence: Sendable {
             for s in 0..<steps {
                 let t = recurrence.inputStep(first + s)
                 for b in 0..<rows {
-                    (inputs.pointer + (s * rows + b) * inputDim).update(from: source + (b * recurrence.steps + t) * inputDim, count: inputDim)
+                    (inputs + (s * rows + b) * inputDim).initialize(from: source + (b * recurrence.steps + t) * inputDim, count: inputDim)
                 }
             }
             withOptionalPointer(bias) { b in
-                GEMM.multiply(inputs.pointer, kernel, projections.pointer, m: steps * rows, bias: b)
+                GEMM.multiply(inputs, kernel, projections, m: steps * rows, bias: b)
             }
         }
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
@@ -176,7 +181,7 @@ package struct DenseRecurrence: Sendable {
                     zStep = zBase + s * rows * width
                 } else {
                     if s % chunk == 0 { project(from: s) }
-                    zStep = projections.pointer + s % chunk * rows * width
+                    zStep = projections + s % chunk * rows * width
                 }
                 step(z: zStep, rows: rows, hIsZero: startsAtZero && s == 0, state: state, next: next, rec: rec.pointer, rh: rh.pointer)
             }
