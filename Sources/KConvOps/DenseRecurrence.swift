@@ -31,8 +31,9 @@ package struct DenseRecurrence: Sendable {
     private let fusedStep: FusedLSTMStep?
     /// Columns of the input projection `z`: `G`, or the gate-block layout's padded width.
     private let projectionWidth: Int
-    /// Whether `kernel` is packed from Keras' `(inputDim, G)` layout without reordering its columns.
-    package let holdsKernelInKerasLayout: Bool
+    /// Whether `kernel` is packed from Keras' `(inputDim, G)` layout without reordering its columns:
+    /// everywhere but the fused step's gate-block layout.
+    package var holdsKernelInKerasLayout: Bool { fusedStep == nil || projectionWidth < inputDim }
 
     /// The least estimated time, in ns, for a part of the batch to be worth a thread of its own.
     /// Measured with `kconv bench --threads 1|2` on the seed models at batches 2–64 (Xeon, 2 cores):
@@ -65,10 +66,8 @@ package struct DenseRecurrence: Sendable {
                 // padding would make the large kernel longer to read (A: 128 columns instead of 112).
                 self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
                 self.bias = bias
-                holdsKernelInKerasLayout = true
             } else {
                 self.kernel = PackedMatrix(gateBlocks: kernel, rows: inputDim, units: u, gates: 4)
-                holdsKernelInKerasLayout = false
                 self.bias = bias.map { GateBlocks.interleaved($0, rows: 1, units: u, gates: 4, block: PackedMatrix.panelWidth) }
             }
             candidateKernel = PackedMatrix([], rows: 0, columns: 0)
@@ -76,7 +75,6 @@ package struct DenseRecurrence: Sendable {
         }
         projectionWidth = g
         self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
-        holdsKernelInKerasLayout = true
         self.bias = bias
         if cell == .gru(resetAfter: false) {
             self.recurrentKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 0..<2 * u), rows: u, columns: 2 * u)
@@ -139,58 +137,40 @@ package struct DenseRecurrence: Sendable {
         -> (output: [Float], states: [[Float]])
     {
         let rows = recurrence.batch, u = units, g = cell.gates * units, width = projectionWidth
-        // The input projection, step-major. A row's projection does not depend on its position, so
-        // the narrower side is reordered: the inputs before the product (a chunk of steps at a time),
-        // or the projections after it (A: 112 columns against 11776 inputs, every step at once).
-        let chunk = width < inputDim ? recurrence.steps : max(1, min(recurrence.steps, Self.projectionChunk / max(1, rows * width)))
-        var z: [Float] = []
-        if width < inputDim {
-            z = recurrence.stepMajor(GEMM.multiply(x, kernel, m: recurrence.steps * rows, bias: bias), frame: g)
-            if fusedStep != nil { z = GateBlocks.interleaved(z, rows: z.count / g, units: u, gates: 4, block: PackedMatrix.panelWidth) }
-        }
+        // The input projection, step-major, in `projections`. A row's projection does not depend on
+        // its position, so the narrower side is reordered: the inputs before the product, a chunk of
+        // steps at a time, or the projections after it, every step at once (A: 112 columns against
+        // 11776 inputs).
+        let reordersInputs = width >= inputDim
+        let chunk = reordersInputs ? max(1, min(recurrence.steps, Self.projectionChunk / max(1, rows * width))) : recurrence.steps
         // Written before they are read: no zeros first.
-        let inputs = UnsafeMutablePointer<Float>.allocate(capacity: width < inputDim ? 0 : chunk * rows * inputDim)
-        let projections = UnsafeMutablePointer<Float>.allocate(capacity: width < inputDim ? 0 : chunk * rows * width)
+        let inputs = UnsafeMutablePointer<Float>.allocate(capacity: reordersInputs ? chunk * rows * inputDim : 0)
+        let projections = UnsafeMutablePointer<Float>.allocate(capacity: chunk * rows * width)
         defer {
             inputs.deallocate()
             projections.deallocate()
         }
-        /// The projections of steps `first ..< first + chunk` (those there are), step-major.
+        /// The projections of the processing steps `first ..< first + chunk` (those there are).
         func project(from first: Int) {
-            let steps = min(chunk, recurrence.steps - first)
-            guard let source = x.baseAddress else { return }
-            for s in 0..<steps {
-                let t = recurrence.inputStep(first + s)
-                for b in 0..<rows {
-                    (inputs + (s * rows + b) * inputDim).initialize(from: source + (b * recurrence.steps + t) * inputDim, count: inputDim)
-                }
+            guard reordersInputs else {
+                var z = recurrence.stepMajor(GEMM.multiply(x, kernel, m: recurrence.steps * rows, bias: bias), frame: g)
+                if fusedStep != nil { z = GateBlocks.interleaved(z, rows: z.count / g, units: u, gates: 4, block: PackedMatrix.panelWidth) }
+                z.withUnsafeBufferPointer { if let values = $0.baseAddress { projections.initialize(from: values, count: $0.count) } }
+                return
             }
-            withOptionalPointer(bias) { b in
-                GEMM.multiply(inputs, kernel, projections, m: steps * rows, bias: b)
-            }
+            let steps = first..<min(first + chunk, recurrence.steps)
+            recurrence.copyStepMajor(x, frame: inputDim, steps: steps, to: inputs)
+            bias.withUnsafeBaseAddress { GEMM.multiply(inputs, kernel, projections, m: steps.count * rows, bias: $0) }
         }
         // Per-step scratch: the recurrent projection (GRU) and r*h (GRU, reset gate before the product).
         let rec = PinnedFloats(zeros: cell == .lstm || cell == .simple ? 0 : rows * g)
         let rh = PinnedFloats(zeros: cell == .gru(resetAfter: false) ? rows * u : 0)
         let startsAtZero = initialStates == nil
-        return z.withUnsafeMutableBufferPointer { zp in
-            recurrence.run(initialStates: initialStates, mask: mask) { s, state, next in
-                let zStep: UnsafeMutablePointer<Float>
-                if width < inputDim {
-                    guard let zBase = zp.baseAddress else { return }
-                    zStep = zBase + s * rows * width
-                } else {
-                    if s % chunk == 0 { project(from: s) }
-                    zStep = projections + s % chunk * rows * width
-                }
-                step(z: zStep, rows: rows, hIsZero: startsAtZero && s == 0, state: state, next: next, rec: rec.pointer, rh: rh.pointer)
-            }
+        return recurrence.run(initialStates: initialStates, mask: mask) { s, state, next in
+            if s % chunk == 0 { project(from: s) }
+            step(z: projections + s % chunk * rows * width, rows: rows, hIsZero: startsAtZero && s == 0, state: state, next: next,
+                 rec: rec.pointer, rh: rh.pointer)
         }
-    }
-
-    private func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let a else { return body(nil) }
-        return a.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// One step on `rows` rows: `z (rows, G)` holds the input projection; `h` is known to be zero when `hIsZero`.

@@ -238,9 +238,9 @@ package enum GEMM {
                 c.initialize(repeating: 0)
                 return
             }
-            (bias ?? []).withUnsafeBufferPointer { pbias in
+            bias.withUnsafeBaseAddress { pbias in
                 // An empty A (k = 0) still gives C = bias: any non-nil pointer serves.
-                multiply(a.baseAddress ?? UnsafePointer(pc), b, pc, m: m, bias: bias == nil ? nil : pbias.baseAddress)
+                multiply(a.baseAddress ?? UnsafePointer(pc), b, pc, m: m, bias: pbias)
             }
         }
     }

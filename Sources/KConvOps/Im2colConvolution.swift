@@ -27,7 +27,7 @@ package enum ConvolutionKernel {
         }
         return [Float](unsafeUninitializedCapacity: total) { out, initialized in
             input.withUnsafeBufferPointer { src in
-                withOptionalPointer(bias) { b in
+                bias.withUnsafeBaseAddress { b in
                     guard let o = out.baseAddress, let src = src.baseAddress else {
                         out.initialize(repeating: 0)
                         return
@@ -37,11 +37,6 @@ package enum ConvolutionKernel {
             }
             initialized = total
         }
-    }
-
-    private static func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let a else { return body(nil) }
-        return a.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// `convolve` on raw buffers: `output` gets `(positions, filters)`, overwritten, then `activation`.

@@ -39,23 +39,26 @@ package struct Recurrence: Sendable {
     /// `x (batch, steps, frame)` rearranged step-major in processing order: row `s·batch + b` is
     /// `x[b, inputStep(s), :]`.
     package func stepMajor(_ x: [Float], frame: Int) -> [Float] {
-        x.withUnsafeBufferPointer { stepMajor($0, frame: frame) }
-    }
-
-    /// `stepMajor` of `x` read in place.
-    package func stepMajor(_ x: UnsafeBufferPointer<Float>, frame: Int) -> [Float] {
         let count = steps * batch * frame
         return [Float](unsafeUninitializedCapacity: count) { xs, initialized in
             defer { initialized = count }
-            guard let source = x.baseAddress, let destination = xs.baseAddress, x.count >= count else {
+            guard let destination = xs.baseAddress, x.count >= count else {
                 xs.initialize(repeating: 0)
                 return
             }
-            for s in 0..<steps {
-                let t = inputStep(s)
-                for b in 0..<batch {
-                    (destination + (s * batch + b) * frame).initialize(from: source + (b * steps + t) * frame, count: frame)
-                }
+            x.withUnsafeBufferPointer { copyStepMajor($0, frame: frame, steps: 0..<steps, to: destination) }
+        }
+    }
+
+    /// The rows of `stepMajor(x, frame:)` for the processing steps `range`, written from `destination`
+    /// on (`range.count · batch · frame` floats); `x` holds the whole `(batch, steps, frame)` input.
+    package func copyStepMajor(_ x: UnsafeBufferPointer<Float>, frame: Int, steps range: Range<Int>,
+                               to destination: UnsafeMutablePointer<Float>) {
+        guard let source = x.baseAddress, x.count >= batch * steps * frame else { return }
+        for (r, s) in range.enumerated() {
+            let t = inputStep(s)
+            for b in 0..<batch {
+                (destination + (r * batch + b) * frame).initialize(from: source + (b * steps + t) * frame, count: frame)
             }
         }
     }

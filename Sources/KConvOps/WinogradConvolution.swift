@@ -59,7 +59,7 @@ package final class WinogradConvolution: @unchecked Sendable {
                         let t = rowOfGg[e]
                         matrix[e] = Float(g[b].0 * t.0 + g[b].1 * t.1 + g[b].2 * t.2)
                     }
-                    matrices.append(matrix.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, rows: channels, columns: filters) })
+                    matrices.append(PackedMatrix(matrix, rows: channels, columns: filters))
                 }
             }
         }

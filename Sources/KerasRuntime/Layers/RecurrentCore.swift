@@ -57,9 +57,9 @@ struct RecurrentCore: Sendable {
     /// CuDNN layers: cuDNN's weight layout, no activation options, no masks.
     let isCuDNN: Bool
 
-    /// The weights as stored in the file, in Keras' order, but for `kernel` when the recurrence holds
-    /// it in Keras' layout: then an empty stand-in, and `weights` reads it back from the recurrence, so
-    /// the kernel is held once (A's LSTM: 5.3 MB less).
+    /// The weights as stored in the file, in Keras' order, without `kernel` when the recurrence holds
+    /// it in Keras' layout: then `weights` reads it back from the recurrence, so the kernel is held
+    /// once (A's LSTM: 5.3 MB less).
     private var storedWeights: [Weight] = []
     private var kernelInRecurrence = false
     /// The weights in the plain layout, ready to run (set by `setWeights`).
@@ -105,14 +105,14 @@ struct RecurrentCore: Sendable {
                                          recurrentKernel: recurrent, bias: bias, recurrentBias: recurrentBias)
         self.recurrence = recurrence
         kernelInRecurrence = !isCuDNN && stored.first?.name == "kernel" && recurrence.holdsKernelInKerasLayout
-        storedWeights = kernelInRecurrence ? [Weight("kernel", Tensor(zeros: [0]))] + stored.dropFirst() : stored
+        storedWeights = kernelInRecurrence ? Array(stored.dropFirst()) : stored
     }
 
     /// The weights as the file holds them, in Keras' order.
     var weights: [Weight] {
         guard kernelInRecurrence, let recurrence else { return storedWeights }
         let kernel = Tensor(uncheckedShape: [inputDim, gateWidth], scalars: recurrence.kernelInKerasLayout())
-        return [Weight("kernel", kernel)] + storedWeights.dropFirst()
+        return [Weight("kernel", kernel)] + storedWeights
     }
 
     /// Checks the input shapes (`[x]` or `[x, states...]`) and returns the feature count.
