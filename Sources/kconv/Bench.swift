@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Timed runs per batch size (after one warm-up run).")
     var iterations = 20
 
-    @Flag(name: .long, help: "Also time each layer call (separate runs, medians).")
+    @Flag(name: .long, help: "Also time each layer call (separate runs, medians; every layer over the whole batch).")
     var layers = false
 
     @Flag(name: .long, help: "Print one JSON object instead of a table.")

@@ -29,6 +29,11 @@ package protocol Layer: Sendable {
     /// What the layer does with a Keras mask arriving with its input (default: drops it).
     var maskBehavior: MaskBehavior { get }
 
+    /// Whether each sample of the output (batch first) depends on the same sample of the input alone,
+    /// whatever the batch size: the graph may then call the layer on slices of the batch
+    /// (`SlicedRun`). Default: false.
+    var isSampleWise: Bool { get }
+
     /// The forward pass with Keras masks: one optional mask per input, one per output.
     ///
     /// A mask is a `(batch, time)` tensor of 1s and 0s (0 = padded step). Layers that make masks
@@ -47,6 +52,7 @@ package enum MaskBehavior: Sendable {
 
 extension Layer {
     package var maskBehavior: MaskBehavior { .drop }
+    package var isSampleWise: Bool { false }
 
     package func call(_ inputs: [Tensor], masks: [Tensor?]) throws -> (outputs: [Tensor], masks: [Tensor?]) {
         let outputs = try call(inputs)

@@ -38,6 +38,8 @@ package struct LayerGraph: Sendable {
     private var valueCount = 0
     /// For each value, the last step that reads it (values are freed after it).
     private var lastUse: [Int] = []
+    /// The runs of steps that run slice by slice of the batch, by their first step.
+    private(set) var slicedRuns: [Int: SlicedRun] = [:]
 
     /// Where weights come from while building.
     enum Supply {
@@ -158,6 +160,7 @@ package struct LayerGraph: Sendable {
         lastUse = Array(repeating: -1, count: valueCount)
         for (si, s) in steps.enumerated() { for v in s.inputs { lastUse[v] = si } }
         for v in outputValues { lastUse[v] = Int.max }
+        slicedRuns = SlicedRun.find(steps: steps, layers: layers, valueShapes: valueShapes, modelOutputs: outputValues)
     }
 
     private mutating func build(layer li: Int, inputShapes: [Shape], supply: Supply) throws {
@@ -252,7 +255,18 @@ package struct LayerGraph: Sendable {
             values[inputValues[i]] = inputDtypes[i] == .float32 ? t : Tensor(uncheckedShape: t.shape, scalars: inputDtypes[i].cast(t.scalars))
         }
         var callCounts = observer == nil ? [] : Array(repeating: 0, count: layers.count)
-        for (si, step) in steps.enumerated() {
+        var si = 0
+        while si < steps.count {
+            let step = steps[si]
+            // A run of sample-wise calls, slice by slice of the batch (not while observing each call's
+            // outputs, carrying states, or with a mask).
+            if observer == nil, state == nil, let run = slicedRuns[si], let v = step.inputs.first, masks[v] == nil,
+               let x = values[v], let y = try run.call(x, layers: layers) {
+                if lastUse[v] == si { values[v] = nil }
+                values[steps[run.steps.upperBound - 1].outputs[0]] = y
+                si = run.steps.upperBound
+                continue
+            }
             var args: [Tensor] = []
             args.reserveCapacity(step.inputs.count)
             for v in step.inputs {
@@ -288,6 +302,7 @@ package struct LayerGraph: Sendable {
                 try observer(layers[step.layer].name, callCounts[step.layer], results.outputs)
                 callCounts[step.layer] += 1
             }
+            si += 1
         }
         return try outputValues.map { v in
             guard let t = values[v] else { throw KerasError(.format, "internal: output value \(v) missing") }

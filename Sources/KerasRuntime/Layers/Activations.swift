@@ -12,6 +12,7 @@ import KConvOps
 /// - `ThresholdedReLU(theta=1)`: `x > theta ? x : 0·x` (Keras 2 only).
 struct ActivationFunctionLayer: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let activation: Activation
     /// ThresholdedReLU's `theta`, when this is one.
@@ -67,6 +68,7 @@ struct ActivationFunctionLayer: WeightlessLayer {
 /// the batch and the shared axes. One trainable weight; the mask passes through.
 struct PReLU: UnaryLayer {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "PReLU" }
     let sharedAxes: [Int]
     var maskBehavior: MaskBehavior { .passThrough }

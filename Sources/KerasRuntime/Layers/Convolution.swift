@@ -9,6 +9,7 @@ import KConvOps
 /// split into that many independent convolutions. Conv1D runs as Conv2D over a height-1 image.
 struct Convolution: UnaryLayer {
     let name: String
+    var isSampleWise: Bool { true }
     /// `Conv1D` or `Conv2D`, as summaries print it.
     let className: String
     let options: ConvOptions

@@ -30,6 +30,7 @@ struct InputLayer: WeightlessLayer {
 /// `kernel` is `(input_dim, units)`, `bias` is `(units)`.
 struct Dense: UnaryLayer {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "Dense" }
     let units: Int
     let activation: Activation
@@ -87,6 +88,7 @@ struct Dense: UnaryLayer {
 /// Keras `Activation`: applies an activation function.
 struct ActivationLayer: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "Activation" }
     let activation: Activation
     var maskBehavior: MaskBehavior { .passThrough }
@@ -111,6 +113,7 @@ struct ActivationLayer: WeightlessLayer {
 /// them set `supports_masking`), except through tf.keras' `Identity`.
 struct IdentityLayer: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let maskBehavior: MaskBehavior
 
@@ -128,6 +131,7 @@ struct IdentityLayer: WeightlessLayer {
 /// the last axis. Any shape; masks pass on in Keras 3 only (`KerasVersion.utilityLayersPassMasks`).
 struct Rescaling: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "Rescaling" }
     let scale: [Float]
     let offset: [Float]

@@ -11,6 +11,7 @@ import KConvOps
 /// `valid`, `same`, or (1-D) `causal`.
 struct DepthwiseConv: UnaryLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let options: DepthwiseOptions
     /// The `filters` of the pointwise convolution of `SeparableConv1D/2D`; nil for `DepthwiseConv1D/2D`.

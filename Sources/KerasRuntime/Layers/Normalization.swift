@@ -47,6 +47,7 @@ extension AxisNormalizing {
 /// unfused layers) confirms that tf_keras 2.21 applies the stored value.
 struct BatchNormalization: AxisNormalizing {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "BatchNormalization" }
     let axes: [Int]
     let epsilon: Double
@@ -122,6 +123,7 @@ struct BatchNormalization: AxisNormalizing {
 /// `epsilon` defaults to 1e-3.
 struct LayerNormalization: AxisNormalizing {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "LayerNormalization" }
     let axes: [Int]
     let epsilon: Float
@@ -175,6 +177,7 @@ struct LayerNormalization: AxisNormalizing {
 /// (cap 1e6), Keras 3's `normalize(epsilon=1e-12)` caps the inverse norm at 1e12. No weights.
 struct UnitNormalization: WeightlessLayer, AxisNormalizing {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "UnitNormalization" }
     let axes: [Int]
     let inverseNormCap: Float
@@ -203,6 +206,7 @@ struct UnitNormalization: WeightlessLayer, AxisNormalizing {
 /// only (`KerasVersion.utilityLayersPassMasks`).
 struct FeatureNormalization: AxisNormalizing {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "Normalization" }
     /// The kept axes as configured (empty: one mean and variance for all).
     let axes: [Int]

@@ -52,6 +52,7 @@ struct PoolOptions: Sendable {
 /// holds nothing else (Conformance/cases/nan_propagation).
 struct Pooling: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let options: PoolOptions
 
@@ -94,6 +95,7 @@ struct Pooling: WeightlessLayer {
 /// drops the mask, and none passes one on. Global max pooling lets NaN win.
 struct GlobalPooling: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let isMax, keepDims: Bool
     /// The spatial rank, and where the spatial axes and channels are (`data_format`).

@@ -5,6 +5,7 @@ import KConvOps
 /// `(batch, d1·d2·...)`, in channels-last order.
 struct Reshape: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     /// `Reshape` or `Flatten`.
     let className: String
     let targetShape: [Int]
@@ -71,6 +72,7 @@ struct Reshape: WeightlessLayer {
 /// Keras `RepeatVector`: `(batch, features)` → `(batch, n, features)`.
 struct RepeatVector: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "RepeatVector" }
     let n: Int
 
@@ -97,6 +99,7 @@ struct RepeatVector: WeightlessLayer {
 /// of `(batch, a, b)` giving `(batch, b, a)`), the batch axis stays first.
 struct Permute: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     var className: String { "Permute" }
     /// The permutation of the sample axes, 1-based as in the config.
     let dims: [Int]

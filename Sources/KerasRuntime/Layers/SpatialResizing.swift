@@ -31,6 +31,7 @@ private func pairs(_ config: LayerConfig, _ key: String, axes: Int, default fall
 /// `(symmetric_h, symmetric_w)` or `((top, bottom), (left, right))`.
 struct PadCrop: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     /// `(before, after)` per spatial axis.
     let amounts: [(Int, Int)]
@@ -92,6 +93,7 @@ struct PadCrop: WeightlessLayer {
 /// interpolations are unsupported.
 struct UpSampling: WeightlessLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let sizes: [Int]
     let bilinear: Bool

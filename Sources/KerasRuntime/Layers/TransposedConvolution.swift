@@ -9,6 +9,7 @@ import KConvOps
 /// `(in − 1)·s + k − 2·pad + p` with `pad = k//2` for `same` (Keras' `deconv_output_length`).
 struct ConvTranspose: UnaryLayer {
     let name: String
+    var isSampleWise: Bool { true }
     let className: String
     let filters: Int
     let axes: [TransposedAxis]

@@ -18,6 +18,7 @@ import KConvOps
 struct TimeDistributed: UnaryLayer {
     let name: String
     var className: String { "TimeDistributed" }
+    var isSampleWise: Bool { inner.isSampleWise }
     /// The wrapped layer.
     private(set) var inner: any Layer
     let passesInputMask: Bool
