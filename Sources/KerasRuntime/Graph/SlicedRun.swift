@@ -71,15 +71,16 @@ struct SlicedRun: Sendable {
         return runs
     }
 
-    /// The run's output for `x`, slice by slice; nil when the batch is one slice (or fewer slices
-    /// than threads), where the calls run on the whole batch as usual.
+    /// The run's output for `x`, slice by slice; nil when the values between the calls fit in one
+    /// slice (or the batch has fewer samples than threads), where the calls run on the whole batch
+    /// as usual.
     func call(_ x: Tensor, layers all: [any Layer]) throws -> Tensor? {
         guard let batch = x.shape.first, batch > 0 else { return nil }
         let perSlice = max(1, Self.sliceBytes / max(1, 4 * largestIntermediate))
-        let threads = ThreadBudget.threads
+        let slices = (batch + perSlice - 1) / perSlice, threads = ThreadBudget.threads
         // Whole slices per thread: as many slices as a multiple of the threads, each on one thread.
-        let parts = min(batch, ((batch + perSlice - 1) / perSlice + threads - 1) / threads * threads)
-        guard parts > 1, parts >= threads else { return nil }
+        let parts = min(batch, (slices + threads - 1) / threads * threads)
+        guard slices > 1, parts >= threads else { return nil }
 
         let layers = self.layers.map { all[$0] }
         let frame = x.count / batch, width = outputSample.reduce(1, *), total = batch * width
