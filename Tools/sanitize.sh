@@ -18,7 +18,7 @@
 #        the command-line tests fail on kconv's non-zero exit status.
 # tsan   the concurrency tests under ThreadSanitizer: 16 threads predicting with one model (bit-identical
 #        to a serial run), CKernels' thread pool (nested regions, regions from many threads) and
-#        recurrences and Winograd convolutions split over threads.
+#        recurrences, Winograd convolutions and sliced runs of layers split over threads.
 # ubsan  the C kernels (Sources/CKernels, and every other C file) under UndefinedBehaviorSanitizer
 #        in trap mode (Swift on Linux refuses -sanitize=undefined; trap mode needs no runtime), run
 #        through the kernel and conformance tests: any undefined behaviour is a SIGILL.
@@ -33,7 +33,7 @@ for run in "${runs[@]}"; do
         asan)
             ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build/asan --skip 'hdf5CrashIsolated|ComparisonULPTests/distances' || status=1 ;;
         tsan)
-            swift test --sanitize=thread --scratch-path .build/tsan --filter 'ConcurrencyTests|ParallelTests|DenseRecurrenceTests|WinogradConvolutionTests' || status=1 ;;
+            swift test --sanitize=thread --scratch-path .build/tsan --filter 'ConcurrencyTests|ParallelTests|DenseRecurrenceTests|WinogradConvolutionTests|SlicedRunTests' || status=1 ;;
         ubsan)
             swift test --scratch-path .build/ubsan -Xcc -fsanitize=undefined -Xcc -fsanitize-trap=undefined \
                 --filter 'KConvOpsTests|OutputConformanceTests|ConcurrencyTests' || status=1 ;;
