@@ -51,6 +51,46 @@ package struct DenseRecurrence: Sendable {
     package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
                  kernel: [Float], recurrentKernel: [Float], bias: [Float]?, recurrentBias: [Float]? = nil,
                  stepPath: GEMM.Path = GEMM.path) {
+        self.init(cell: cell, inputDim: inputDim, units: units, activation: activation, recurrentActivation: recurrentActivation,
+                  packingKernel: { $0.pack(kernel) }, recurrentKernel: recurrentKernel, bias: bias, recurrentBias: recurrentBias,
+                  stepPath: stepPath)
+    }
+
+    /// `init(kernel:...)` with the input kernel `(inputDim, G)` given as a reader of blocks of its rows
+    /// (`readRows(rows, buffer)`: a large weight read from its file block by block). Where the
+    /// recurrence holds the kernel in Keras' layout (`holdsKernelInKerasLayout`), it is packed block by
+    /// block and never held whole; in the gate-block layout it is read whole first.
+    package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
+                 kernelRows readRows: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void, recurrentKernel: [Float],
+                 bias: [Float]?, recurrentBias: [Float]? = nil, stepPath: GEMM.Path = GEMM.path) throws {
+        try self.init(cell: cell, inputDim: inputDim, units: units, activation: activation,
+                      recurrentActivation: recurrentActivation, packingKernel: { try $0.pack(readingRows: readRows) },
+                      recurrentKernel: recurrentKernel, bias: bias, recurrentBias: recurrentBias, stepPath: stepPath)
+    }
+
+    /// How the input kernel is packed: as Keras lays it out, or in the fused step's gate blocks.
+    private struct KernelLayout {
+        let rows: Int, units: Int, gates: Int, inGateBlocks: Bool
+
+        func pack(_ kernel: [Float]) -> PackedMatrix {
+            inGateBlocks ? PackedMatrix(gateBlocks: kernel, rows: rows, units: units, gates: gates)
+                : PackedMatrix(kernel, rows: rows, columns: gates * units)
+        }
+
+        func pack(readingRows readRows: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) throws -> PackedMatrix {
+            let columns = gates * units
+            guard inGateBlocks else { return try PackedMatrix(rows: rows, columns: columns, readingRows: readRows) }
+            let kernel = try [Float](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+                if let base = buffer.baseAddress { try readRows(0..<rows, base) }
+                count = rows * columns
+            }
+            return pack(kernel)
+        }
+    }
+
+    private init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
+                 packingKernel pack: (KernelLayout) throws -> PackedMatrix, recurrentKernel: [Float], bias: [Float]?,
+                 recurrentBias: [Float]?, stepPath: GEMM.Path) rethrows {
         (self.cell, self.inputDim, self.units) = (cell, inputDim, units)
         (self.activation, self.recurrentActivation) = (activation, recurrentActivation)
         let u = units, g = cell.gates * units
@@ -61,20 +101,17 @@ package struct DenseRecurrence: Sendable {
             precondition(Int(KCONV_LSTM_GATE_BLOCK) == PackedMatrix.panelWidth)
             self.recurrentKernel = PackedMatrix(gateBlocks: recurrentKernel, rows: u, units: u, gates: 4)
             projectionWidth = self.recurrentKernel.columns
-            if projectionWidth < inputDim {
-                // Projected in Keras' layout, then re-laid out (a pass over the small projection): the
-                // padding would make the large kernel longer to read (A: 128 columns instead of 112).
-                self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
-                self.bias = bias
-            } else {
-                self.kernel = PackedMatrix(gateBlocks: kernel, rows: inputDim, units: u, gates: 4)
-                self.bias = bias.map { GateBlocks.interleaved($0, rows: 1, units: u, gates: 4, block: PackedMatrix.panelWidth) }
-            }
+            // Projected in Keras' layout, then re-laid out (a pass over the small projection), when the
+            // projection is narrower than the inputs: the padding would make the large kernel longer to
+            // read (A: 128 columns instead of 112).
+            let inGateBlocks = projectionWidth >= inputDim
+            self.kernel = try pack(KernelLayout(rows: inputDim, units: u, gates: 4, inGateBlocks: inGateBlocks))
+            self.bias = inGateBlocks ? bias.map { GateBlocks.interleaved($0, rows: 1, units: u, gates: 4, block: PackedMatrix.panelWidth) } : bias
             candidateKernel = PackedMatrix([], rows: 0, columns: 0)
             return
         }
         projectionWidth = g
-        self.kernel = PackedMatrix(kernel, rows: inputDim, columns: g)
+        self.kernel = try pack(KernelLayout(rows: inputDim, units: u, gates: cell.gates, inGateBlocks: false))
         self.bias = bias
         if cell == .gru(resetAfter: false) {
             self.recurrentKernel = PackedMatrix(GateBlocks.columns(recurrentKernel, rows: u, width: 3 * u, 0..<2 * u), rows: u, columns: 2 * u)

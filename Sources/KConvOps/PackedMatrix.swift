@@ -48,6 +48,32 @@ package final class PackedMatrix: @unchecked Sendable {
         self.init(rows: rows, columns: sources.count * width, storage: storage)
     }
 
+    /// Packs the row-major `rows × columns` matrix that `readRows(first ..< end, buffer)` writes a
+    /// block of rows of into `buffer` at a time (a large weight read from its file block by block, so
+    /// that it is never held whole beside its packed copy).
+    package convenience init(rows: Int, columns: Int,
+                             readingRows readRows: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        let panels = Self.panelColumns(columns)
+        let storage = Self.allocate(panels: panels.count, rows: rows)
+        do {
+            let block = max(1, min(rows, Self.readBlock / max(columns, 1)))
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, block * columns))
+            defer { buffer.deallocate() }
+            for first in stride(from: 0, to: rows, by: block) {
+                let end = min(first + block, rows)
+                try readRows(first..<end, buffer)
+                Self.pack(buffer, rows: first..<end, of: rows, rowLength: columns, panels: panels, into: storage)
+            }
+        } catch {
+            storage.deallocate()
+            throw error
+        }
+        self.init(rows: rows, columns: columns, storage: storage)
+    }
+
+    /// Floats of rows read per block by `init(rows:columns:readingRows:)`: 256 KB, in L2 while packed.
+    private static let readBlock = 1 << 16
+
     /// The columns of each panel of a plain `columns`-wide matrix: 16 at a time, the last ones padded.
     private static func panelColumns(_ columns: Int) -> [Range<Int>] {
         stride(from: 0, to: columns, by: panelWidth).map { $0..<min($0 + panelWidth, columns) }
@@ -56,23 +82,34 @@ package final class PackedMatrix: @unchecked Sendable {
     /// New storage holding, for each row of the row-major matrix at `b` (rows `rowLength` apart; `nil`
     /// when empty), panel `q` filled from the columns `panels[q]` (at most `panelWidth`, zero-padded).
     private static func pack(_ b: UnsafePointer<Float>?, rows: Int, rowLength: Int, panels sources: [Range<Int>]) -> UnsafeMutableRawPointer {
-        let width = panelWidth
-        let panels = sources.count
-        let count = max(1, panels * rows * width)
+        let storage = allocate(panels: sources.count, rows: rows)
+        if let b { pack(b, rows: 0..<rows, of: rows, rowLength: rowLength, panels: sources, into: storage) }
+        return storage
+    }
+
+    /// Storage for `panels` panels of `rows` rows (one zero float when empty: never empty underneath).
+    private static func allocate(panels: Int, rows: Int) -> UnsafeMutableRawPointer {
+        let count = max(1, panels * rows * panelWidth)
         let storage = allocate(byteCount: count * MemoryLayout<Float>.stride)
         let floats = storage.bindMemory(to: Float.self, capacity: count)
-        guard let b, panels * rows > 0 else {
-            floats.initialize(to: 0)
-            return storage
-        }
+        if panels * rows == 0 { floats.initialize(to: 0) }
+        return storage
+    }
+
+    /// Packs the rows `rows` of a matrix of `total` rows into `storage`, from `b` holding those rows
+    /// (`rowLength` apart), panel `q` from the columns `panels[q]` (at most `panelWidth`, zero-padded).
+    private static func pack(_ b: UnsafePointer<Float>, rows: Range<Int>, of total: Int, rowLength: Int,
+                             panels sources: [Range<Int>], into storage: UnsafeMutableRawPointer) {
+        let width = panelWidth
+        let floats = storage.assumingMemoryBound(to: Float.self)
         // Row by row, so that `b` is read in order; full panel rows copied as one SIMD value, not
         // one `memmove` call each; every value written once: the matrix, then only the padding's
         // zeros. (Panel by panel, with `memmove` and after zeroing all of the storage, packing
         // A's 11776 × 112 LSTM kernel took ~1 ms more.)
-        for p in 0..<rows {
-            let source = b + p * rowLength
+        for p in rows {
+            let source = b + (p - rows.lowerBound) * rowLength
             for (q, columns) in sources.enumerated() {
-                let row = floats + (q * rows + p) * width
+                let row = floats + (q * total + p) * width
                 if columns.count == width {
                     let value = UnsafeRawPointer(source + columns.lowerBound).loadUnaligned(as: SIMD16<Float>.self)
                     UnsafeMutableRawPointer(row).storeBytes(of: value, as: SIMD16<Float>.self)
@@ -82,7 +119,6 @@ package final class PackedMatrix: @unchecked Sendable {
                 }
             }
         }
-        return storage
     }
 
     /// `byteCount` bytes, 64-byte aligned, their pages mapped in bulk when large (``Prefault``).

@@ -35,6 +35,37 @@ struct PackedMatrixTests {
         }
     }
 
+    @Test("packed from blocks of rows read one after another: the same layout; a reading error stops it")
+    func packedFromRows() throws {
+        // Blocks of 65536 floats: 11776 × 112 in 21 blocks (the last one partial), 4096 × 129 in 9.
+        for (rows, columns) in [(1, 1), (5, 17), (11776, 112), (4096, 129), (70000, 1)] {
+            let b = GEMMTests.values(rows * columns, seed: rows + 7 * columns)
+            var blocks: [Range<Int>] = []
+            let packed = PackedMatrix(rows: rows, columns: columns) { range, buffer in
+                blocks.append(range)
+                b.withUnsafeBufferPointer { values in
+                    if let base = values.baseAddress {
+                        buffer.update(from: base + range.lowerBound * columns, count: range.count * columns)
+                    }
+                }
+            }
+            Self.expectLayout(packed, b, rows: rows, columns: columns)
+            // The blocks cover the rows in order, once each.
+            #expect(blocks.first?.lowerBound == 0 && blocks.last?.upperBound == rows)
+            #expect(zip(blocks, blocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(blocks.allSatisfy { $0.count * columns <= 1 << 16 || $0.count == 1 })
+        }
+        struct Unreadable: Error {}
+        var calls = 0
+        #expect(throws: Unreadable.self) {
+            _ = try PackedMatrix(rows: 11776, columns: 112) { range, _ in
+                calls += 1
+                if range.lowerBound > 0 { throw Unreadable() }
+            }
+        }
+        #expect(calls == 2)
+    }
+
     @Test("an empty matrix still has a valid pointer")
     func empty() {
         for (rows, columns) in [(0, 0), (0, 5), (4, 0)] {

@@ -126,15 +126,40 @@ package struct WeightReader: Sendable {
         }
     }
 
+    /// A weight of the file: read, or (a large one) left in the file until a layer takes it.
+    package enum Entry: Sendable {
+        case stored(Stored)
+        case inFile(name: String, rows: WeightRows)
+
+        var name: String {
+            switch self {
+            case .stored(let w): w.name
+            case .inFile(let name, _): name
+            }
+        }
+
+        var shape: [Int] {
+            switch self {
+            case .stored(let w): w.tensor.shape
+            case .inFile(_, let rows): rows.shape
+            }
+        }
+    }
+
     let layerName: String
-    let stored: [Stored]?
+    let stored: [Entry]?
     private var next = 0
     private var zeroBudget: ZeroWeightBudget?
 
     /// Weights read from a file for the layer `layerName`, in Keras' order.
     package init(layerName: String, stored: [Stored]) {
+        self.init(layerName: layerName, entries: stored.map { .stored($0) })
+    }
+
+    /// Weights of a file for the layer `layerName`, in Keras' order, some perhaps still in the file.
+    package init(layerName: String, entries: [Entry]) {
         self.layerName = layerName
-        self.stored = stored
+        self.stored = entries
     }
 
     /// No weights available (architecture only): every weight is zeros of the expected shape,
@@ -150,28 +175,87 @@ package struct WeightReader: Sendable {
 
     /// The next weight, which must have `shape`.
     package mutating func take(_ role: String, shape: [Int]) throws -> Tensor {
+        switch try takeEntry(role, shape: shape) {
+        case nil: return Tensor(zeros: shape)
+        case .stored(let w)?: return w.tensor
+        case .inFile(_, let rows)?: return try rows.tensor()
+        }
+    }
+
+    /// The next weight, which must have the 2-D `shape`, as a reader of blocks of its rows: a large
+    /// weight left in its file is then never held whole by the caller.
+    package mutating func takeRows(_ role: String, shape: [Int]) throws -> WeightRows {
+        switch try takeEntry(role, shape: shape) {
+        case nil: return WeightRows(Tensor(zeros: shape))
+        case .stored(let w)?: return WeightRows(w.tensor)
+        case .inFile(_, let rows)?: return rows
+        }
+    }
+
+    /// The next entry, checked against `shape`; nil without stored weights (zeros, counted).
+    private mutating func takeEntry(_ role: String, shape: [Int]) throws -> Entry? {
         guard let count = Tensor.elementCount(shape), count <= SizeLimit.weightElements else {
             throw KerasError(.unsupported, "layer '\(layerName)': its \(role) would have shape \(shape), more than 2^30 elements, which kconv refuses as absurd")
         }
         guard let stored else {
             try zeroBudget?.spend(count, layer: layerName)
-            return Tensor(zeros: shape)
+            return nil
         }
         guard next < stored.count else {
             throw KerasError(.format, "layer '\(layerName)' needs a '\(role)' weight of shape \(shape), but the file has only \(stored.count) weight(s) for it")
         }
         let w = stored[next]
         next += 1
-        guard w.tensor.shape == shape else {
-            throw KerasError(.shape, "layer '\(layerName)': weight '\(w.name)' has shape \(w.tensor.shape), the layer config needs \(role) of shape \(shape)")
+        guard w.shape == shape else {
+            throw KerasError(.shape, "layer '\(layerName)': weight '\(w.name)' has shape \(w.shape), the layer config needs \(role) of shape \(shape)")
         }
-        return w.tensor
+        return w
     }
 
     /// Checks that the layer used every weight the file holds for it.
     package func finish() throws {
         guard let stored, next != stored.count else { return }
         throw KerasError(.format, "layer '\(layerName)': the file has \(stored.count) weight(s), the layer config uses \(next)")
+    }
+}
+
+/// A 2-D weight `(rows, columns)` read a block of rows at a time: a large weight left in its file
+/// (`.kconv`) until a layer packs it, or values in memory.
+package struct WeightRows: Sendable {
+    /// `[rows, columns]`.
+    package let shape: [Int]
+    private let readRows: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void
+
+    /// A weight of `shape` whose rows `read(rows, buffer)` writes, row-major, at `buffer`.
+    package init(shape: [Int], reading read: @escaping @Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) {
+        self.shape = shape
+        readRows = read
+    }
+
+    /// The rows of a 2-D tensor in memory.
+    package init(_ tensor: Tensor) {
+        let columns = tensor.count / max(1, tensor.shape.first ?? 1)
+        self.init(shape: tensor.shape) { rows, buffer in
+            tensor.scalars.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                buffer.update(from: base + rows.lowerBound * columns, count: rows.count * columns)
+            }
+        }
+    }
+
+    /// Writes the rows `rows`, row-major, at `buffer`.
+    package func read(_ rows: Range<Int>, into buffer: UnsafeMutablePointer<Float>) throws {
+        try readRows(rows, buffer)
+    }
+
+    /// All of it, as a tensor.
+    package func tensor() throws -> Tensor {
+        let count = Tensor.elementCount(shape) ?? 0, rows = shape.first ?? 0
+        let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress, rows > 0 { try readRows(0..<rows, base) }
+            initialized = count
+        }
+        return Tensor(uncheckedShape: shape, scalars: values)
     }
 }
 

@@ -266,10 +266,24 @@ package enum KConvFile {
         init(file: SafeTensors) { self.file = file }
 
         func weights(forLayer name: String) throws -> [WeightReader.Stored] {
-            var out: [WeightReader.Stored] = []
+            try entries(forLayer: name).map { entry in
+                switch entry {
+                case .stored(let w): return w
+                case .inFile(let name, let rows): return WeightReader.Stored(name: name, tensor: try rows.tensor())
+                }
+            }
+        }
+
+        /// The layer's tensors; large ones stay in the file until the layer takes them.
+        func entries(forLayer name: String) throws -> [WeightReader.Entry] {
+            var out: [WeightReader.Entry] = []
             while let entry = file.entry(named: "\(name)/\(out.count)") {
                 used.insert(entry.name)
-                out.append(WeightReader.Stored(name: entry.name, tensor: try file.tensor(entry)))
+                if let rows = file.rows(entry) {
+                    out.append(.inFile(name: entry.name, rows: rows))
+                } else {
+                    out.append(.stored(WeightReader.Stored(name: entry.name, tensor: try file.tensor(entry))))
+                }
             }
             return out
         }

@@ -24,9 +24,17 @@ struct SafeTensors {
         /// Byte range relative to the start of the data area.
         let begin: Int
         let end: Int
-        /// The values, decoded from the little-endian bytes.
+        /// The values, decoded from the little-endian bytes (empty while the tensor is left in its file).
         fileprivate(set) var scalars: [Float] = []
+        /// Whether the values are left in the file until asked for (`tensor`, `rows`).
+        fileprivate(set) var isInFile = false
     }
+
+    /// Tensors of at least this many bytes (1 MiB), with two dimensions, are left in the file when it
+    /// is read from disk: a layer that packs one reads it a block of rows at a time (`rows`), so it is
+    /// never held whole beside its packed copy (A's LSTM kernel: 5.3 MB of fresh memory less to map at
+    /// load).
+    static let inFileBytes = 1 << 20
 
     /// The largest header accepted (the limit of the reference safetensors implementation).
     static let maxHeaderLength = 100_000_000
@@ -35,6 +43,8 @@ struct SafeTensors {
     /// Every tensor, in data order.
     let entries: [Entry]
     private let index: [String: Int]
+    /// Reads the bytes of the tensors left in the file (nil for bytes in memory).
+    private let inFile: InFileData?
 
     /// Reads a little-endian UInt64 from the first 8 bytes.
     static func readLength(_ bytes: some Collection<UInt8>) -> UInt64 {
@@ -59,7 +69,8 @@ struct SafeTensors {
     init(_ bytes: UnsafeRawBufferPointer, format: String) throws {
         let headerLength = try Self.headerLength(first8: bytes.prefix(8), size: bytes.count, format: format)
         let dataStart = 8 + headerLength
-        self = try Self(header: UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), size: bytes.count, format: format) { e, target in
+        self = try Self(header: UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), size: bytes.count, format: format,
+                        inFile: nil) { e, target in
             target.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[(dataStart + e.begin)..<(dataStart + e.end)]))
         }
     }
@@ -80,8 +91,9 @@ struct SafeTensors {
         var header = [UInt8](repeating: 0, count: headerLength)
         try header.withUnsafeMutableBytes { try read($0, at: 8) }
         let dataStart = 8 + headerLength
+        let inFile = InFileData(file: file, dataStart: dataStart)
         self = try header.withUnsafeBytes { header in
-            try Self(header: header, size: file.size, format: format) { e, target in
+            try Self(header: header, size: file.size, format: format, inFile: inFile) { e, target in
                 // A large tensor's pages mapped in one call, not one fault per 4 KiB while reading it.
                 Prefault.pages(of: target)
                 try read(target, at: dataStart + e.begin)
@@ -106,8 +118,9 @@ struct SafeTensors {
 
     /// Parses and checks `header`, the JSON header of a safetensors file of `size` bytes, then fills
     /// each tensor's values: `load` writes a checked entry's bytes into the storage given.
-    private init(header: UnsafeRawBufferPointer, size: Int, format: String,
+    private init(header: UnsafeRawBufferPointer, size: Int, format: String, inFile: InFileData?,
                  load: (Entry, UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        self.inFile = inFile
         let dataStart = 8 + header.count
         guard header.count >= 2, header[0] == UInt8(ascii: "{") else {
             throw KerasError(.format, "the safetensors header is not a JSON object (it does not start with '{')")
@@ -161,6 +174,10 @@ struct SafeTensors {
         }
         for i in entries.indices {
             let e = entries[i]
+            if inFile != nil, e.shape.count == 2, e.end - e.begin >= Self.inFileBytes {
+                entries[i].isInFile = true
+                continue
+            }
             let count = (e.end - e.begin) / 4
             entries[i].scalars = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 // Exactly the tensor's bytes: the buffer may be longer (the whole allocation).
@@ -228,9 +245,20 @@ struct SafeTensors {
         index[name].map { entries[$0] }
     }
 
-    /// The tensor of an entry (its values are shared, not copied).
+    /// The tensor of an entry (its values are shared, not copied; read whole now if left in the file).
     func tensor(_ e: Entry) throws -> Tensor {
-        try Tensor(shape: e.shape, scalars: e.scalars)
+        if let rows = rows(e) { return try rows.tensor() }
+        return try Tensor(shape: e.shape, scalars: e.scalars)
+    }
+
+    /// A reader of blocks of rows of an entry left in the file; nil for one read already.
+    func rows(_ e: Entry) -> WeightRows? {
+        guard e.isInFile, let inFile, e.shape.count == 2 else { return nil }
+        let columns = e.shape[1], begin = e.begin
+        return WeightRows(shape: e.shape) { rows, buffer in
+            try inFile.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: rows.count * columns * 4),
+                            at: begin + rows.lowerBound * columns * 4)
+        }
     }
 
     /// The safetensors bytes holding `tensors` (in this order) and `metadata`.
@@ -264,5 +292,30 @@ struct SafeTensors {
             #endif
         }
         return out
+    }
+}
+
+/// The data of a safetensors file opened from disk, for the tensors left in it: read on request,
+/// checked to be whole (a file that shrank since it was opened is reported as truncated).
+/// `@unchecked Sendable`: the file is only read, with positioned reads.
+private final class InFileData: @unchecked Sendable {
+    let file: FileBytes.RegularFile
+    let dataStart: Int
+
+    init(file: FileBytes.RegularFile, dataStart: Int) {
+        self.file = file
+        self.dataStart = dataStart
+    }
+
+    /// Reads `buffer.count` bytes at `offset` in the data area into `buffer`, as little-endian floats.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        let count = try file.read(into: buffer, at: dataStart + offset)
+        guard count == buffer.count else {
+            throw KerasError(.format, "is truncated: it ended at byte \(dataStart + offset + count) while being read, before the \(file.size) bytes it had when opened")
+        }
+        #if _endian(big)
+        let floats = buffer.bindMemory(to: UInt32.self)
+        for i in floats.indices { floats[i] = UInt32(littleEndian: floats[i]) }
+        #endif
     }
 }

@@ -2,6 +2,15 @@
 package protocol WeightSource {
     /// The stored weights of the layer called `name`, in Keras' order (empty if it has none).
     func weights(forLayer name: String) throws -> [WeightReader.Stored]
+    /// The same weights as the layers are built from them: a source may leave large ones in their
+    /// file until a layer takes them (default: `weights(forLayer:)`, all read).
+    func entries(forLayer name: String) throws -> [WeightReader.Entry]
+}
+
+extension WeightSource {
+    package func entries(forLayer name: String) throws -> [WeightReader.Entry] {
+        try weights(forLayer: name).map { .stored($0) }
+    }
 }
 
 /// A runnable Keras model: its layers, the order to call them in, and the shapes between them.
@@ -172,7 +181,7 @@ package struct LayerGraph: Sendable {
             var reader = WeightReader(zerosFor: name, budget: budget)
             try layers[li].build(inputShapes: inputShapes, weights: &reader)
         case .source(let source):
-            var reader = WeightReader(layerName: name, stored: try source.weights(forLayer: name))
+            var reader = WeightReader(layerName: name, entries: try source.entries(forLayer: name))
             try layers[li].build(inputShapes: inputShapes, weights: &reader)
             try reader.finish()
         }

@@ -37,12 +37,13 @@ struct SlicedRun: Sendable {
         for s in steps { for v in s.inputs { uses[v] += 1 } }
         for v in modelOutputs { uses[v] += 1 }
 
-        /// Floats per sample of a value, when all but its batch dimension are known.
-        func sampleCount(_ v: Int) -> Int? {
-            let dims = valueShapes[v].dropFirst()
-            guard dims.allSatisfy({ $0 != nil }) else { return nil }
-            return Tensor.elementCount(dims.map { $0! })
+        /// The shape of one sample of a value, when all but its batch dimension are known.
+        func sampleShape(_ v: Int) -> [Int]? {
+            let dims = valueShapes[v].dropFirst(), known = dims.compactMap { $0 }
+            return known.count == dims.count ? known : nil
         }
+        /// Floats per sample of a value, when its sample shape is known.
+        func sampleCount(_ v: Int) -> Int? { sampleShape(v).flatMap(Tensor.elementCount) }
         func qualifies(_ s: LayerGraph.Step) -> Bool {
             let layer = layers[s.layer]
             return layer.isSampleWise && s.inputs.count == 1 && s.outputs.count == 1 && sampleCount(s.outputs[0]) != nil
@@ -58,13 +59,10 @@ struct SlicedRun: Sendable {
                   uses[steps[end - 1].outputs[0]] == 1 {
                 end += 1
             }
-            if end - first >= 2, let output = sampleCount(steps[end - 1].outputs[0]) {
+            if end - first >= 2, let shape = sampleShape(steps[end - 1].outputs[0]), shape.allSatisfy({ $0 > 0 }) {
                 let between = steps[first ..< end - 1].compactMap { sampleCount($0.outputs[0]) }
-                let shape = valueShapes[steps[end - 1].outputs[0]].dropFirst().map { $0! }
-                if output > 0 {
-                    runs[first] = SlicedRun(steps: first ..< end, layers: steps[first ..< end].map(\.layer),
-                                            largestIntermediate: between.max() ?? 0, outputSample: shape)
-                }
+                runs[first] = SlicedRun(steps: first ..< end, layers: steps[first ..< end].map(\.layer),
+                                        largestIntermediate: between.max() ?? 0, outputSample: shape)
             }
             first = end
         }
@@ -86,7 +84,8 @@ struct SlicedRun: Sendable {
         let frame = x.count / batch, width = outputSample.reduce(1, *), total = batch * width
         let failure = FirstFailure()
         let scalars = try [Float](unsafeUninitializedCapacity: total) { buffer, count in
-            let output = SliceOutput(base: buffer.baseAddress!)
+            guard let base = buffer.baseAddress else { return }  // never: total > 0
+            let output = SliceOutput(base: base)
             Parallel.run(parts: parts, threads: threads) { p in
                 let samples = batch * p / parts ..< batch * (p + 1) / parts
                 do {
@@ -114,6 +113,7 @@ struct SlicedRun: Sendable {
             if let error = failure.error { throw error }
             count = total
         }
+        guard scalars.count == total else { return nil }
         return Tensor(uncheckedShape: [batch] + outputSample, scalars: scalars)
     }
 }

@@ -35,8 +35,9 @@ struct LSTM: RecurrentLayer {
     }
 
     mutating func build(inputShapes: [Shape], weights reader: inout WeightReader) throws {
-        let (features, k, r) = try core.takeKernels(inputShapes, from: &reader)
+        let (features, rows, r) = try core.takeKernels(inputShapes, from: &reader)
         if core.isCuDNN {
+            let k = try rows.tensor()
             let b = try reader.take("bias", shape: [2 * core.gateWidth])
             let plain = CuDNNWeights.lstm(kernel: k.scalars, recurrent: r.scalars, bias: b.scalars,
                                           inputDim: features, units: core.units)
@@ -44,8 +45,8 @@ struct LSTM: RecurrentLayer {
                             recurrent: plain.recurrent, bias: plain.bias)
         } else {
             let b = core.useBias ? try reader.take("bias", shape: [core.gateWidth]) : nil
-            core.setWeights(stored: Weight.recurrent(k, r, b), inputDim: features, kernel: k.scalars,
-                            recurrent: r.scalars, bias: b?.scalars)
+            try core.setWeights(kernel: rows, afterKernel: Weight.afterKernel(r, b), inputDim: features,
+                                recurrent: r.scalars, bias: b?.scalars)
         }
     }
 }
@@ -79,9 +80,10 @@ struct GRU: RecurrentLayer {
     }
 
     mutating func build(inputShapes: [Shape], weights reader: inout WeightReader) throws {
-        let (features, k, r) = try core.takeKernels(inputShapes, from: &reader)
+        let (features, rows, r) = try core.takeKernels(inputShapes, from: &reader)
         let g = core.gateWidth
         if core.isCuDNN {
+            let k = try rows.tensor()
             let b = try reader.take("bias", shape: [2 * g])
             let plain = CuDNNWeights.kernels(kernel: k.scalars, recurrent: r.scalars, inputDim: features,
                                              units: core.units, gates: 3)
@@ -90,12 +92,12 @@ struct GRU: RecurrentLayer {
                             recurrentBias: Array(b.scalars[g..<2 * g]))
         } else if core.useBias, core.cell == .gru(resetAfter: true) {
             let b = try reader.take("bias", shape: [2, g])
-            core.setWeights(stored: Weight.recurrent(k, r, b), inputDim: features, kernel: k.scalars,
-                            recurrent: r.scalars, bias: Array(b.scalars[0..<g]), recurrentBias: Array(b.scalars[g..<2 * g]))
+            try core.setWeights(kernel: rows, afterKernel: Weight.afterKernel(r, b), inputDim: features, recurrent: r.scalars,
+                                bias: Array(b.scalars[0..<g]), recurrentBias: Array(b.scalars[g..<2 * g]))
         } else {
             let b = core.useBias ? try reader.take("bias", shape: [g]) : nil
-            core.setWeights(stored: Weight.recurrent(k, r, b), inputDim: features, kernel: k.scalars,
-                            recurrent: r.scalars, bias: b?.scalars)
+            try core.setWeights(kernel: rows, afterKernel: Weight.afterKernel(r, b), inputDim: features,
+                                recurrent: r.scalars, bias: b?.scalars)
         }
     }
 }
@@ -112,10 +114,10 @@ struct SimpleRNN: RecurrentLayer {
     }
 
     mutating func build(inputShapes: [Shape], weights reader: inout WeightReader) throws {
-        let (features, k, r) = try core.takeKernels(inputShapes, from: &reader)
+        let (features, rows, r) = try core.takeKernels(inputShapes, from: &reader)
         let b = core.useBias ? try reader.take("bias", shape: [core.units]) : nil
-        core.setWeights(stored: Weight.recurrent(k, r, b), inputDim: features, kernel: k.scalars,
-                        recurrent: r.scalars, bias: b?.scalars)
+        try core.setWeights(kernel: rows, afterKernel: Weight.afterKernel(r, b), inputDim: features,
+                            recurrent: r.scalars, bias: b?.scalars)
     }
 }
 

@@ -85,27 +85,41 @@ struct RecurrentCore: Sendable {
         isCuDNN = cudnn
     }
 
-    /// Checks the input shapes and takes `kernel (features, G)` and `recurrent_kernel (u, G)` from `reader`.
+    /// Checks the input shapes and takes `kernel (features, G)` (as a reader of its rows: a large one
+    /// may still be in its file) and `recurrent_kernel (u, G)` from `reader`.
     func takeKernels(_ inputShapes: [Shape], from reader: inout WeightReader) throws
-        -> (features: Int, kernel: Tensor, recurrent: Tensor)
+        -> (features: Int, kernel: WeightRows, recurrent: Tensor)
     {
         let features = try checkInputs(inputShapes)
-        let k = try reader.take("kernel", shape: [features, gateWidth])
+        let k = try reader.takeRows("kernel", shape: [features, gateWidth])
         let r = try reader.take("recurrent_kernel", shape: [units, gateWidth])
         return (features, k, r)
     }
 
-    /// Sets the weights: `stored` as the file holds them, the others in the plain layout —
-    /// `kernel (in, G)`, `recurrent (u, G)`, biases `(G)`.
-    /// Outside CuDNN layers, `kernel` is the values of `stored`'s `kernel`.
+    /// Sets the weights of a CuDNN layer: `stored` as the file holds them, the others in the plain
+    /// layout — `kernel (in, G)`, `recurrent (u, G)`, biases `(G)`.
     mutating func setWeights(stored: [Weight], inputDim: Int, kernel: [Float], recurrent: [Float],
                              bias: [Float]?, recurrentBias: [Float]? = nil) {
-        let recurrence = DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: options.activation,
-                                         recurrentActivation: options.recurrentActivation, kernel: kernel,
-                                         recurrentKernel: recurrent, bias: bias, recurrentBias: recurrentBias)
+        recurrence = DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: options.activation,
+                                     recurrentActivation: options.recurrentActivation, kernel: kernel,
+                                     recurrentKernel: recurrent, bias: bias, recurrentBias: recurrentBias)
+        kernelInRecurrence = false
+        storedWeights = stored
+    }
+
+    /// Sets the weights stored in the plain layout: the input `kernel (in, G)` packed from its rows
+    /// (block by block where the recurrence keeps Keras' layout, so a kernel still in its file is never
+    /// held whole), then `afterKernel` as the file holds them (`recurrent_kernel (u, G)`, biases) and
+    /// their values `recurrent`, `bias`, `recurrentBias` `(G)`.
+    mutating func setWeights(kernel: WeightRows, afterKernel: [Weight], inputDim: Int, recurrent: [Float],
+                             bias: [Float]?, recurrentBias: [Float]? = nil) throws {
+        let recurrence = try DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: options.activation,
+                                             recurrentActivation: options.recurrentActivation,
+                                             kernelRows: { try kernel.read($0, into: $1) }, recurrentKernel: recurrent,
+                                             bias: bias, recurrentBias: recurrentBias)
         self.recurrence = recurrence
-        kernelInRecurrence = !isCuDNN && stored.first?.name == "kernel" && recurrence.holdsKernelInKerasLayout
-        storedWeights = kernelInRecurrence ? Array(stored.dropFirst()) : stored
+        kernelInRecurrence = recurrence.holdsKernelInKerasLayout
+        storedWeights = kernelInRecurrence ? afterKernel : [Weight("kernel", try kernel.tensor())] + afterKernel
     }
 
     /// The weights as the file holds them, in Keras' order.

@@ -119,6 +119,11 @@ struct RecurrentOptions: Sendable {
 extension Weight {
     /// A recurrent layer's stored weights in Keras' order: `kernel`, `recurrent_kernel`, then `bias` if any.
     static func recurrent(_ kernel: Tensor, _ recurrent: Tensor, _ bias: Tensor?) -> [Weight] {
-        [Weight("kernel", kernel), Weight("recurrent_kernel", recurrent)] + (bias.map { [Weight("bias", $0)] } ?? [])
+        [Weight("kernel", kernel)] + afterKernel(recurrent, bias)
+    }
+
+    /// The stored weights after `kernel`: `recurrent_kernel`, then `bias` if any.
+    static func afterKernel(_ recurrent: Tensor, _ bias: Tensor?) -> [Weight] {
+        [Weight("recurrent_kernel", recurrent)] + (bias.map { [Weight("bias", $0)] } ?? [])
     }
 }
