@@ -147,7 +147,7 @@ package struct WeightReader: Sendable {
     }
 
     let layerName: String
-    let stored: [Entry]?
+    let entries: [Entry]?
     private var next = 0
     private var zeroBudget: ZeroWeightBudget?
 
@@ -159,19 +159,19 @@ package struct WeightReader: Sendable {
     /// Weights of a file for the layer `layerName`, in Keras' order, some perhaps still in the file.
     package init(layerName: String, entries: [Entry]) {
         self.layerName = layerName
-        self.stored = entries
+        self.entries = entries
     }
 
     /// No weights available (architecture only): every weight is zeros of the expected shape,
     /// `budget` bounding how many all the model's layers may make together.
     package init(zerosFor layerName: String, budget: ZeroWeightBudget = ZeroWeightBudget()) {
         self.layerName = layerName
-        self.stored = nil
+        self.entries = nil
         self.zeroBudget = budget
     }
 
     /// Whether real weights (not zeros) are being read.
-    package var hasStoredWeights: Bool { stored != nil }
+    package var hasStoredWeights: Bool { entries != nil }
 
     /// The next weight, which must have `shape`.
     package mutating func take(_ role: String, shape: [Int]) throws -> Tensor {
@@ -197,14 +197,14 @@ package struct WeightReader: Sendable {
         guard let count = Tensor.elementCount(shape), count <= SizeLimit.weightElements else {
             throw KerasError(.unsupported, "layer '\(layerName)': its \(role) would have shape \(shape), more than 2^30 elements, which kconv refuses as absurd")
         }
-        guard let stored else {
+        guard let entries else {
             try zeroBudget?.spend(count, layer: layerName)
             return nil
         }
-        guard next < stored.count else {
-            throw KerasError(.format, "layer '\(layerName)' needs a '\(role)' weight of shape \(shape), but the file has only \(stored.count) weight(s) for it")
+        guard next < entries.count else {
+            throw KerasError(.format, "layer '\(layerName)' needs a '\(role)' weight of shape \(shape), but the file has only \(entries.count) weight(s) for it")
         }
-        let w = stored[next]
+        let w = entries[next]
         next += 1
         guard w.shape == shape else {
             throw KerasError(.shape, "layer '\(layerName)': weight '\(w.name)' has shape \(w.shape), the layer config needs \(role) of shape \(shape)")
@@ -214,8 +214,8 @@ package struct WeightReader: Sendable {
 
     /// Checks that the layer used every weight the file holds for it.
     package func finish() throws {
-        guard let stored, next != stored.count else { return }
-        throw KerasError(.format, "layer '\(layerName)': the file has \(stored.count) weight(s), the layer config uses \(next)")
+        guard let entries, next != entries.count else { return }
+        throw KerasError(.format, "layer '\(layerName)': the file has \(entries.count) weight(s), the layer config uses \(next)")
     }
 }
 
