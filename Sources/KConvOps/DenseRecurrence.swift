@@ -35,6 +35,19 @@ package struct DenseRecurrence: Sendable {
     /// everywhere but the fused step's gate-block layout.
     package var holdsKernelInKerasLayout: Bool { fusedStep == nil || projectionWidth < inputDim }
 
+    /// `holdsKernelInKerasLayout` of the recurrence these arguments of `init` would build, known before
+    /// its kernel is read.
+    package static func holdsKernelInKerasLayout(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation,
+                                                 recurrentActivation: Activation, stepPath: GEMM.Path = GEMM.path) -> Bool {
+        cell != .lstm || FusedLSTMStep(path: stepPath, activation: activation, recurrentActivation: recurrentActivation) == nil
+            || gateBlockWidth(units: units) < inputDim
+    }
+
+    /// Columns of the fused step's gate-block layout: four panels per block of `panelWidth` units.
+    private static func gateBlockWidth(units: Int) -> Int {
+        4 * PackedMatrix.panelWidth * ((units + PackedMatrix.panelWidth - 1) / PackedMatrix.panelWidth)
+    }
+
     /// The least estimated time, in ns, for a part of the batch to be worth a thread of its own.
     /// Measured with `kconv bench --threads 1|2` on the seed models at batches 2–64 (Xeon, 2 cores):
     /// a split gained from about 50 µs of recurrence on (D at batch 16: 1.4×; C at batch 8 and D at
@@ -57,9 +70,9 @@ package struct DenseRecurrence: Sendable {
     }
 
     /// `init(kernel:...)` with the input kernel `(inputDim, G)` given as a reader of blocks of its rows
-    /// (`readRows(rows, buffer)`: a large weight read from its file block by block). Where the
-    /// recurrence holds the kernel in Keras' layout (`holdsKernelInKerasLayout`), it is packed block by
-    /// block and never held whole; in the gate-block layout it is read whole first.
+    /// (`readRows(rows, buffer)`: a large weight read from its file block by block), packed block by
+    /// block and never held whole. Only for a recurrence that holds its kernel in Keras' layout
+    /// (`holdsKernelInKerasLayout(cell:...)`).
     package init(cell: RecurrentCell, inputDim: Int, units: Int, activation: Activation, recurrentActivation: Activation,
                  kernelRows readRows: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void, recurrentKernel: [Float],
                  bias: [Float]?, recurrentBias: [Float]? = nil, stepPath: GEMM.Path = GEMM.path) throws {
@@ -78,13 +91,8 @@ package struct DenseRecurrence: Sendable {
         }
 
         func pack(readingRows readRows: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) throws -> PackedMatrix {
-            let columns = gates * units
-            guard inGateBlocks else { return try PackedMatrix(rows: rows, columns: columns, readingRows: readRows) }
-            let kernel = try [Float](unsafeUninitializedCapacity: rows * columns) { buffer, count in
-                if let base = buffer.baseAddress { try readRows(0..<rows, base) }
-                count = rows * columns
-            }
-            return pack(kernel)
+            precondition(!inGateBlocks, "DenseRecurrence: a kernel read by rows is packed in Keras' layout only")
+            return try PackedMatrix(rows: rows, columns: gates * units, readingRows: readRows)
         }
     }
 
@@ -100,7 +108,7 @@ package struct DenseRecurrence: Sendable {
             // The fused step's blocks of units are the packed panels.
             precondition(Int(KCONV_LSTM_GATE_BLOCK) == PackedMatrix.panelWidth)
             self.recurrentKernel = PackedMatrix(gateBlocks: recurrentKernel, rows: u, units: u, gates: 4)
-            projectionWidth = self.recurrentKernel.columns
+            projectionWidth = Self.gateBlockWidth(units: u)
             // Projected in Keras' layout, then re-laid out (a pass over the small projection), when the
             // projection is narrower than the inputs: the padding would make the large kernel longer to
             // read (A: 128 columns instead of 112).

@@ -219,43 +219,50 @@ package struct WeightReader: Sendable {
     }
 }
 
-/// A 2-D weight `(rows, columns)` read a block of rows at a time: a large weight left in its file
-/// (`.kconv`) until a layer packs it, or values in memory.
+/// A 2-D weight `(rows, columns)`, held in memory or left in its file (`.kconv`) until a layer takes
+/// it: then it can be read a block of rows at a time, never whole.
 package struct WeightRows: Sendable {
     /// `[rows, columns]`.
     package let shape: [Int]
-    private let readRows: @Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void
+    private let source: Source
 
-    /// A weight of `shape` whose rows `read(rows, buffer)` writes, row-major, at `buffer`.
+    private enum Source: Sendable {
+        case values(Tensor)
+        case file(@Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void)
+    }
+
+    /// A weight of `shape` left in its file, whose rows `read(rows, buffer)` writes, row-major, at `buffer`.
     package init(shape: [Int], reading read: @escaping @Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) {
         self.shape = shape
-        readRows = read
+        source = .file(read)
     }
 
-    /// The rows of a 2-D tensor in memory.
+    /// A weight in memory.
     package init(_ tensor: Tensor) {
-        let columns = tensor.count / max(1, tensor.shape.first ?? 1)
-        self.init(shape: tensor.shape) { rows, buffer in
-            tensor.scalars.withUnsafeBufferPointer { values in
-                guard let base = values.baseAddress else { return }
-                buffer.update(from: base + rows.lowerBound * columns, count: rows.count * columns)
-            }
-        }
+        shape = tensor.shape
+        source = .values(tensor)
     }
 
-    /// Writes the rows `rows`, row-major, at `buffer`.
-    package func read(_ rows: Range<Int>, into buffer: UnsafeMutablePointer<Float>) throws {
-        try readRows(rows, buffer)
+    /// For a weight still in its file, the reader of blocks of its rows: `read(rows, buffer)` writes the
+    /// rows `rows`, row-major, at `buffer`. Nil for one in memory.
+    package var rowsInFile: (@Sendable (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void)? {
+        if case .file(let read) = source { return read }
+        return nil
     }
 
-    /// All of it, as a tensor.
+    /// All of it, as a tensor: the one in memory (not copied), or read whole from the file.
     package func tensor() throws -> Tensor {
-        let count = Tensor.elementCount(shape) ?? 0, rows = shape.first ?? 0
-        let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if let base = buffer.baseAddress, rows > 0 { try readRows(0..<rows, base) }
-            initialized = count
+        switch source {
+        case .values(let tensor):
+            return tensor
+        case .file(let read):
+            let count = Tensor.elementCount(shape) ?? 0, rows = shape.first ?? 0
+            let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let base = buffer.baseAddress, rows > 0 { try read(0..<rows, base) }
+                initialized = count
+            }
+            return Tensor(uncheckedShape: shape, scalars: values)
         }
-        return Tensor(uncheckedShape: shape, scalars: values)
     }
 }
 

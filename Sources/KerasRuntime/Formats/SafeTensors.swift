@@ -253,7 +253,7 @@ struct SafeTensors {
 
     /// A reader of blocks of rows of an entry left in the file; nil for one read already.
     func rows(_ e: Entry) -> WeightRows? {
-        guard e.isInFile, let inFile, e.shape.count == 2 else { return nil }
+        guard e.isInFile, let inFile else { return nil }
         let columns = e.shape[1], begin = e.begin
         return WeightRows(shape: e.shape) { rows, buffer in
             try inFile.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: rows.count * columns * 4),

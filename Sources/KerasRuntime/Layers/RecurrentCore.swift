@@ -107,19 +107,28 @@ struct RecurrentCore: Sendable {
         storedWeights = stored
     }
 
-    /// Sets the weights stored in the plain layout: the input `kernel (in, G)` packed from its rows
-    /// (block by block where the recurrence keeps Keras' layout, so a kernel still in its file is never
-    /// held whole), then `afterKernel` as the file holds them (`recurrent_kernel (u, G)`, biases) and
-    /// their values `recurrent`, `bias`, `recurrentBias` `(G)`.
+    /// Sets the weights stored in the plain layout: the input `kernel (in, G)`, then `afterKernel` as
+    /// the file holds them (`recurrent_kernel (u, G)`, biases) and their values `recurrent`, `bias`,
+    /// `recurrentBias` `(G)`. A kernel still in its file that the recurrence keeps in Keras' layout is
+    /// packed a block of rows at a time as it is read, never held whole; any other is taken whole once.
     mutating func setWeights(kernel: WeightRows, afterKernel: [Weight], inputDim: Int, recurrent: [Float],
                              bias: [Float]?, recurrentBias: [Float]? = nil) throws {
-        let recurrence = try DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: options.activation,
-                                             recurrentActivation: options.recurrentActivation,
-                                             kernelRows: { try kernel.read($0, into: $1) }, recurrentKernel: recurrent,
-                                             bias: bias, recurrentBias: recurrentBias)
+        let (a, ra) = (options.activation, options.recurrentActivation)
+        if let readRows = kernel.rowsInFile,
+           DenseRecurrence.holdsKernelInKerasLayout(cell: cell, inputDim: inputDim, units: units, activation: a, recurrentActivation: ra) {
+            recurrence = try DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: a, recurrentActivation: ra,
+                                             kernelRows: readRows, recurrentKernel: recurrent, bias: bias,
+                                             recurrentBias: recurrentBias)
+            kernelInRecurrence = true
+            storedWeights = afterKernel
+            return
+        }
+        let k = try kernel.tensor()
+        let recurrence = DenseRecurrence(cell: cell, inputDim: inputDim, units: units, activation: a, recurrentActivation: ra,
+                                         kernel: k.scalars, recurrentKernel: recurrent, bias: bias, recurrentBias: recurrentBias)
         self.recurrence = recurrence
         kernelInRecurrence = recurrence.holdsKernelInKerasLayout
-        storedWeights = kernelInRecurrence ? afterKernel : [Weight("kernel", try kernel.tensor())] + afterKernel
+        storedWeights = kernelInRecurrence ? afterKernel : [Weight("kernel", k)] + afterKernel
     }
 
     /// The weights as the file holds them, in Keras' order.
